@@ -1,0 +1,196 @@
+"""Plain values passed between the stages of a sweep.
+
+Every stage takes and returns these frozen dataclasses, so a stage can be tested without the
+others and none of them needs to know who calls it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+SourceType = Literal["rss", "forum", "blog", "search"]
+ToneLabel = Literal["positive", "neutral", "negative"]
+Status = Literal["new", "handled", "ignored"]
+
+SOURCE_TYPES: tuple[str, ...] = ("rss", "forum", "blog", "search")
+TONES: tuple[str, ...] = ("positive", "neutral", "negative")
+FLAGS: tuple[str, ...] = ("question", "complaint", "insult", "adult", "spam")
+STATUSES: tuple[str, ...] = ("new", "handled", "ignored")
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    terms: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    require_any: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    case_sensitive: bool = False
+    competitor: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    type: SourceType
+    url: str | None = None
+    engine: str | None = None
+    selectors: tuple[tuple[str, str], ...] = ()
+    max_pages: int = 1
+    providers: tuple[str, ...] = ()
+    full_text: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    concurrency: int = 32
+    per_host: int = 2
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    user_agent: str = ""
+    full_text: bool = False
+
+
+@dataclass(frozen=True)
+class Alert:
+    name: str
+    urls: tuple[str, ...]
+    on: tuple[str, ...] = ("new", "attention", "spike")
+    brand: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    brands: tuple[Brand, ...]
+    sources: tuple[Source, ...]
+    settings: Settings = field(default_factory=Settings)
+    database: Path | None = None
+    alerts: tuple[Alert, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one HTTP exchange gave: a body, "unchanged", or an error — never an exception."""
+
+    url: str
+    final_url: str = ""
+    status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    error: str | None = None
+    retry_after: float | None = None
+    moved_to: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a feed (or one post of a page), as clean plain text."""
+
+    key: str
+    url: str
+    title: str = ""
+    text: str = ""
+    author: str = ""
+    published_at: str | None = None
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    items: tuple[Item, ...]
+    title: str = ""
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A brand found in an item: where, and the text around it."""
+
+    brand: str
+    matched: str
+    snippet: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Tone:
+    tone: ToneLabel
+    score: float
+    lang: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    brand: str
+    source: str
+    source_type: str
+    domain: str
+    url: str
+    title: str
+    author: str
+    published_at: str | None
+    found_at: str
+    snippet: str
+    text: str
+    matched: str
+    lang: str
+    tone: str
+    tone_score: float
+    flags: str
+    status: str = "new"
+    note: str = ""
+
+
+@dataclass
+class SourceOutcome:
+    """How one source fared in a sweep."""
+
+    name: str
+    state: Literal["ok", "unchanged", "failed", "skipped"]
+    items_seen: int = 0
+    mentions_new: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass
+class ScanSummary:
+    scan_id: int | None
+    started_at: str
+    finished_at: str = ""
+    sources: list[SourceOutcome] = field(default_factory=list)
+    new_by_brand_tone: dict[str, dict[str, int]] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def sources_ok(self) -> int:
+        return sum(o.state == "ok" for o in self.sources)
+
+    @property
+    def sources_unchanged(self) -> int:
+        return sum(o.state == "unchanged" for o in self.sources)
+
+    @property
+    def sources_failed(self) -> int:
+        return sum(o.state == "failed" for o in self.sources)
+
+    @property
+    def items_seen(self) -> int:
+        return sum(o.items_seen for o in self.sources)
+
+    @property
+    def mentions_new(self) -> int:
+        return sum(o.mentions_new for o in self.sources)
