@@ -164,6 +164,7 @@ class SourceOutcome:
     mentions_new: int = 0
     error: str | None = None
     warning: str | None = None
+    new: tuple[tuple[str, str], ...] = ()  # (brand, tone) of each new mention
 
 
 @dataclass

@@ -1,0 +1,376 @@
+"""The `veille` command line: options, one call per command, rendering, exit codes.
+
+Every command resolves its config and database, calls one function from a domain module and
+renders what comes back. `VeilleError`s become one line on stderr and their exit code
+(2 usage/config, 75 locked, 1 failed source); Ctrl-C becomes 130.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from veille import __version__
+from veille.config import load_for_command, write_starter
+from veille.errors import UsageError, VeilleError
+from veille.export import EXPORT_FORMATS, write_export
+from veille.models import Config, Settings, Source, SourceOutcome
+from veille.query import build_filter
+from veille.report import mentions_table, scan_summary, scan_summary_data, web_text
+from veille.scan import ScanInterrupted, plan_scan, preview_source, run_scan
+from veille.store import MentionFilter, Store
+from veille.tone import judge_tone
+
+app = typer.Typer(
+    name="veille",
+    help="Local-first brand monitoring: who talks about your brand, where, in what tone.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (else $VEILLE_CONFIG, else ./sources.yaml)."),
+]
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="SQLite database (else $VEILLE_DB, config `database`, ./veille.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON.")]
+BrandOption = Annotated[
+    list[str] | None, typer.Option("--brand", help="Only this brand (repeatable).")
+]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="From this time: 7d, 24h, 2026-11-01.")
+]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Before this time.")]
+ToneOption = Annotated[
+    list[str] | None, typer.Option("--tone", help="positive, neutral or negative.")
+]
+FlagOption = Annotated[
+    list[str] | None,
+    typer.Option("--flag", help="question, complaint, insult, adult or spam."),
+]
+StatusOption = Annotated[list[str] | None, typer.Option("--status", help="new, handled, ignored.")]
+LangOption = Annotated[list[str] | None, typer.Option("--lang", help="Language code: fr, en…")]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def handles_errors(command: F) -> F:
+    """Turn domain errors into one stderr line and their exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except VeilleError as error:
+            _console(stderr=True).print(web_text(f"veille: error: {error}"))
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            _console(stderr=True).print("veille: interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"veille {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Local-first brand monitoring: who talks about your brand, where, in what tone."""
+
+
+@app.command()
+@handles_errors
+def init(
+    config: ConfigOption = None,
+) -> None:
+    """Write a commented sources.yaml starter (never overwrites an existing file)."""
+    path = write_starter(config or Path("sources.yaml"))
+    typer.echo(f"Wrote {path}: add your brands and sources, then run `veille scan`.")
+
+
+def _progress_bar(total: int) -> tuple[Progress | None, Callable[[SourceOutcome], None] | None]:
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        return None, None
+    progress = Progress(
+        TextColumn("Scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("scan", total=total)
+    return progress, lambda _outcome: progress.advance(task)
+
+
+@app.command()
+@handles_errors
+def scan(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    source: SourceOption = None,
+    brand: BrandOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing unless a source failed.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Sweep every source (or the --source/--brand ones) and store new mentions."""
+    loaded, db_path = load_for_command(config, db, require_config=True)
+    assert loaded is not None
+    plan = plan_scan(loaded, source or (), brand or ())
+    progress, on_progress = (None, None) if quiet or as_json else _progress_bar(len(plan.sources))
+    try:
+        if progress is not None:
+            with progress:
+                summary = run_scan(loaded, db_path, plan, progress=on_progress)
+        else:
+            summary = run_scan(loaded, db_path, plan)
+    except ScanInterrupted as interrupted:
+        _print_summary(interrupted.summary, quiet=quiet, as_json=as_json)
+        raise typer.Exit(130) from None
+    _print_summary(summary, quiet=quiet, as_json=as_json)
+    if summary.sources_failed:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(scan_summary_data(summary), ensure_ascii=False, indent=2))
+    elif not quiet or summary.sources_failed or summary.interrupted:
+        _console().print(scan_summary(summary))
+
+
+def _listing_filter(
+    loaded: Config | None,
+    store: Store,
+    brand: list[str] | None,
+    source: list[str] | None,
+    since: str | None,
+    until: str | None,
+    tone: list[str] | None,
+    flag: list[str] | None,
+    status: list[str] | None,
+    lang: list[str] | None,
+) -> MentionFilter:
+    configured_brands = [b.name for b in loaded.brands] if loaded else []
+    configured_sources = [s.name for s in loaded.sources] if loaded else []
+    return build_filter(
+        brands=brand,
+        sources=source,
+        since=since,
+        until=until,
+        tones=tone,
+        flags=flag,
+        statuses=status,
+        langs=lang,
+        known_brands=[*configured_brands, *store.values_of("brand")],
+        known_sources=[*configured_sources, *store.values_of("source")],
+    )
+
+
+def _print_json_lines(rows: Iterable[dict[str, Any]]) -> None:
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False))
+
+
+@app.command()
+@handles_errors
+def mentions(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
+) -> None:
+    """List stored mentions, newest first."""
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        filters = _listing_filter(
+            loaded, store, brand, source, since, until, tone, flag, status, lang
+        )
+        rows = store.iter_mentions(filters, limit=limit)
+        if as_json:
+            _print_json_lines(rows)
+        else:
+            _console().print(mentions_table(rows))
+
+
+@app.command()
+@handles_errors
+def export(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+    ] = None,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="Add a UTF-8 BOM so Excel reads the accents.")
+    ] = False,
+) -> None:
+    """Export mentions as CSV or JSON Lines, streamed."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"--format {fmt!r}: choose csv or jsonl")
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        filters = _listing_filter(
+            loaded, store, brand, source, since, until, tone, flag, status, lang
+        )
+        rows = store.iter_mentions(filters)
+        if output is None:
+            sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+            write_export(rows, sys.stdout, fmt, excel=excel)
+            return
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = write_export(rows, handle, fmt, excel=excel)
+        except OSError as error:
+            raise UsageError(f"{output}: cannot write ({error.strerror})") from None
+    _console(stderr=True).print(f"Exported {count} mentions to {output}")
+
+
+@app.command()
+@handles_errors
+def preview(
+    source: Annotated[str, typer.Argument(help="A configured source's name, or a URL.")],
+    config: ConfigOption = None,
+    source_type: Annotated[
+        str, typer.Option("--type", help="The URL's source type (rss).")
+    ] = "rss",
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N items.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per item per line.")
+    ] = False,
+) -> None:
+    """Fetch one source and show the items it yields, without matching or storing."""
+    loaded, _ = load_for_command(config, None, require_config=False)
+    target = _preview_target(source, source_type, loaded)
+    parsed = preview_source(target, loaded.settings if loaded else Settings())
+    items = parsed.items[:limit] if not as_json else parsed.items
+    if parsed.warning:
+        _console(stderr=True).print(web_text(f"warning: {parsed.warning}"))
+    if as_json:
+        _print_json_lines(
+            {
+                "title": item.title,
+                "author": item.author,
+                "published_at": item.published_at,
+                "url": item.url,
+                "text": item.text,
+            }
+            for item in items
+        )
+        return
+    console = _console()
+    console.print(web_text(f"{len(parsed.items)} items from {target.url}"))
+    for item in items:
+        console.print()
+        console.print(web_text(item.title or "(no title)", style="bold"))
+        console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
+        console.print(web_text(item.text[:300]), style="dim")
+
+
+def _preview_target(name_or_url: str, source_type: str, loaded: Config | None) -> Source:
+    if loaded is not None:
+        for configured in loaded.sources:
+            if configured.name == name_or_url:
+                return configured
+    if "://" not in name_or_url:
+        raise UsageError(f"{name_or_url!r} is neither a configured source nor a URL")
+    if source_type != "rss":
+        raise UsageError(f"--type {source_type!r}: preview reads rss sources")
+    return Source(name=name_or_url, type="rss", url=name_or_url)
+
+
+@app.command()
+@handles_errors
+def tone(
+    text: Annotated[
+        str | None, typer.Argument(help="Text to judge; without it, each line of stdin.")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code (else detected).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
+    ] = False,
+) -> None:
+    """Judge the tone of TEXT, or of each line of stdin."""
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    console = _console()
+    for line in lines:
+        if not line.strip():
+            continue
+        judged = judge_tone(line, lang)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "text": line,
+                        "lang": judged.lang,
+                        "tone": judged.tone,
+                        "score": judged.score,
+                        "flags": list(judged.flags),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            flags = f" [{' '.join(judged.flags)}]" if judged.flags else ""
+            console.print(
+                web_text(f"{judged.tone:8} {judged.score:+.3f} {judged.lang}{flags}  "),
+                web_text(line),
+                sep="",
+            )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

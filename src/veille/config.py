@@ -1,0 +1,398 @@
+"""Find, load and validate `sources.yaml`.
+
+Validation is done by pydantic models that forbid unknown keys; the YAML is also composed
+into nodes so that any error can name the file, the line and the key (`sources[2].url`).
+Every problem becomes one `ConfigError` line; nothing is written before the config is valid.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from veille.errors import ConfigError
+from veille.models import Alert, Brand, Config, Settings, Source
+from veille.urls import is_http_url
+
+CONFIG_ENV = "VEILLE_CONFIG"
+DB_ENV = "VEILLE_DB"
+DEFAULT_CONFIG = Path("sources.yaml")
+DEFAULT_DB = Path("veille.db")
+
+FORUM_ENGINES = ("discourse", "phpbb", "xenforo", "vbulletin", "invision", "flarum", "reddit")
+SEARCH_PROVIDERS = ("google_news", "bing_news", "reddit", "hackernews", "mastodon")
+SELECTOR_KEYS = ("post", "author", "body", "date", "link", "next", "title", "thread")
+ALERT_TRIGGERS = ("new", "attention", "spike")
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Brand(_Strict):
+    name: NonEmpty
+    terms: list[NonEmpty] = Field(min_length=1)
+    exclude: list[NonEmpty] = []
+    require_any: list[NonEmpty] = []
+    domains: list[NonEmpty] = []
+    case_sensitive: bool = False
+    competitor: bool = False
+
+    @field_validator("domains")
+    @classmethod
+    def _bare_hosts(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if "/" in domain or " " in domain or "." not in domain:
+                raise ValueError(f"{domain!r} is not a host name such as acme.com")
+        return [d.lower().removeprefix("www.") for d in domains]
+
+
+class _Source(_Strict):
+    name: NonEmpty
+    type: Literal["rss", "forum", "blog", "search"]
+    url: str | None = None
+    engine: Literal[FORUM_ENGINES] | None = None  # type: ignore[valid-type]
+    selectors: dict[Literal[SELECTOR_KEYS], NonEmpty] | None = None  # type: ignore[valid-type]
+    max_pages: int = Field(default=1, ge=1, le=1000)
+    providers: list[Literal[SEARCH_PROVIDERS]] = []  # type: ignore[valid-type]
+    full_text: bool | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not is_http_url(url.strip()):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url.strip() if url else url
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> _Source:
+        if self.type == "search":
+            if self.url:
+                raise ValueError("a search source has no url: list its providers instead")
+            if not self.providers:
+                raise ValueError(f"a search source needs providers, from {SEARCH_PROVIDERS}")
+        elif not self.url:
+            raise ValueError(f"a {self.type} source needs a url")
+        if self.type != "forum" and (self.engine or self.selectors):
+            raise ValueError("engine and selectors apply to forum sources only")
+        if self.engine and self.selectors:
+            raise ValueError("give either an engine preset or selectors, not both")
+        if self.selectors is not None and "post" not in self.selectors:
+            raise ValueError("selectors need at least a `post` selector")
+        return self
+
+
+class _Alert(_Strict):
+    name: NonEmpty
+    urls: list[NonEmpty] = Field(min_length=1)
+    on: list[Literal[ALERT_TRIGGERS]] = list(ALERT_TRIGGERS)  # type: ignore[valid-type]
+    brand: NonEmpty | None = None
+
+
+class _Settings(_Strict):
+    concurrency: int = Field(default=32, ge=1, le=1024)
+    per_host: int = Field(default=2, ge=1, le=64)
+    timeout: float = Field(default=20.0, gt=0, le=600)
+    max_bytes: int = Field(default=10_000_000, ge=1024)
+    user_agent: NonEmpty | None = None
+    full_text: bool = False
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _int_is_float(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class _Config(_Strict):
+    database: NonEmpty | None = None
+    brands: list[_Brand] = Field(min_length=1)
+    sources: list[_Source] = Field(min_length=1)
+    alerts: list[_Alert] = []
+    settings: _Settings = _Settings()
+
+    @model_validator(mode="after")
+    def _unique_names_and_known_brands(self) -> _Config:
+        _reject_duplicates("brands", [b.name for b in self.brands])
+        _reject_duplicates("sources", [s.name for s in self.sources])
+        _reject_duplicates("alerts", [a.name for a in self.alerts])
+        brands = {b.name for b in self.brands}
+        for index, alert in enumerate(self.alerts):
+            if alert.brand and alert.brand not in brands:
+                raise _LocatedValueError(
+                    ("alerts", index, "brand"), f"unknown brand {alert.brand!r}"
+                )
+        return self
+
+
+class _LocatedValueError(ValueError):
+    """A cross-field error that knows which key it is about."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _reject_duplicates(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise _LocatedValueError((section, index, "name"), f"duplicate name {name!r}")
+        seen.add(name)
+
+
+def find_config(explicit: Path | None) -> Path:
+    """The config file to use: `-c FILE`, else `$VEILLE_CONFIG`, else `./sources.yaml`."""
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get(CONFIG_ENV)
+    return Path(from_env) if from_env else DEFAULT_CONFIG
+
+
+def config_was_named(explicit: Path | None) -> bool:
+    """True when the user pointed at a config file, so its absence is an error."""
+    return explicit is not None or bool(os.environ.get(CONFIG_ENV))
+
+
+def resolve_database(explicit: Path | None, config: Config | None) -> Path:
+    """`--db FILE`, else `$VEILLE_DB`, else the config's `database`, else `./veille.db`."""
+    if explicit is not None:
+        return explicit
+    from_env = os.environ.get(DB_ENV)
+    if from_env:
+        return Path(from_env)
+    if config is not None and config.database is not None:
+        return config.database
+    return DEFAULT_DB
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file; raise ConfigError naming file, line and key."""
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such config file — run `veille init` to write a starter, or pass -c FILE"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file ({error})") from None
+    return parse_config(raw_text, path)
+
+
+def parse_config(raw_text: str, path: Path) -> Config:
+    """Validate YAML text as a veille config (see `load_config`)."""
+    try:
+        root = yaml.compose(raw_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(raw_text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+    if data is None:
+        raise ConfigError(f"{path}: the file is empty — run `veille init` for a starter")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the top level must be a mapping with brands and sources")
+    lines = dict(_node_lines(root))
+    try:
+        model = _Config.model_validate(data)
+    except ValidationError as error:
+        raise _located_error(path, lines, error) from None
+    return _to_config(model, path)
+
+
+def _located_error(
+    path: Path, lines: dict[tuple[str | int, ...], int], error: ValidationError
+) -> ConfigError:
+    first = error.errors(include_url=False)[0]
+    loc = tuple(first["loc"])
+    message = first["msg"]
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, _LocatedValueError):
+        loc, message = loc + cause.loc, str(cause)
+    loc = tuple(part for part in loc if not _is_pydantic_tag(part))
+    message = message.removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+    elif first["type"] == "missing":
+        message = "this key is required"
+    elif first["type"] == "too_short":
+        message = "needs at least one entry"
+    line = _line_for(lines, loc)
+    where = f"{path}:{line}" if line else str(path)
+    return ConfigError(f"{where}: {_dotted(loc) or 'config'}: {message}")
+
+
+def _is_pydantic_tag(part: str | int) -> bool:
+    """pydantic adds union/literal tags such as `function-after[...]` to error locations."""
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool"))
+
+
+def _dotted(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_for(lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...]) -> int | None:
+    """The line of the deepest node of `loc` present in the file."""
+    for depth in range(len(loc), -1, -1):
+        if loc[:depth] in lines:
+            return lines[loc[:depth]]
+    return None
+
+
+def _node_lines(
+    node: yaml.Node | None, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], int]]:
+    if node is None:
+        return
+    yield loc, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*loc, key.value)
+            yield child, key.start_mark.line + 1
+            for sub_loc, line in _node_lines(value, child):
+                if sub_loc != child:
+                    yield sub_loc, line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            yield from _node_lines(value, (*loc, index))
+
+
+def _to_config(model: _Config, path: Path) -> Config:
+    base = path.parent
+    settings = model.settings
+    return Config(
+        path=path,
+        database=(base / model.database) if model.database else None,
+        brands=tuple(
+            Brand(
+                name=b.name,
+                terms=tuple(b.terms),
+                exclude=tuple(b.exclude),
+                require_any=tuple(b.require_any),
+                domains=tuple(b.domains),
+                case_sensitive=b.case_sensitive,
+                competitor=b.competitor,
+            )
+            for b in model.brands
+        ),
+        sources=tuple(
+            Source(
+                name=s.name,
+                type=s.type,
+                url=s.url,
+                engine=s.engine,
+                selectors=tuple((s.selectors or {}).items()),
+                max_pages=s.max_pages,
+                providers=tuple(s.providers),
+                full_text=s.full_text,
+            )
+            for s in model.sources
+        ),
+        settings=Settings(
+            concurrency=settings.concurrency,
+            per_host=settings.per_host,
+            timeout=settings.timeout,
+            max_bytes=settings.max_bytes,
+            user_agent=settings.user_agent or "",
+            full_text=settings.full_text,
+        ),
+        alerts=tuple(
+            Alert(name=a.name, urls=tuple(a.urls), on=tuple(a.on), brand=a.brand)
+            for a in model.alerts
+        ),
+    )
+
+
+STARTER = """\
+# veille configuration: the brands to watch and the places to watch them.
+# Reference: README.md, section "Configuration". Check a new source with `veille preview`.
+
+# database: veille.db            # optional; also --db FILE or $VEILLE_DB
+
+brands:
+  - name: Acme                    # display name, unique
+    terms: [Acme, "Acme Corp", "#acme", "@acme_fr"]   # whole words, any case and accents
+    # exclude: ["Acme anvil"]       # an item containing one of these is not a mention
+    # require_any: [shoes, running] # at least one must also appear (disambiguation)
+    # domains: [acme.com]           # a link to these hosts counts as a mention
+    # case_sensitive: false
+  # - name: Globex
+  #   competitor: true             # shown side by side for share of voice
+  #   terms: [Globex]
+
+sources:
+  - name: Hacker News             # unique
+    type: rss                     # rss | forum | blog | search
+    url: https://hnrss.org/newest?q=acme
+  # - name: Forum Auto
+  #   type: forum
+  #   url: https://forum.example.fr/viewforum.php?f=12
+  #   engine: phpbb  # discourse | phpbb | xenforo | vbulletin | invision | flarum | reddit
+  #   max_pages: 3
+  # - name: Blog Dupont
+  #   type: blog                   # its feed is discovered, else its articles are extracted
+  #   url: https://blog.example.fr/
+  # - name: News search
+  #   type: search                 # each brand's terms become search-feed URLs
+  #   providers: [google_news, bing_news, reddit, hackernews, mastodon]
+
+# alerts:                         # delivered through Apprise after each scan
+#   - name: team
+#     urls: ["mailto://user:${SMTP_PASSWORD}@example.com"]
+#     on: [new, attention, spike]
+#     brand: Acme
+
+# settings:                       # all optional
+#   concurrency: 32               # requests in flight overall
+#   per_host: 2                   # requests in flight per host (politeness)
+#   timeout: 20                   # seconds per request
+#   max_bytes: 10000000           # per response, after decompression
+#   user_agent: "veille/VERSION (+https://pypi.org/project/veille/)"
+#   full_text: false              # also fetch each matching item's page for its full text
+"""
+
+
+def write_starter(path: Path) -> Path:
+    """Write the commented starter config; never overwrite an existing file."""
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(STARTER)
+    except FileExistsError:
+        raise ConfigError(f"{path} already exists; veille init never overwrites it") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write the starter config ({error.strerror})") from None
+    return path
+
+
+def load_for_command(
+    config_path: Path | None, db_path: Path | None, *, require_config: bool
+) -> tuple[Config | None, Path]:
+    """The config (when needed or present) and the database a command works on.
+
+    Reading commands work without a config file when the database is found by `--db`,
+    `$VEILLE_DB` or the default; a config file the user named must exist.
+    """
+    path = find_config(config_path)
+    config = None
+    if require_config or config_was_named(config_path) or path.exists():
+        config = load_config(path)
+    return config, resolve_database(db_path, config)

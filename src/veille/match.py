@@ -1,0 +1,131 @@
+"""Find brand mentions in an item. Pure: no I/O, no state beyond compiled rules.
+
+The rules, in the order they are applied to each (item, brand):
+
+1. The searched text is the item's title, then its text (summary, content, or the linked
+   page's text when `full_text` fetched it).
+2. Text and terms are folded: accents always ignored (`Décathlon` = `decathlon`), case
+   ignored unless the brand sets `case_sensitive: true`. Folding keeps offsets, so the
+   match points at the original characters.
+3. A term matches whole words only: not preceded or followed by a letter, digit or `_`.
+   `Acme` matches `ACME`, `Acme's`, `#Acme`, `@acme`, `(acme)`; not `pharmacme`, `acmes`.
+   Spaces inside a term match any run of whitespace, line breaks included.
+4. `exclude`: if any exclusion phrase appears (same word rules), the item is not a mention.
+5. `require_any`: if set, at least one of these words must also appear, or the term match
+   does not count.
+6. `domains`: if no term matched, a link from the item (its own URL or a link in its
+   content) to one of these hosts or their subdomains makes it a mention. `require_any`
+   does not apply to such a link: a link to the brand's site needs no disambiguation.
+7. One mention per (brand, item), located at the first match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from veille.models import Brand, Hit, Item
+from veille.text import fold
+from veille.urls import host_in_domains
+
+SNIPPET_WIDTH = 240
+
+
+@dataclass(frozen=True)
+class BrandRules:
+    """A brand's rules compiled once per sweep."""
+
+    brand: Brand
+    terms: re.Pattern[str]
+    exclude: re.Pattern[str] | None
+    require_any: re.Pattern[str] | None
+
+
+def _phrase_pattern(phrases: Iterable[str], case_sensitive: bool) -> re.Pattern[str] | None:
+    folded = {fold(p.strip(), case_sensitive=case_sensitive) for p in phrases if p.strip()}
+    if not folded:
+        return None
+    # Longest first, so "Acme Corp" wins over "Acme" and the matched text is the fullest.
+    alternatives = [
+        r"\s+".join(re.escape(word) for word in phrase.split())
+        for phrase in sorted(folded, key=len, reverse=True)
+    ]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+def compile_brand(brand: Brand) -> BrandRules:
+    """Compile a brand's terms, exclusions and required words into regexes."""
+    terms = _phrase_pattern(brand.terms, brand.case_sensitive)
+    if terms is None:
+        raise ValueError(f"brand {brand.name!r} has no terms")
+    return BrandRules(
+        brand=brand,
+        terms=terms,
+        exclude=_phrase_pattern(brand.exclude, brand.case_sensitive),
+        require_any=_phrase_pattern(brand.require_any, brand.case_sensitive),
+    )
+
+
+def searchable_text(item: Item, page_text: str = "") -> str:
+    """The text a brand is looked for in: title, then item text, then the page's text."""
+    return "\n".join(part for part in (item.title, item.text, page_text) if part)
+
+
+def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") -> list[Hit]:
+    """Every brand the item mentions, each once, located at its first match."""
+    text = searchable_text(item, page_text)
+    folded = {False: fold(text), True: None}
+    hits = []
+    for rule in rules:
+        case_sensitive = rule.brand.case_sensitive
+        if folded[case_sensitive] is None:
+            folded[case_sensitive] = fold(text, case_sensitive=True)
+        hit = _match_brand(item, rule, text, folded[case_sensitive])
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+def _match_brand(item: Item, rule: BrandRules, text: str, folded: str) -> Hit | None:
+    if rule.exclude is not None and rule.exclude.search(folded):
+        return None
+    found = rule.terms.search(folded)
+    if found is not None and (rule.require_any is None or rule.require_any.search(folded)):
+        start, end = found.span()
+        return Hit(
+            brand=rule.brand.name,
+            matched=" ".join(text[start:end].split()),
+            snippet=make_snippet(text, start, end),
+            text=text,
+            start=start,
+            end=end,
+        )
+    if rule.brand.domains:
+        for link in (item.url, *item.links):
+            if host_in_domains(link, rule.brand.domains):
+                return Hit(
+                    brand=rule.brand.name,
+                    matched=link,
+                    snippet=make_snippet(text, 0, 0),
+                    text=text,
+                    start=0,
+                    end=0,
+                )
+    return None
+
+
+def make_snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> str:
+    """About `width` characters of text around text[start:end], cut at word boundaries."""
+    room = max(width - (end - start), 0)
+    left = max(0, start - room // 3)
+    right = min(len(text), end + room - (start - left))
+    left = max(0, min(left, right - width))
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    snippet = " ".join(text[left:right].split())
+    return ("…" if left > 0 else "") + snippet + ("…" if right < len(text) else "")

@@ -1,0 +1,96 @@
+"""The database schema, as ordered migrations. Never edit a shipped migration: add one.
+
+Users read the database with sqlite3 or Datasette, so table and column names are part of the
+contract (SPEC.md, Database). `PRAGMA user_version` mirrors the number of applied
+migrations so that `sqlite3 veille.db 'pragma user_version'` tells the schema version.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("veille")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["mentions"].create(
+        {
+            "id": int,
+            "brand": str,
+            "source": str,
+            "source_type": str,
+            "domain": str,
+            "url": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "found_at": str,
+            "snippet": str,
+            "text": str,
+            "matched": str,
+            "lang": str,
+            "tone": str,
+            "tone_score": float,
+            "flags": str,
+            "status": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"brand", "url", "found_at", "status"},
+        defaults={"status": "new", "flags": "", "note": ""},
+    )
+    # The identity of a mention; a rescan inserts with ON CONFLICT DO NOTHING against it,
+    # which is what keeps triage status and notes across rescans.
+    db["mentions"].create_index(["brand", "url"], unique=True)
+    db["mentions"].enable_fts(["title", "snippet", "text", "author"], create_triggers=True)
+    db["sources"].create(
+        {
+            "name": str,
+            "type": str,
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "last_fetch_at": str,
+            "last_status": int,
+            "last_error": str,
+            "failures": int,
+            "items_seen": int,
+            "moved_to": str,
+        },
+        pk="name",
+        defaults={"failures": 0, "items_seen": 0},
+    )
+    db["scans"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "sources_ok": int,
+            "sources_failed": int,
+            "sources_unchanged": int,
+            "items_seen": int,
+            "mentions_new": int,
+            "status": str,
+        },
+        pk="id",
+    )
+
+
+@migrations()
+def m002_listing_indexes(db: Database) -> None:
+    # Listings, exports and the report filter on a mention's date (published, else found)
+    # and order newest first; an expression index serves both.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_mentions_date "
+        "ON mentions (coalesce(published_at, found_at))"
+    )
+    db["mentions"].create_index(["found_at"], if_not_exists=True)
+    db["mentions"].create_index(["status"], if_not_exists=True)
+    db["mentions"].create_index(["source"], if_not_exists=True)
+
+
+def apply_migrations(db: Database) -> None:
+    """Bring the schema up to date and record its version."""
+    migrations.apply(db)
+    db.execute(f"PRAGMA user_version = {len(migrations.applied(db))}")

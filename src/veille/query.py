@@ -1,0 +1,82 @@
+"""Turn the options of the listing commands into a checked `MentionFilter`.
+
+Users type times as `7d`, `24h`, `2026-11-01`; a value that names nothing (an unknown brand,
+a misspelt tone) is a usage error rather than a silently empty listing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta, timezone
+
+from veille.errors import UsageError
+from veille.models import FLAGS, STATUSES, TONES
+from veille.store import MentionFilter
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_LANG = re.compile(r"^[a-z]{2,3}$")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def parse_when(value: str, option: str, now: datetime | None = None) -> str:
+    """`7d` (ago), `24h`, `30m`, `2w`, `2026-11-01` or an ISO time → `YYYY-MM-DDTHH:MM:SSZ`."""
+    now = now or datetime.now(timezone.utc)
+    relative = _RELATIVE.match(value)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        return (now - timedelta(**{_UNITS[unit]: amount})).strftime(TIME_FORMAT)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r}: not a time; use 7d, 24h, 30m, 2w or a date like 2026-11-01"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple:
+    values = tuple(dict.fromkeys(values or ()))
+    allowed = set(allowed)
+    for value in values:
+        if value not in allowed:
+            choices = ", ".join(sorted(allowed)) or "none yet"
+            raise UsageError(f"{option} {value!r}: unknown; choose from {choices}")
+    return values
+
+
+def build_filter(
+    *,
+    brands: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    tones: Sequence[str] | None = None,
+    flags: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    langs: Sequence[str] | None = None,
+    known_brands: Iterable[str] = (),
+    known_sources: Iterable[str] = (),
+    now: datetime | None = None,
+) -> MentionFilter:
+    """Check every option value and build the filter the store applies."""
+    for lang in langs or ():
+        if not _LANG.match(lang):
+            raise UsageError(f"--lang {lang!r}: use an ISO 639-1 code such as fr or en")
+    since_at = parse_when(since, "--since", now) if since else None
+    until_at = parse_when(until, "--until", now) if until else None
+    if since_at and until_at and since_at >= until_at:
+        raise UsageError(f"--since {since} is not before --until {until}")
+    return MentionFilter(
+        brands=_checked(brands, known_brands, "--brand"),
+        sources=_checked(sources, known_sources, "--source"),
+        since=since_at,
+        until=until_at,
+        tones=_checked(tones, TONES, "--tone"),
+        flags=_checked(flags, FLAGS, "--flag"),
+        statuses=_checked(statuses, STATUSES, "--status"),
+        langs=tuple(dict.fromkeys(langs or ())),
+    )

@@ -1,0 +1,292 @@
+"""The SQLite store: the only module that writes the database.
+
+Guarantees, and how they are kept:
+
+- *No duplicate mention*: `UNIQUE(brand, url)` with `INSERT … ON CONFLICT DO NOTHING`; the
+  URL is canonical before it gets here. A rescan therefore never touches an existing row,
+  which is also what keeps its triage status and note.
+- *No half-written source*: each source's mentions and its health row are written in one
+  transaction; `kill -9` loses at most the source being written, never part of it.
+- *One scan at a time*: an exclusive `flock` on `<db>.lock`, which the kernel releases when
+  the holder dies, so a crashed scan never leaves a stale lock. The file holds the pid.
+- WAL mode, so readers (`veille mentions`, Datasette) never block a scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from veille.errors import LockedError, StoreError
+from veille.migrations import apply_migrations
+from veille.models import Mention, Source
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no flock; the lock is then advisory only
+    fcntl = None  # type: ignore[assignment]
+
+MENTION_COLUMNS = (
+    "id brand source source_type domain url title author published_at found_at snippet text "
+    "matched lang tone tone_score flags status note"
+).split()
+DATE_EXPRESSION = "coalesce(published_at, found_at)"
+
+
+def utc_now() -> str:
+    """Now, in the database's time format."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    """Filters shared by every listing command; empty means "no constraint"."""
+
+    brands: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+    tones: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, list[Any]]:
+        """SQL condition and parameters selecting the matching mentions."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, values in (
+            ("brand", self.brands),
+            ("source", self.sources),
+            ("tone", self.tones),
+            ("status", self.statuses),
+            ("lang", self.langs),
+        ):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        for flag in self.flags:
+            clauses.append("(' ' || flags || ' ') LIKE ?")
+            params.append(f"% {flag} %")
+        if self.since:
+            clauses.append(f"{DATE_EXPRESSION} >= ?")
+            params.append(self.since)
+        if self.until:
+            clauses.append(f"{DATE_EXPRESSION} < ?")
+            params.append(self.until)
+        return (" AND ".join(clauses) or "1"), params
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the last sweep learnt about a source: validators for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    failures: int = 0
+
+
+class Store:
+    """Owns the database file: opens, migrates, writes sources' results, answers queries."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError(f"{self.path}: no such database — run `veille scan` first")
+        if not self.path.parent.exists():
+            raise StoreError(f"{self.path}: the folder {self.path.parent} does not exist")
+        try:
+            connection = sqlite3.connect(str(self.path), timeout=30)
+            self.db = Database(connection)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            apply_migrations(self.db)
+        except sqlite3.DatabaseError as error:
+            raise StoreError(
+                f"{self.path}: not a usable veille database ({error}) — pass another file with --db"
+            ) from None
+        self._lock_handle: Any = None
+
+    def close(self) -> None:
+        self.db.conn.close()
+        self.release_lock()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- the scan lock ------------------------------------------------------------------
+
+    def acquire_lock(self) -> None:
+        """Take the scan lock or raise LockedError naming the holder's pid."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+", encoding="ascii")  # held until release_lock()
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                handle.close()
+                raise LockedError(
+                    f"{self.path}: another scan (pid {holder}) is running on this database; "
+                    "wait for it to finish"
+                ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_handle = handle
+
+    def release_lock(self) -> None:
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
+    # -- scans and sources --------------------------------------------------------------
+
+    def begin_scan(self, started_at: str) -> int:
+        with self.db.conn:
+            # A scan row still "running" belongs to a scan that died (we hold the lock).
+            self.db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
+            cursor = self.db.execute(
+                "INSERT INTO scans (started_at, status) VALUES (?, 'running')", [started_at]
+            )
+        return int(cursor.lastrowid)
+
+    def finish_scan(self, scan_id: int, totals: dict[str, Any]) -> None:
+        with self.db.conn:
+            self.db["scans"].update(scan_id, totals)
+
+    def sync_sources(self, sources: Iterable[Source]) -> None:
+        """Make sure every configured source has a row; a changed URL forgets validators."""
+        with self.db.conn:
+            for source in sources:
+                row = self.db.execute(
+                    "SELECT url FROM sources WHERE name = ?", [source.name]
+                ).fetchone()
+                if row is None:
+                    self.db["sources"].insert(
+                        {"name": source.name, "type": source.type, "url": source.url}
+                    )
+                elif row[0] != source.url:
+                    self.db["sources"].update(
+                        source.name,
+                        {
+                            "type": source.type,
+                            "url": source.url,
+                            "etag": None,
+                            "last_modified": None,
+                            "moved_to": None,
+                        },
+                    )
+
+    def source_state(self, name: str) -> SourceState:
+        row = self.db.execute(
+            "SELECT etag, last_modified, failures FROM sources WHERE name = ?", [name]
+        ).fetchone()
+        if row is None:
+            return SourceState()
+        return SourceState(etag=row[0], last_modified=row[1], failures=row[2] or 0)
+
+    def record_source(
+        self, name: str, health: dict[str, Any], mentions: Iterable[Mention] = ()
+    ) -> list[tuple[str, str]]:
+        """Store a source's new mentions and its health in one transaction.
+
+        `health` holds the `sources` columns to set; `failures` is computed here: reset on
+        success, incremented when `last_error` is set. Returns (brand, tone) of each mention
+        that was new.
+        """
+        inserted: list[tuple[str, str]] = []
+        columns = MENTION_COLUMNS[1:]
+        sql = (
+            f"INSERT INTO mentions ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))}) "
+            "ON CONFLICT (brand, url) DO NOTHING RETURNING brand, tone"
+        )
+        with self.db.conn:
+            for mention in mentions:
+                values = asdict(mention)
+                row = self.db.execute(sql, [values[c] for c in columns]).fetchone()
+                if row is not None:
+                    inserted.append((row[0], row[1]))
+            failed = bool(health.get("last_error"))
+            assignments = ", ".join(f"{key} = ?" for key in health)
+            failures = "failures + 1" if failed else "0"
+            self.db.execute(
+                f"UPDATE sources SET {assignments}, failures = {failures} WHERE name = ?",
+                [*health.values(), name],
+            )
+        return inserted
+
+    def sources(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.db["sources"].rows]
+
+    # -- queries ------------------------------------------------------------------------
+
+    def iter_mentions(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Matching mentions, newest first, streamed row by row (never a full list)."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
+            f"ORDER BY {DATE_EXPRESSION} DESC, id DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = [*params, limit]
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
+        where, params = filters.where()
+        return self.db.execute(f"SELECT count(*) FROM mentions WHERE {where}", params).fetchone()[0]
+
+    def breakdown(
+        self, column: str, filters: MentionFilter = MentionFilter(), *, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """Mentions grouped by a column, most frequent first, with their tone mix."""
+        if column not in MENTION_COLUMNS:
+            raise ValueError(column)
+        where, params = filters.where()
+        sql = (
+            f"SELECT {column} AS value, count(*) AS mentions, "
+            "sum(tone = 'positive') AS positive, sum(tone = 'neutral') AS neutral, "
+            "sum(tone = 'negative') AS negative "
+            f"FROM mentions WHERE {where} GROUP BY {column} "
+            "ORDER BY mentions DESC, value LIMIT ?"
+        )
+        cursor = self.db.execute(sql, [*params, limit])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def values_of(self, column: str) -> list[str]:
+        """Distinct values of a mention column, to check a filter names something known."""
+        if column not in MENTION_COLUMNS:
+            raise ValueError(column)
+        sql = f"SELECT DISTINCT {column} FROM mentions WHERE {column} IS NOT NULL"
+        return [row[0] for row in self.db.execute(sql)]
+
+
+@contextlib.contextmanager
+def open_store(path: Path, *, create: bool = True) -> Iterator[Store]:
+    store = Store(path, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
