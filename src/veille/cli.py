@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,11 +21,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from veille import __version__
 from veille.config import load_for_command, write_starter
+from veille.demo import run_demo
 from veille.errors import UsageError, VeilleError
 from veille.export import EXPORT_FORMATS, write_export
 from veille.models import Config, Settings, Source, SourceOutcome
 from veille.query import build_filter
-from veille.report import mentions_table, scan_summary, scan_summary_data, web_text
+from veille.report import (
+    mentions_table,
+    overview,
+    scan_summary,
+    scan_summary_data,
+    web_text,
+)
 from veille.scan import ScanInterrupted, plan_scan, preview_source, run_scan
 from veille.store import MentionFilter, Store
 from veille.tone import judge_tone
@@ -369,6 +377,54 @@ def tone(
                 web_text(line),
                 sep="",
             )
+
+
+@app.command()
+@handles_errors
+def report(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who is talking about the brand, where, in what tone, and what needs attention."""
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        filters = _listing_filter(
+            loaded, store, brand, source, since, until, tone, flag, status, lang
+        )
+        figures = store.overview(filters)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        _console().print(overview(figures))
+
+
+@app.command()
+@handles_errors
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Keep the demo database in FILE (default: a temporary one)."),
+    ] = None,
+) -> None:
+    """Scan a bundled sample of feeds from a loopback server and print the report."""
+    with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
+        db_path = db or Path(scratch) / "demo.db"
+        summary = run_demo(db_path)
+        console = _console()
+        console.print(scan_summary(summary))
+        with Store(db_path) as store:
+            console.print(overview(store.overview()))
+    if db is None:
+        console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 
 
 def main() -> None:

@@ -148,3 +148,17 @@ def breakdown_table(
             str(row["negative"]),
         )
     return table
+
+
+def overview(figures: Mapping[str, Any]) -> RenderableType:
+    """Who, where, in what tone, and what needs a human: the report's first screen."""
+    total = figures["total"]
+    parts: list[RenderableType] = [
+        Text.assemble(("Mentions: ", "bold"), str(total)),
+        breakdown_table("Tone and share of voice", "Brand", figures["brands"], total),
+        breakdown_table("Who is talking", "Author", figures["authors"], total),
+        breakdown_table("Where", "Source", figures["sources"], total),
+    ]
+    if figures["attention"]:
+        parts.append(mentions_table(figures["attention"], title="Needs attention"))
+    return Group(*parts)

@@ -222,11 +222,10 @@ class Store:
                 row = self.db.execute(sql, [values[c] for c in columns]).fetchone()
                 if row is not None:
                     inserted.append((row[0], row[1]))
-            failed = bool(health.get("last_error"))
-            assignments = ", ".join(f"{key} = ?" for key in health)
-            failures = "failures + 1" if failed else "0"
+            failures = "failures + 1" if health.get("last_error") else "0"
+            assignments = [f"{key} = ?" for key in health] + [f"failures = {failures}"]
             self.db.execute(
-                f"UPDATE sources SET {assignments}, failures = {failures} WHERE name = ?",
+                f"UPDATE sources SET {', '.join(assignments)} WHERE name = ?",
                 [*health.values(), name],
             )
         return inserted
@@ -274,6 +273,30 @@ class Store:
         cursor = self.db.execute(sql, [*params, limit])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def overview(self, filters: MentionFilter = MentionFilter(), *, top: int = 8) -> dict:
+        """The figures of the morning report: totals, who, where, tone, needs attention."""
+        attention = MentionFilter(
+            **{**asdict(filters), "statuses": ("new",), "tones": ("negative",)}
+        )
+        questions = MentionFilter(
+            **{**asdict(filters), "statuses": ("new",), "flags": ("question",)}
+        )
+        urgent = {
+            row["id"]: row
+            for row in [
+                *self.iter_mentions(questions, limit=top),
+                *self.iter_mentions(attention, limit=top),
+            ]
+        }
+        return {
+            "total": self.count_mentions(filters),
+            "brands": self.breakdown("brand", filters, limit=50),
+            "authors": self.breakdown("author", filters, limit=top),
+            "sources": self.breakdown("source", filters, limit=top),
+            "domains": self.breakdown("domain", filters, limit=top),
+            "attention": sorted(urgent.values(), key=lambda r: r["id"], reverse=True)[:top],
+        }
 
     def values_of(self, column: str) -> list[str]:
         """Distinct values of a mention column, to check a filter names something known."""

@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veille.cli import app
+from veille.config import load_config, parse_config, resolve_database, write_starter
+from veille.errors import ConfigError
+
+GOOD = """\
+database: data/veille.db
+brands:
+  - name: Acme
+    terms: [Acme, "Acme Corp", "#acme"]
+    exclude: ["Acme anvil"]
+    require_any: [shoes]
+    domains: [www.Acme.com]
+  - name: Globex
+    competitor: true
+    terms: [Globex]
+sources:
+  - name: HN
+    type: rss
+    url: https://hnrss.org/newest?q=acme
+  - name: News
+    type: search
+    providers: [google_news, hackernews]
+settings:
+  timeout: 5
+  per_host: 3
+"""
+
+
+def test_good_config_loads_with_paths_relative_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "sources.yaml"
+    path.parent.mkdir()
+    path.write_text(GOOD, encoding="utf-8")
+    config = load_config(path)
+    assert config.database == path.parent / "data" / "veille.db"
+    assert [b.name for b in config.brands] == ["Acme", "Globex"]
+    assert config.brands[0].domains == ("acme.com",)
+    assert config.brands[1].competitor is True
+    assert config.sources[1].providers == ("google_news", "hackernews")
+    assert config.settings.timeout == 5.0 and config.settings.per_host == 3
+
+
+BAD_CASES = {
+    "unknown top-level key": ("brand:\n  - x\n", r"s.yaml:1: brand: unknown key 'brand'"),
+    "unknown source key": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - name: x\n    type: rss\n"
+        "    url: http://x.fr\n    colour: red\n",
+        r"s.yaml:7: sources[0].colour: unknown key 'colour'",
+    ),
+    "wrong type": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "settings:\n  timeout: fast\n",
+        r"s.yaml:6: settings.timeout: ",
+    ),
+    "bad url": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - name: x\n    type: rss\n"
+        "    url: ftp://x.fr/feed\n",
+        r"s.yaml:6: sources[0].url: 'ftp://x.fr/feed' is not an http(s) URL",
+    ),
+    "duplicate source": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "  - {name: x, type: rss, url: http://y.fr}\n",
+        r"s.yaml:5: sources[1].name: duplicate name 'x'",
+    ),
+    "duplicate brand": (
+        "brands:\n  - {name: A, terms: [a]}\n  - {name: A, terms: [b]}\nsources:\n"
+        "  - {name: x, type: rss, url: http://x.fr}\n",
+        r"s.yaml:3: brands[1].name: duplicate name 'A'",
+    ),
+    "brand without terms": (
+        "brands:\n  - name: A\n    terms: []\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n",
+        r"s.yaml:3: brands[0].terms: needs at least one entry",
+    ),
+    "brand missing terms": (
+        "brands:\n  - name: A\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n",
+        r"s.yaml:2: brands[0].terms: this key is required",
+    ),
+    "rss without url": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss}\n",
+        r"s.yaml:4: sources[0]: a rss source needs a url",
+    ),
+    "unknown source type": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: atom, url: http://x.fr}\n",
+        r"s.yaml:4: sources[0].type: ",
+    ),
+    "unknown engine": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n"
+        "  - {name: x, type: forum, url: http://x.fr, engine: smf}\n",
+        r"s.yaml:4: sources[0].engine: ",
+    ),
+    "invalid yaml": ("brands: [\n", r"s.yaml:2: invalid YAML"),
+    "not a mapping": ("- a\n- b\n", r"s.yaml:1: the top level must be a mapping"),
+    "empty file": ("", r"s.yaml: the file is empty"),
+    "alert for unknown brand": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - {name: t, urls: ['json://localhost'], brand: B}\n",
+        r"s.yaml:6: alerts[0].brand: unknown brand 'B'",
+    ),
+    "domain with a scheme": (
+        "brands:\n  - {name: A, terms: [a], domains: ['https://a.com/']}\nsources:\n"
+        "  - {name: x, type: rss, url: http://x.fr}\n",
+        r"s.yaml:2: brands[0].domains: 'https://a.com/' is not a host name",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_CASES.values(), ids=BAD_CASES.keys())
+def test_bad_config_names_file_line_and_key(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("s.yaml"))
+    message = str(caught.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("text", [v[0] for v in BAD_CASES.values()], ids=list(BAD_CASES.keys()))
+def test_bad_config_exits_2_with_one_line_and_writes_nothing(
+    text: str, tmp_path: Path, runner
+) -> None:
+    (tmp_path / "sources.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("veille: error: sources.yaml"), lines
+    assert not (tmp_path / "veille.db").exists()
+
+
+def test_missing_config_says_to_run_init(runner) -> None:
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 2
+    assert "veille init" in result.stderr
+
+
+def test_config_found_by_env_then_default(tmp_path: Path, monkeypatch, runner) -> None:
+    (tmp_path / "elsewhere.yaml").write_text("brands: [\n", encoding="utf-8")
+    monkeypatch.setenv("VEILLE_CONFIG", str(tmp_path / "elsewhere.yaml"))
+    result = runner.invoke(app, ["scan"])
+    assert result.exit_code == 2 and "elsewhere.yaml:2" in result.stderr
+
+
+def test_database_precedence(tmp_path: Path, monkeypatch) -> None:
+    config = parse_config(GOOD, tmp_path / "sources.yaml")
+    assert resolve_database(Path("cli.db"), config) == Path("cli.db")
+    monkeypatch.setenv("VEILLE_DB", "env.db")
+    assert resolve_database(None, config) == Path("env.db")
+    monkeypatch.delenv("VEILLE_DB")
+    assert resolve_database(None, config) == tmp_path / "data" / "veille.db"
+    assert resolve_database(None, None) == Path("veille.db")
+
+
+def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path: Path, runner) -> None:
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    config = load_config(tmp_path / "sources.yaml")
+    assert config.brands[0].name == "Acme"
+    before = (tmp_path / "sources.yaml").read_text(encoding="utf-8")
+    again = runner.invoke(app, ["init"])
+    assert again.exit_code == 2 and "never overwrites" in again.stderr
+    assert (tmp_path / "sources.yaml").read_text(encoding="utf-8") == before
+    with pytest.raises(ConfigError):
+        write_starter(tmp_path / "sources.yaml")
+
+
+def test_example_sources_yaml_in_the_repository_is_valid() -> None:
+    example = Path(__file__).resolve().parents[1] / "sources.yaml"
+    config = load_config(example)
+    assert config.brands and config.sources

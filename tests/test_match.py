@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from veille.match import compile_brand, find_mentions, make_snippet
+from veille.models import Brand, Item
+
+ACME = Brand(
+    name="Acme",
+    terms=("Acme", "Acme Corp", "#acme", "@acme_fr"),
+    exclude=("Acme anvil",),
+)
+DECATHLON = Brand(name="Décathlon", terms=("Décathlon",))
+ROCKET = Brand(name="Rocket", terms=("rocket",), require_any=("shoes", "running"))
+GLOBEX = Brand(name="Globex", terms=("Globex",), domains=("globex.com",))
+CASED = Brand(name="IT", terms=("IT",), case_sensitive=True)
+
+CASES = {
+    "plain": (ACME, "I love Acme", "Acme"),
+    "upper case": (ACME, "ACME rocks", "ACME"),
+    "possessive": (ACME, "Acme's new shoe", "Acme"),
+    "hashtag": (ACME, "so good #Acme", "#Acme"),
+    "handle": (ACME, "thanks @acme!", "acme"),
+    "parentheses": (ACME, "the brand (acme) said", "acme"),
+    "pharmacme is not acme": (ACME, "pharmacme sells pills", None),
+    "acmes is not acme": (ACME, "two acmes", None),
+    "acme_fr handle is a term": (ACME, "merci @acme_fr", "@acme_fr"),
+    "multi-word across line break": (ACME, "we met Acme\n  Corp today", "Acme Corp"),
+    "exclude wins": (ACME, "Acme anvil dropped on Acme", None),
+    "accent-insensitive": (DECATHLON, "acheté chez decathlon", "decathlon"),
+    "accent and case": (DECATHLON, "DÉCATHLON est ouvert", "DÉCATHLON"),
+    "require_any present": (ROCKET, "Rocket running shoes", "Rocket"),
+    "require_any absent": (ROCKET, "the rocket launched", None),
+    "case sensitive hit": (CASED, "IT department", "IT"),
+    "case sensitive miss": (CASED, "it is raining", None),
+    "typographic apostrophe": (ACME, "l’Acme de Paris", "Acme"),
+}
+
+
+@pytest.mark.parametrize(("brand", "text", "matched"), CASES.values(), ids=CASES.keys())
+def test_whole_word_folded_matching(brand: Brand, text: str, matched: str | None) -> None:
+    hits = find_mentions(Item(key="k", url="https://x.fr/1", text=text), [compile_brand(brand)])
+    assert [h.matched for h in hits] == ([matched] if matched else [])
+
+
+def test_title_is_searched_and_match_offsets_point_at_original_text() -> None:
+    item = Item(key="k", url="https://x.fr/1", title="Chez DÉCATHLON", text="rien")
+    (hit,) = find_mentions(item, [compile_brand(DECATHLON)])
+    assert hit.text[hit.start : hit.end] == "DÉCATHLON"
+
+
+def test_domains_link_counts_without_a_term() -> None:
+    rules = [compile_brand(GLOBEX)]
+    linked = Item(key="k", url="https://x.fr/1", text="look", links=("https://shop.globex.com/a",))
+    own_url = Item(key="k", url="https://www.globex.com/news/1", text="news")
+    other = Item(key="k", url="https://x.fr/1", text="look", links=("https://notglobex.com/",))
+    assert [h.brand for h in find_mentions(linked, rules)] == ["Globex"]
+    assert [h.brand for h in find_mentions(own_url, rules)] == ["Globex"]
+    assert find_mentions(other, rules) == []
+
+
+def test_two_brands_give_two_hits_each_with_its_own_snippet() -> None:
+    text = "Acme is great. " + "filler " * 60 + "But Globex was awful."
+    hits = find_mentions(
+        Item(key="k", url="https://x.fr/1", text=text), [compile_brand(ACME), compile_brand(GLOBEX)]
+    )
+    assert [h.brand for h in hits] == ["Acme", "Globex"]
+    assert "Acme" in hits[0].snippet and "Globex" not in hits[0].snippet
+    assert "Globex" in hits[1].snippet
+
+
+def test_snippet_is_about_240_clean_characters_around_the_match() -> None:
+    text = " ".join(f"w{i}" for i in range(300)) + " Acme " + " ".join(f"x{i}" for i in range(300))
+    start = text.index("Acme")
+    snippet = make_snippet(text, start, start + 4)
+    assert 200 <= len(snippet) <= 242
+    assert "Acme" in snippet and snippet.startswith("…") and snippet.endswith("…")
+    assert "  " not in snippet
+    assert make_snippet("short\n\ntext Acme", 11, 15) == "short text Acme"

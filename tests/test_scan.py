@@ -1,0 +1,154 @@
+"""Whole sweeps through the CLI against a real loopback HTTP server and a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from feedgen import BRANDS_CONFIG, generate_feeds
+from pytest_httpserver import HTTPServer
+from sqlite_utils import Database
+from werkzeug import Request, Response
+
+from veille.cli import app
+
+
+def serve_feeds(httpserver: HTTPServer, feeds) -> None:
+    """Serve each feed with an ETag and answer a matching If-None-Match with 304."""
+    for feed in feeds:
+
+        def handler(request: Request, feed=feed) -> Response:
+            if request.headers.get("If-None-Match") == feed.etag:
+                return Response(status=304, headers={"ETag": feed.etag})
+            return Response(
+                feed.body, headers={"Content-Type": feed.content_type, "ETag": feed.etag}
+            )
+
+        httpserver.expect_request(feed.path).respond_with_handler(handler)
+
+
+def sweep_config(httpserver: HTTPServer, feeds, **settings) -> dict:
+    return {
+        "brands": BRANDS_CONFIG,
+        "sources": [
+            {"name": f"feed {i:03d}", "type": "rss", "url": httpserver.url_for(feed.path)}
+            for i, feed in enumerate(feeds)
+        ],
+        "settings": {"per_host": 8, "concurrency": 32, "timeout": 10, **settings},
+    }
+
+
+def stored_mentions(db_path: Path) -> list[tuple[str, str]]:
+    return [
+        (row["brand"], row["url"])
+        for row in Database(db_path).query("select brand, url from mentions")
+    ]
+
+
+def test_sweep_stores_exactly_the_expected_mentions_then_nothing_new(
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path
+) -> None:
+    feeds = generate_feeds(200, 6, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = write_config(sweep_config(httpserver, feeds))
+    db_path = tmp_path / "veille.db"
+
+    first = runner.invoke(app, ["scan", "-c", str(config), "--json"])
+    assert first.exit_code == 0, first.output + first.stderr
+    summary = json.loads(first.stdout)
+    expected = set().union(*(feed.expected for feed in feeds))
+    stored = stored_mentions(db_path)
+    assert len(stored) == len(set(stored)), "duplicate mention"
+    assert set(stored) == expected
+    assert summary["mentions_new"] == len(expected)
+    assert summary["sources_ok"] == 200 and summary["items_seen"] == 200 * 6
+    assert {f.fmt for f in feeds} == {"rss2", "atom", "rss1", "jsonfeed"}
+    db = Database(db_path)
+    incomplete = db.execute(
+        "select count(*) from mentions where tone is null or lang is null or tone_score is null"
+        " or snippet = '' or author is null or published_at is null"
+    ).fetchone()[0]
+    assert incomplete == 0
+
+    httpserver.clear_log()
+    second = runner.invoke(app, ["scan", "-c", str(config), "--json"])
+    assert second.exit_code == 0, second.output
+    again = json.loads(second.stdout)
+    assert again["mentions_new"] == 0 and again["sources_unchanged"] == 200
+    assert sorted(stored_mentions(db_path)) == sorted(stored)
+    requests = [request for request, response in httpserver.log]
+    assert len(requests) == 200
+    assert all(r.headers.get("If-None-Match") for r in requests)
+    assert {response.status_code for _, response in httpserver.log} == {304}
+    scans = list(db.query("select status, mentions_new, sources_unchanged from scans"))
+    assert scans == [
+        {"status": "ok", "mentions_new": len(expected), "sources_unchanged": 0},
+        {"status": "ok", "mentions_new": 0, "sources_unchanged": 200},
+    ]
+
+
+def test_scan_of_one_source_and_one_brand(httpserver: HTTPServer, write_config, runner) -> None:
+    feeds = generate_feeds(3, 15, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = write_config(sweep_config(httpserver, feeds))
+    result = runner.invoke(
+        app, ["scan", "-c", str(config), "--source", "feed 001", "--brand", "Acme", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert [s["name"] for s in summary["sources"]] == ["feed 001"]
+    assert set(summary["new_by_brand"]) == {"Acme"}
+    unknown = runner.invoke(app, ["scan", "-c", str(config), "--source", "nope"])
+    assert unknown.exit_code == 2 and "unknown source 'nope'" in unknown.stderr
+
+
+HOSTILE_TITLE = "[bold red]Acme[/] \x1b[31mred\x1b[0m \x1b]0;pwned\x07 done"
+
+
+def test_web_text_is_printed_literally(httpserver: HTTPServer, write_config, runner) -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>[bold red]Acme[/] &#x1b;[31mred&#x1b;[0m done</title>"
+        "<link>https://news.example/1</link><description>Acme \u001b[2J wipes</description>"
+        "</item></channel></rss>"
+    )
+    httpserver.expect_request("/feed").respond_with_data(
+        body.encode(), content_type="application/rss+xml"
+    )
+    config = write_config(
+        {
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "f", "type": "rss", "url": httpserver.url_for("/feed")}],
+        }
+    )
+    assert runner.invoke(app, ["scan", "-c", str(config)]).exit_code == 0
+    listed = runner.invoke(app, ["mentions", "-c", str(config)])
+    assert listed.exit_code == 0, listed.output
+    assert "[bold red]Acme[/]" in listed.stdout
+    assert "\x1b" not in listed.stdout
+    as_json = runner.invoke(app, ["mentions", "-c", str(config), "--json"])
+    row = json.loads(as_json.stdout.splitlines()[0])
+    assert row["title"] == "[bold red]Acme[/] [31mred[0m done"
+    assert "\x1b" not in row["snippet"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_matches_database_and_filters(
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path, fmt: str
+) -> None:
+    feeds = generate_feeds(8, 15, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = write_config(sweep_config(httpserver, feeds))
+    assert runner.invoke(app, ["scan", "-c", str(config)]).exit_code == 0
+    db = Database(tmp_path / "veille.db")
+    out = tmp_path / f"out.{fmt}"
+    result = runner.invoke(app, ["export", "-c", str(config), "-f", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    total = db["mentions"].count
+    assert len(lines) == total + (1 if fmt == "csv" else 0)
+    filtered = runner.invoke(app, ["export", "-c", str(config), "-f", fmt, "--brand", "Rocket"])
+    rocket = db.execute("select count(*) from mentions where brand = 'Rocket'").fetchone()[0]
+    assert 0 < rocket < total
+    assert len(filtered.stdout.splitlines()) == rocket + (1 if fmt == "csv" else 0)
