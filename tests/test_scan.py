@@ -129,7 +129,7 @@ def test_web_text_is_printed_literally(httpserver: HTTPServer, write_config, run
     assert "\x1b" not in listed.stdout
     as_json = runner.invoke(app, ["mentions", "-c", str(config), "--json"])
     row = json.loads(as_json.stdout.splitlines()[0])
-    assert row["title"] == "[bold red]Acme[/] [31mred[0m done"
+    assert row["title"] == "[bold red]Acme[/] red done"
     assert "\x1b" not in row["snippet"]
 
 

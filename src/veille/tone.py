@@ -1,0 +1,734 @@
+"""Tone, language and flags of a mention, offline and fast.
+
+Why rules and lexicons rather than a model: veille runs on a laptop, offline, over thousands of
+snippets per sweep, and a community manager must be able to see why a mention was called
+negative. English goes through VADER (MIT); French through a VADER-style engine written here
+on the MIT lexicon of the vaderSentiment-fr port plus veille's own corrections (see
+``lexicons/README.md``). Other languages are detected and left neutral rather than guessed.
+
+Nothing heavy happens at import: the analyzers, lexicons and language model load on first use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from veille.models import FLAGS, Tone
+from veille.text import clean_text, fold, sentence_spans
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+__all__ = ["detect_language", "judge_tone", "tone_around"]
+
+_LEXICON_DIR = Path(__file__).with_name("lexicons")
+
+# Scores in (NEGATIVE_AT, POSITIVE_AT) are neutral. VADER's paper uses ±0.05; its lexicons lean
+# positive on plain statements ("like", "care", "free", "please" all score), so the positive
+# side of the band is wider. Tuned on the shared English DEV split, then checked on French.
+POSITIVE_AT = 0.2
+NEGATIVE_AT = -0.1
+# How much a complaint or an insult pulls the score down: these patterns are negative by nature
+# even when no lexicon word says so ("still waiting for my refund").
+FLAG_PULL = 0.35
+# A sentence ending in "?" asks rather than asserts: its score is scaled by this.
+QUESTION_DAMPING = 0.5
+# VADER negates "never been happier" (and "never felt worse") and reads "killer feature" as
+# violent; the comparative after "never" is not negated, the slang "killer" is praise.
+_EN_NOT_NEGATED = re.compile(
+    r"\bnever (been|felt|looked|sounded|tasted|had it|seen it) (better|worse|happier|\w+er)\b",
+    re.IGNORECASE,
+)
+_EN_KILLER = re.compile(
+    r"\bkiller(?= (?:app|apps|feature|features|deal|deals|combo|price|prices|track|song|look))",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"\?[\s\"'»”)\]]*$")
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _key(text: str) -> str:
+    """Lookup key: folded (lower case, no accents, straight apostrophe), ligatures opened."""
+    return fold(text).replace("œ", "oe").replace("æ", "ae")
+
+
+# --------------------------------------------------------------------------- language
+
+
+_FR_VOTE = frozenset(
+    """le les des du au aux et est une je tu il ils elle elles nous vous pas avec pour dans sur
+    qui ce cette ces mon ma mes ton ta tes son sa ses leur leurs notre votre ne ou mais donc
+    tres trop plus bien encore toujours jamais rien ca deja aussi chez sans depuis etre avoir
+    fait ete suis sont etait avait merci bonjour nul bof genial vraiment quand comme tout
+    tous toute apres avant j l d qu n c m s t qu'il c'est n'est j'ai d'un d'une l'on""".split()
+)
+_EN_VOTE = frozenset(
+    """the and is are was were to of it this that with for my your you i not but have has had
+    be been do does did don't can't won't isn't it's i'm they we he she what how why when
+    who from at by just very really so get got would could should will there their them our
+    an or if about than then thanks thank love great good bad never ever still again as all out
+    up now today""".split()
+)
+_FR_DIACRITIC = re.compile(r"[éèêàçùûôîïœ]")
+
+
+@cache
+def _langid() -> Any:
+    """py3langid with normalised probabilities, loaded once (≈0.6 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _vote(text: str) -> tuple[float, float]:
+    """Cheap French/English evidence: function words, elisions, French diacritics."""
+    folded = fold(text)
+    fr = en = 0.0
+    for word in _WORD.findall(folded):
+        if word in _FR_VOTE:
+            fr += 1
+        elif word in _EN_VOTE:
+            en += 1
+        elif "'" in word:
+            head, tail = word.split("'", 1)
+            if head in ("l", "d", "j", "n", "qu", "c", "m", "s", "t"):
+                fr += 1
+            elif tail in ("t", "s", "m", "re", "ve", "ll", "d"):
+                en += 1
+    fr += 0.5 * min(len(_FR_DIACRITIC.findall(text.lower())), 6)
+    return fr, en
+
+
+def _strip_noise(text: str) -> str:
+    return _MENTION.sub(" ", _URL.sub(" ", text)).replace("#", " ")
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text, "und" when there is nothing to tell from.
+
+    py3langid is reliable on paragraphs but erratic on tweets ("pas terrible" → Occitan), so a
+    short or low-confidence answer is checked against a French/English function-word vote,
+    the two languages veille scores. The vote only decides between fr and en; a confident
+    answer for another language stands, so that text is left neutral instead of misread.
+    """
+    text = _strip_noise(clean_text(text).replace("’", "'"))
+    letters = len(_LETTER.findall(text))
+    if letters < 2:
+        return "und"
+    lang, prob = _langid().classify(text[:3000])
+    if prob >= 0.99 and letters >= 40:
+        return lang
+    fr, en = _vote(text)
+    if prob >= 0.9 and letters >= 15 and lang not in ("fr", "en") and max(fr, en) < 2:
+        return lang
+    if fr != en:
+        # Mixed text: the language with more function words dominates.
+        if max(fr, en) >= 1:
+            return "fr" if fr > en else "en"
+    if lang in ("fr", "en"):
+        return lang
+    if prob >= 0.5:
+        return lang
+    return "und"
+
+
+# --------------------------------------------------------------------------- English
+
+
+@cache
+def _vader() -> SentimentIntensityAnalyzer:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def _score_en(text: str) -> float:
+    """VADER per sentence, questions damped, sentence scores added then clipped.
+
+    Scoring each sentence on its own keeps VADER's "but" rule and its normalisation local
+    (one strong word no longer decides a whole paragraph), and a sentence that asks
+    something ("Any places you'd recommend?") asserts less than one that states it.
+    """
+    vader = _vader()
+    text = _EN_NOT_NEGATED.sub(r"\1 \2", _EN_KILLER.sub("great", text))
+    total = 0.0
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        sentence = text[start:end]
+        compound = vader.polarity_scores(sentence)["compound"]
+        if _ASKS.search(sentence):
+            compound *= QUESTION_DAMPING
+        total += compound
+    return max(-1.0, min(1.0, total))
+
+
+# --------------------------------------------------------------------------- French
+
+# Emoji valences on VADER's scale, for the ones that carry most of the tone in social posts.
+# Others get the valence of their English description in VADER's own emoji lexicon.
+_EMOJI_VALENCE: dict[str, float] = {
+    "😂": 1.5, "🤣": 1.6, "😍": 2.8, "🥰": 2.8, "😘": 2.3, "😊": 2.2, "🙂": 1.3, "😀": 2.0,
+    "😃": 2.0, "😄": 2.2, "😁": 2.0, "😆": 1.8, "😉": 1.3, "😎": 1.6, "🤩": 2.8, "😋": 2.2,
+    "❤": 2.6, "❤️": 2.6, "💕": 2.5, "💖": 2.5, "💙": 2.2, "💚": 2.2, "💛": 2.2, "💜": 2.2,
+    "♥": 2.4, "👍": 2.0, "👌": 1.8, "👏": 2.0, "🙌": 2.0, "💪": 1.6, "🔥": 1.5, "✨": 1.2,
+    "🎉": 2.2, "🥳": 2.4, "🙏": 1.2, "⭐": 1.6, "🌟": 1.8, "💯": 2.0, "✅": 1.0, "🤗": 2.0,
+    "😡": -2.8, "🤬": -3.0, "😠": -2.5, "😤": -2.0, "👎": -2.2, "😒": -1.6, "🙄": -1.6,
+    "😑": -1.0, "😐": -0.5, "😕": -1.3, "🙁": -1.6, "☹": -1.8, "😞": -2.0, "😔": -1.8,
+    "😢": -2.0, "😭": -2.2, "😩": -2.0, "😫": -2.0, "😖": -2.0, "😣": -1.8, "🤮": -2.8,
+    "🤢": -2.4, "💩": -2.4, "😱": -1.8, "😨": -1.8, "😰": -1.8, "🤦": -1.8, "🤡": -1.8,
+    "💔": -2.4, "😬": -1.0, "😪": -1.2, "😴": -0.6, "❌": -1.0, "🖕": -3.0, "🤔": -0.2,
+}  # fmt: skip
+_EMOJI_CHAR = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff]\ufe0f?"
+    "(?:\u200d[\U0001f000-\U0001faff\u2600-\u27bf]\ufe0f?)*[\U0001f3fb-\U0001f3ff]?"
+)
+
+_BOOST_UP = 0.293  # VADER's B_INCR
+_BOOST_DOWN = -0.293
+_NEGATE = -0.74  # VADER's N_SCALAR
+_CAPS = 0.733  # VADER's C_INCR
+
+_FR_BOOSTERS = frozenset(
+    """tres trop vraiment hyper tellement extremement vachement carrement completement
+    totalement absolument particulierement franchement si tant enormement fortement
+    incroyablement terriblement ultra mega archi super grave bien vraiment""".split()
+)
+# These three are boosters before a sentiment word, sentiment words of their own otherwise.
+_FR_CONDITIONAL_BOOSTERS = frozenset(("super", "grave", "bien"))
+_FR_POST_BOOSTERS = frozenset("grave incroyable hallucinant enorme monstre dingue".split())
+_FR_DIMINISHERS = frozenset(
+    "assez plutot moyennement legerement relativement presque un_peu quelque_peu".split()
+)
+_FR_NEGATORS = frozenset("pas jamais rien aucun aucune sans ni guere nullement non peu".split())
+_FR_NE = frozenset(("ne", "n'"))
+_FR_AFTER_VERB = frozenset(("pas", "jamais", "guere", "rien"))
+_FR_CONTRAST = frozenset(
+    "mais cependant pourtant toutefois neanmoins par_contre en_revanche".split()
+)
+_FR_MODIFIER_PHRASES: dict[tuple[str, ...], str] = {
+    ("un", "peu"): "un_peu",
+    ("quelque", "peu"): "quelque_peu",
+    ("du", "tout"): "du_tout",
+    ("par", "contre"): "par_contre",
+    ("en", "revanche"): "en_revanche",
+    ("a", "peine"): "peu",
+}
+
+_FR_TOKEN = re.compile(
+    r"(?P<url>(?:https?://|www\.)\S+)"
+    r"|(?P<mention>@\w+)"
+    r"|(?P<emoticon>(?<!\S)(?:EMOTICONS)(?=\s|$|[.,!?]))"
+    r"|(?P<elision>\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjmntsc])'(?=[^\W\d_]))"
+    r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*)"
+    r"|(?P<emoji>EMOJI)"
+    r"|(?P<punct>[!?.,;:…]+)",
+    re.IGNORECASE,
+)
+
+
+class _French:
+    """Lexicon, phrases and tokenizer of the French engine, built once."""
+
+    def __init__(self) -> None:
+        lexicon: dict[str, float] = {}
+        phrases: dict[tuple[str, ...], float] = {}
+        emoticons: set[str] = {"^^", "^_^", "<3", "xd", ":p", ":d"}
+        raw: dict[str, list[float]] = {}
+        for entry, value in _read_lexicon(_LEXICON_DIR / "fr_lexicon.txt"):
+            raw.setdefault(entry, []).append(value)
+        # Accent folding merges a few entries ("pêche"/"péché"): keep their mean.
+        merged = {entry: sum(values) / len(values) for entry, values in raw.items()}
+        merged.update(dict(_read_lexicon(_LEXICON_DIR / "fr_veille.txt")))
+        merged.update({"^^": 1.5, "^_^": 1.5, "<3": 2.0, "xd": 1.5, ":(": -1.8, ":-(": -1.8})
+        for entry, value in merged.items():
+            if " " in entry or "'" in entry:
+                tokens = _phrase_keys(entry)
+                if len(tokens) > 1:
+                    phrases[tokens] = value
+                    continue
+            if _WORDLIKE.fullmatch(entry):
+                lexicon[entry] = value
+            elif " " not in entry:
+                emoticons.add(entry)
+                lexicon[entry] = value
+        alternation = "|".join(re.escape(e) for e in sorted(emoticons, key=len, reverse=True))
+        self.token_re = re.compile(
+            _FR_TOKEN.pattern.replace("EMOTICONS", alternation).replace(
+                "EMOJI", _EMOJI_CHAR.pattern
+            ),
+            re.IGNORECASE,
+        )
+        self.lexicon = lexicon
+        self.phrases = phrases
+        self.max_phrase = max((len(p) for p in phrases), default=1)
+
+    def tokenize(self, text: str) -> list[tuple[str, str, str]]:
+        text = text.replace("’", "'").replace("ʼ", "'")
+        out: list[tuple[str, str, str]] = []
+        for match in self.token_re.finditer(text):
+            kind = match.lastgroup or ""
+            if kind in ("url", "mention"):
+                continue
+            surface = match.group()
+            key = _key(surface)
+            if kind == "word" and "-" in key and key not in self.lexicon:
+                # "remboursez-moi", "peut-être": score the parts when the whole is unknown.
+                out.extend(("word", _key(part), part) for part in surface.split("-") if part)
+                continue
+            out.append((kind, key, surface))
+        return out
+
+    def valence(self, key: str) -> float:
+        value = self.lexicon.get(key)
+        if value is None and len(key) >= 5:
+            for stem in (key[:-1], key[:-2]):
+                if key[len(stem) :] in ("s", "x", "e", "es") and stem in self.lexicon:
+                    return self.lexicon[stem]
+        return value or 0.0
+
+    def score(self, text: str) -> float:
+        """Compound score in [-1, 1], following VADER's rules adapted to French word order."""
+        tokens = self.tokenize(text)
+        if not tokens:
+            return 0.0
+        # 1. Merge fixed phrases and multi-word modifiers into single items.
+        items: list[tuple[str, str, str, float | None]] = []  # kind, key, surface, phrase value
+        i = 0
+        keys = [key for _, key, _ in tokens]
+        while i < len(tokens):
+            kind, key, surface = tokens[i]
+            matched = False
+            if kind in ("word", "elision"):
+                for size in range(min(self.max_phrase, len(tokens) - i), 1, -1):
+                    window = tuple(keys[i : i + size])
+                    if window in self.phrases:
+                        surface = " ".join(t[2] for t in tokens[i : i + size])
+                        items.append(("phrase", " ".join(window), surface, self.phrases[window]))
+                        i += size
+                        matched = True
+                        break
+                    if size == 2 and window in _FR_MODIFIER_PHRASES:
+                        items.append(("word", _FR_MODIFIER_PHRASES[window], surface, None))
+                        i += 2
+                        matched = True
+                        break
+            if not matched:
+                items.append((kind, key, surface, None))
+                i += 1
+
+        words = [s for k, _, s, _ in items if k in ("word", "phrase")]
+        shouted = sum(map(_is_caps, words))
+        caps_diff = 0 < shouted < len(words)
+        exclamations = sum(s.count("!") for k, _, s, _ in items if k == "punct")
+        questions = sum(s.count("?") for k, _, s, _ in items if k == "punct")
+
+        # 2. Valence of each item, with modifiers looking back up to three items in its clause.
+        values = [0.0] * len(items)
+        sentence_of = [0] * len(items)
+        sentence = 0
+        for i, (kind, key, surface, phrase_value) in enumerate(items):
+            sentence_of[i] = sentence
+            if kind == "punct":
+                if any(c in surface for c in ".!?…"):
+                    sentence += 1
+                continue
+            if kind == "phrase":
+                value = phrase_value or 0.0
+            elif kind in ("word", "emoticon"):
+                value = self.valence(key)
+            elif kind == "emoji":
+                value = _emoji_valence(surface)
+            else:
+                continue
+            if kind == "word" and key in _FR_POST_BOOSTERS and i > 0 and values[i - 1] != 0:
+                # "une lenteur incroyable", "un retard énorme", "j'aime grave": degree words
+                # after a sentiment word intensify it instead of adding their own tone.
+                values[i - 1] += math.copysign(_BOOST_UP * 2, values[i - 1])
+                continue
+            if kind == "word" and key in _FR_CONDITIONAL_BOOSTERS:
+                if i + 1 < len(items) and self._item_valence(items[i + 1]) != 0:
+                    continue  # a booster here: it acts on the next word
+                if key == "super":
+                    value = 2.0
+            elif kind == "word" and (
+                key in _FR_BOOSTERS
+                or key in _FR_DIMINISHERS
+                or key in _FR_NEGATORS
+                or key in _FR_CONTRAST
+                or key == "du_tout"
+            ):
+                continue
+            if value == 0:
+                continue
+            if kind in ("emoji", "emoticon"):
+                values[i] = value  # a face says what it says: no negation, no booster
+                continue
+            if caps_diff and _is_caps(surface):
+                value += math.copysign(_CAPS, value)
+            negated = False
+            seen_que = False
+            for distance in (1, 2, 3, 4):
+                j = i - distance
+                if j < 0 or items[j][0] == "punct":
+                    break
+                before = items[j][1]
+                if before in ("que", "qu'"):
+                    seen_que = True
+                if distance <= 3:
+                    scale = (1.0, 0.95, 0.9)[distance - 1]
+                    if before in _FR_BOOSTERS and before not in ("bien",):
+                        boost = _BOOST_UP
+                    elif before in _FR_DIMINISHERS:
+                        boost = _BOOST_DOWN
+                    elif before == "bien" and distance == 1:
+                        boost = _BOOST_UP
+                    else:
+                        boost = 0.0
+                    if boost:
+                        if caps_diff and _is_caps(items[j][2]):
+                            boost += math.copysign(_CAPS, boost)
+                        value += (
+                            math.copysign(boost * scale, value)
+                            if boost > 0
+                            else (-math.copysign(abs(boost) * scale, value))
+                        )
+                    if before in _FR_NEGATORS:
+                        negated = True
+                    if before == "plus" and self._ne_before(items, j):
+                        negated = True
+                if before in _FR_NE and not seen_que:
+                    negated = True
+            if not negated and kind != "phrase" and i + 1 < len(items):
+                after = items[i + 1][1]
+                follows = items[i + 2] if i + 2 < len(items) else None
+                owner_after = follows is not None and self._item_valence(follows) != 0
+                if (
+                    after in _FR_AFTER_VERB or (after == "plus" and self._ne_before(items, i))
+                ) and (not owner_after):
+                    negated = True  # "j'aime pas", "ça marche plus"
+            if negated and not (kind == "phrase" and key.split()[0] in _FR_NEGATORS | {"plus"}):
+                value *= _NEGATE
+            values[i] = value
+
+        # 3. "mais" and its kin: what follows counts more than what precedes (VADER's "but").
+        for current in range(sentence + 1):
+            positions = [i for i, s in enumerate(sentence_of) if s == current]
+            pivot = next((i for i in positions if items[i][1] in _FR_CONTRAST), None)
+            if pivot is None:
+                continue
+            for i in positions:
+                if i < pivot:
+                    values[i] *= 0.5
+                elif i > pivot:
+                    values[i] *= 1.5
+
+        total = sum(values)
+        if total:
+            total += math.copysign(_punctuation_emphasis(exclamations, questions), total)
+        return _normalize(total)
+
+    def _item_valence(self, item: tuple[str, str, str, float | None]) -> float:
+        kind, key, surface, phrase_value = item
+        if kind == "phrase":
+            return phrase_value or 0.0
+        if kind == "emoji":
+            return _emoji_valence(surface)
+        if kind in ("word", "emoticon") and key not in _FR_BOOSTERS:
+            return self.valence(key)
+        return 0.0
+
+    @staticmethod
+    def _ne_before(items: list[tuple[str, str, str, float | None]], i: int) -> bool:
+        """Whether "ne"/"n'" precedes position i in the same clause (so "plus" negates)."""
+        for j in range(i - 1, max(-1, i - 5), -1):
+            if items[j][0] == "punct":
+                return False
+            if items[j][1] in _FR_NE:
+                return True
+        return False
+
+
+_WORDLIKE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
+_PHRASE_TOKEN = re.compile(r"\b(?:qu|[ldjmntsc])'(?=[^\W\d_])|[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _phrase_keys(entry: str) -> tuple[str, ...]:
+    """Keys of a lexicon phrase, split the way `_French.tokenize` splits running text."""
+    return tuple(_PHRASE_TOKEN.findall(_key(entry)))
+
+
+def _read_lexicon(path: Path) -> Iterable[tuple[str, float]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#") or "->" not in line:
+                continue
+            entry, _, value = line.rpartition("->")
+            try:
+                yield _key(entry.strip()), float(value)
+            except ValueError:
+                continue
+
+
+def _is_caps(word: str) -> bool:
+    return len(word) > 1 and word.isupper()
+
+
+def _punctuation_emphasis(exclamations: int, questions: int) -> float:
+    """VADER's emphasis for "!" (up to four) and repeated "?"."""
+    emphasis = min(exclamations, 4) * 0.292
+    if questions > 1:
+        emphasis += questions * 0.18 if questions <= 3 else 0.96
+    return emphasis
+
+
+def _normalize(score: float, alpha: float = 15.0) -> float:
+    value = score / math.sqrt(score * score + alpha)
+    return max(-1.0, min(1.0, value))
+
+
+@lru_cache(maxsize=4096)
+def _emoji_valence(emoji: str) -> float:
+    """Curated valence, else VADER's valence for the emoji's English description."""
+    base = emoji.replace("\ufe0f", "")
+    base = re.sub("[\U0001f3fb-\U0001f3ff]", "", base)
+    for candidate in (emoji, base, base[:1]):
+        if candidate in _EMOJI_VALENCE:
+            return _EMOJI_VALENCE[candidate]
+    vader = _vader()
+    description = vader.emojis.get(emoji) or vader.emojis.get(base) or ""
+    values = [vader.lexicon.get(word, 0.0) for word in description.lower().split()]
+    return max(-2.5, min(2.5, sum(values)))
+
+
+@cache
+def _french() -> _French:
+    return _French()
+
+
+def _score_fr(text: str) -> float:
+    return _french().score(text)
+
+
+# --------------------------------------------------------------------------- flags
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
+_QUESTION_OPENERS = _rx(
+    r"(?:^|[.!?\n]\s*)(?:how (?:do|can|should|would) (?:i|we|you)\b|how (?:does|do) (?:one|it)\b"
+    r"|does (?:anyone|anybody)\b|(?:anyone|anybody) (?:know|knows|else)\b"
+    r"|(?:can|could) (?:someone|somebody|anyone|anybody|you)\b|is there (?:a|any) way\b"
+    r"|where can i\b|what should i\b|should i\b|is it (?:just )?me\b"
+    r"|any (?:idea|ideas|advice|tips|recommendations?)\b)",
+    r"(?:^|[.!?\n]\s*)(?:est[- ]ce (?:que|qu')|comment (?:faire|fait-on|on fait|je peux|puis-je)\b"
+    r"|quelqu'un (?:sait|a |aurait|peut|connait|pourrait)|quelqu un sait\b"
+    r"|savez-vous\b|vous savez si\b|qui (?:sait|peut m|connait)\b|une idee\b|des idees\b"
+    r"|(?:pouvez|pourriez)-vous\b|y a-t-il\b)",
+)
+_COMPLAINT = {
+    "en": _rx(
+        r"\bstill (?:waiting|no sign|haven't|have not|hasn't|has not|not|no)\b.{0,30}?"
+        r"\b(?:refund|order|package|parcel|delivery|reply|response|answer|money|replacement"
+        r"|received|arrived|delivered|fixed|resolved|working|technician|engineer)",
+        r"\b(?:never|not yet|still not|haven't|hasn't|has not|didn't|did not) "
+        r"(?:received|arrived|got (?:my|the|a) (?:refund|order|package)"
+        r"|been (?:delivered|refunded))",
+        r"\bwant (?:my|a) (?:money back|refund)\b|\brefund me\b|\bgive me (?:my|a) refund\b",
+        r"\b(?:scam|scammed|scammers?|rip-?off|ripped off)\b",
+        r"\bnever again\b",
+        r"\b(?:worst|terrible|awful|horrible|useless|pathetic) (?:customer )?"
+        r"(?:service|support|company|experience)\b",
+        r"\b(?:customer service|customer support|support|helpline) (?:is |are )?"
+        r"(?:useless|unreachable|non-existent|a joke|terrible|awful)\b",
+        r"\b(?:no one|nobody|noone) (?:answers|responds|replies|picks up|gets back)\b",
+        r"\bon hold for\b|\bcharged (?:me )?twice\b|\bovercharged\b",
+        r"\b(?:unacceptable|disgraceful)\b|\b(?:filed|file|my) (?:a )?complaint\b",
+    ),
+    "fr": _rx(
+        r"\btoujours (?:pas|rien|aucune?|sans)\b.{0,40}?\b(?:recu|recue|livre|livree|livraison"
+        r"|commande|colis|rembourse|remboursement|reponse|nouvelles|retour|repare|connexion"
+        r"|internet|reseau|resolu|technicien)",
+        r"\btoujours en attente\b",
+        r"\b(?:jamais|pas|rien) (?:recu|recue|ete livre|ete livree|ete rembourse|arrive|arrivee)\b",
+        r"\b(?:service client|sav|hotline|support|conseillers?)\b.{0,20}?\b(?:injoignable"
+        r"|inexistant|nul|lamentable|catastrophique|aux abonnes absents|incompetent|deplorable"
+        r"|honteux)",
+        r"\binjoignables?\b|\brembourse[zr][- ]moi\b",
+        r"\bje veux (?:etre rembourse|mon remboursement|mon argent|mes sous)\b",
+        r"\b(?:arnaque|arnaques|arnaquer|arnaqueurs?|escrocs?|escroquerie|voleurs)\b",
+        r"\bplus jamais\b(?! sans)",
+        r"\b(?:inadmissible|inacceptable|scandaleux|c'est une honte|quelle honte)\b",
+        r"\b(?:aucune reponse|personne ne (?:repond|rappelle)|sans reponse)\b",
+        r"\b(?:reclamation|litige|mise en demeure)\b|\b(?:debite|preleve|facture) deux fois\b",
+        r"\ben panne depuis\b|\bcolis (?:perdu|egare)\b|\bj'en ai marre\b|\bras[- ]le[- ]bol\b",
+    ),
+}
+_INSULT = {
+    "en": _rx(
+        r"\bidiots?\b(?!-proof)|\bmorons?\b|\bimbeciles?\b|\bcretins?\b|\bdumbass(?:es)?\b",
+        r"\bjackass(?:es)?\b|\bassholes?\b|\bbastards?\b|\bscumbags?\b|\bdipshits?\b",
+        r"\bcunts?\b|\btwats?\b|\bwankers?\b|\bretards?\b|\bnitwits?\b",
+        r"\bbunch of (?:clowns|idiots|morons|incompetents|thieves|crooks|amateurs|liars)\b",
+        r"\bf(?:uck|\*+k?|\*\*\*) (?:you|off|them)\b|\bstfu\b",
+        r"\b(?:you|they|u) (?:are|r|re|'re) (?:so |such )?(?:stupid|dumb|pathetic)\b",
+        r"\bstupid (?:people|idiots|company|staff|bastards|clowns)\b",
+        r"\bincompetent (?:idiots|morons|fools|clowns)\b",
+    ),
+    "fr": _rx(
+        r"\b(?:connard|connards|connasse|connasses|abruti|abrutis|abrutie|abruties|debile"
+        r"|debiles|cretin|cretins|cretine|imbecile|imbeciles|idiot|idiots|idiote|enfoire"
+        r"|enfoires|salaud|salauds|salopard|salopards|encule|encules|batard|batards|tocard"
+        r"|tocards|branleur|branleurs|bouffon|bouffons|guignol|guignols|pignouf|nullos|fdp"
+        r"|ntm|pute|putes|salope|salopes|baltringue|baltringues)\b",
+        r"\bbande d'(?:incapables|idiots|abrutis|imbeciles|incompetents|escrocs|enfoires)\b",
+        r"\bbande de (?:cons|nuls|guignols|voleurs|bras casses|clowns|rigolos|tocards"
+        r"|baltringues|incompetents|incapables|escrocs|branquignols|bouffons)\b",
+        r"\b(?:quel|gros|sale|pauvre|espece de) cons?\b|\bfils de pute\b",
+        r"\b(?:ta|vos|votre) gueule\b|\b(?:va|allez) (?:te|vous) faire foutre\b",
+    ),
+}
+_ADULT = _rx(
+    r"\b(?:porn|porns|porno|pornos|pornographie|pornographique|pornographic|pornography|xxx"
+    r"|nsfw|hentai|milfs?|camgirls?|sextapes?|sextoys?|nudes|nudity|nudite|orgasmes?"
+    r"|orgasms?|orgies?|orgy|blowjobs?|fellations?|masturbat\w*|erotique|erotiques|erotic"
+    r"|erotica|sexe|anal|topless|plans? cul)\b",
+    r"\bsex (?:videos?|tapes?|cams?|chat|dating|toys?|shop|scenes?|workers?)\b",
+    r"\b(?:have|having|had|hot|free|live|casual) sex\b",
+    r"\bsexy (?:girls|babes|singles|teens?|videos?|pics|photos)\b",
+    r"\bescort ?girls?\b|\bnaked (?:girls|women|pics|photos)\b|\bseins nus\b",
+    r"\brencontres? (?:coquines?|sans lendemain)\b|\bwebcam (?:sexe?|coquine)\b",
+)
+_SPAM_STRONG = _rx(
+    r"\b(?:code promo|promo code|coupon code|discount code|code de reduction|code reduc"
+    r"|bon de reduction)\b",
+    r"\b(?:use|utilisez|utilise|avec le) code [a-z0-9]{3,}\b",
+    r"\b(?:buy|order|shop|subscribe) now\b|\bclick (?:here|the link|now)\b|\blink in bio\b",
+    r"\b(?:achetez|commandez|profitez|inscrivez-vous|cliquez) (?:maintenant|vite|ici"
+    r"|des maintenant|sur le lien)\b|\blien en bio\b",
+    r"\b(?:free|gratuits?) (?:bitcoin|btc|eth|crypto|iphone|gift ?cards?)\b",
+    r"\b(?:crypto|bitcoin|btc|eth|usdt|nft) (?:giveaway|airdrop)\b|\bairdrop\b",
+    r"\bgiveaway\b.{0,40}\b(?:crypto|bitcoin|btc|eth|usdt|wallet)\b",
+    r"\bdouble (?:your|votre) (?:bitcoin|btc|crypto|money|argent)\b",
+    r"\bsend \d+(?:\.\d+)? ?(?:btc|eth)\b",
+    r"\b(?:earn|make|gagnez|gagner) \$?\d[\d\s,.]*(?:\$|€|euros?|k)? ?(?:per|a|par) "
+    r"(?:day|week|jour|semaine)\b",
+    r"\b(?:limited|exclusive) (?:time )?offer\b|\boffre (?:limitee|exclusive)\b",
+    r"(?:livraison gratuite|free shipping).{0,60}\b(?:cliquez|clique|click|code|lien|link)\b",
+    r"\b(?:cliquez|clique|click)\b.{0,60}(?:livraison gratuite|free shipping)",
+)
+_SPAM_WEAK = _rx(
+    r"-\d{2} ?%|\b\d{2} ?% off\b|\bpromo\b|\bsoldes\b|\bdeal\b|\bdiscount\b|\bgratuit\w*"
+    r"|\bfree\b|\bwin\b|\bgagne[rz]?\b|\bconcours\b|!!!"
+)
+
+
+def _flags(text: str, lang: str) -> tuple[str, ...]:
+    """Flags that apply to text, in FLAGS order. Regexes run on the folded text."""
+    folded = fold(text).replace("’", "'")
+    links = len(_URL.findall(folded))
+    plain = _URL.sub(" ", folded)
+    found: set[str] = set()
+    if "?" in _QUOTED.sub(" ", plain) or _QUESTION_OPENERS.search(plain):
+        found.add("question")
+    languages = ("fr", "en") if lang not in ("fr", "en") else (lang,)
+    if any(_COMPLAINT[code].search(plain) for code in languages):
+        found.add("complaint")
+    insult_languages = languages if lang != "en" else ("en",)
+    if any(_INSULT[code].search(plain) for code in insult_languages):
+        found.add("insult")
+    elif lang == "fr" and _INSULT["en"].search(plain.replace("retard", "")):
+        found.add("insult")
+    if _ADULT.search(plain):
+        found.add("adult")
+    if (
+        _SPAM_STRONG.search(plain)
+        or links >= 3
+        or (links >= 1 and len(_SPAM_WEAK.findall(plain)) >= 2)
+    ):
+        found.add("spam")
+    return tuple(flag for flag in FLAGS if flag in found)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _raw_score(text: str, lang: str) -> float:
+    if lang == "fr":
+        return _score_fr(text)
+    if lang == "und" and not _LETTER.search(text):
+        return _score_fr(text)  # emoji and emoticons only: the curated table knows them best
+    if lang in ("en", "und"):
+        return _score_en(text)
+    return 0.0
+
+
+def _label(score: float) -> str:
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def _make(score: float, lang: str, flags: tuple[str, ...]) -> Tone:
+    if lang not in ("fr", "en", "und"):
+        score = 0.0  # another language: say so rather than guess
+    elif score < POSITIVE_AT + 0.3 and ("complaint" in flags or "insult" in flags):
+        score -= FLAG_PULL
+    score = round(max(-1.0, min(1.0, score)), 3)
+    return Tone(tone=_label(score), score=score, lang=lang, flags=flags)  # type: ignore[arg-type]
+
+
+def judge_tone(text: str, lang: str | None = None) -> Tone:
+    """Tone of the whole text; the language is detected unless the caller already knows it."""
+    text = clean_text(text)
+    if not text:
+        return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
+    lang = lang or detect_language(text)
+    return _make(_raw_score(text, lang), lang, _flags(text, lang))
+
+
+def tone_around(text: str, start: int, end: int, lang: str | None = None) -> Tone:
+    """Tone of the brand's mention at text[start:end], judged on its sentence and neighbours.
+
+    A page often praises one thing and blames another; only the words near the brand speak
+    about it. The brand's own sentence decides when it carries an opinion; the sentence before
+    and after only count (at half weight) when it is neutral ("Free, encore. Quelle galère.").
+    Flags are read on the same window.
+    """
+    if not text or not text.strip():
+        return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
+    spans = sentence_spans(text)
+    if not spans:
+        return judge_tone(text, lang)
+    start, end = max(0, start), max(start, end)
+    inside = [i for i, (s, e) in enumerate(spans) if s < max(end, start + 1) and e > start]
+    if not inside:
+        nearest = min(range(len(spans)), key=lambda i: abs(spans[i][0] - start))
+        inside = [nearest]
+    first, last = inside[0], inside[-1]
+    center = clean_text(text[spans[first][0] : spans[last][1]])
+    before = clean_text(text[slice(*spans[first - 1])]) if first > 0 else ""
+    after = clean_text(text[slice(*spans[last + 1])]) if last + 1 < len(spans) else ""
+    window = " ".join(part for part in (before, center, after) if part)
+    if lang is None:
+        sample = window if len(window) >= 80 else clean_text(text[:3000])
+        lang = detect_language(sample)
+    score = _raw_score(center, lang)
+    if NEGATIVE_AT < score < POSITIVE_AT:
+        neighbours = [_raw_score(part, lang) for part in (before, after) if part]
+        if neighbours:
+            score += 0.5 * sum(neighbours) / len(neighbours)
+    return _make(score, lang, _flags(window, lang))

@@ -1,0 +1,364 @@
+"""Tests of veille.tone: rules that must hold in French and English, flags with near-misses,
+language detection, the brand's context window, and the evaluation floors."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from veille.models import FLAGS
+from veille.tone import detect_language, judge_tone, tone_around
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FR_CSV = HERE / "fixtures" / "tone_fr.csv"
+DEV_CANDIDATES = (
+    Path("/work/shared/corpus/tone/dev_en.csv"),
+    REPO.parent / "shared" / "corpus" / "tone" / "dev_en.csv",
+)
+LABELS = ("positive", "neutral", "negative")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _macro_f1(gold: list[str], predicted: list[str]) -> float:
+    scores = []
+    for label in LABELS:
+        pairs = list(zip(gold, predicted, strict=True))
+        tp = sum(g == p == label for g, p in pairs)
+        fp = sum(p == label != g for g, p in pairs)
+        fn = sum(g == label != p for g, p in pairs)
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / 3
+
+
+# --------------------------------------------------------------------------- polarity
+
+POLARITY = [
+    ("fr", "pas terrible", "negative"),
+    ("fr", "Franchement, pas terrible ce resto", "negative"),
+    ("fr", "pas mal du tout", "positive"),
+    ("fr", "Ce n'est pas mal", "positive"),
+    ("fr", "Ce n'est pas bon", "negative"),
+    ("fr", "Je n'aime pas ce forfait", "negative"),
+    ("fr", "j'aime pas du tout", "negative"),
+    ("fr", "Aucun problème avec la livraison", "positive"),
+    ("fr", "sans souci, tout est arrivé", "positive"),
+    ("fr", "Je ne suis jamais déçu par Decathlon", "positive"),
+    ("fr", "Je n'ai eu que des problèmes", "negative"),
+    ("fr", "trop bien", "positive"),
+    ("fr", "c'est nul", "negative"),
+    ("fr", "bof", "negative"),
+    ("fr", "c'est ouf", "positive"),
+    ("fr", "J'adore !", "positive"),
+    ("fr", "Livraison rapide mais produit décevant", "negative"),
+    ("fr", "Produit un peu décevant mais livraison super rapide", "positive"),
+    ("fr", "Trop cher pour ce que c'est", "negative"),
+    ("en", "not bad", "positive"),
+    ("en", "not good", "negative"),
+    ("en", "I've never been happier with my bank", "positive"),
+    ("en", "the killer feature is the battery", "positive"),
+    ("en", "Still waiting for my refund", "negative"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"), POLARITY, ids=[f"{lang}:{text}" for lang, text, _ in POLARITY]
+)
+def test_polarity(lang: str, text: str, expected: str) -> None:
+    assert judge_tone(text, lang).tone == expected
+
+
+def test_not_bad_is_not_negative() -> None:
+    assert judge_tone("not bad", "en").tone != "negative"
+    assert judge_tone("not bad at all", "en").score > 0
+
+
+INTENSITY = [
+    ("fr", "déçu", "vraiment déçu"),
+    ("fr", "déçu", "très déçu"),
+    ("fr", "bien", "très bien"),
+    ("fr", "content", "tellement content"),
+    ("fr", "un peu déçu", "déçu"),
+    ("fr", "plutôt bien", "bien"),
+    ("fr", "c'est nul", "c'est NUL ce service"),
+    ("fr", "génial", "génial !!!"),
+    ("en", "good", "very good"),
+    ("en", "the service was bad", "the service was BAD"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "weaker", "stronger"),
+    INTENSITY,
+    ids=[f"{lang}:{a}<{b}" for lang, a, b in INTENSITY],
+)
+def test_intensity_grows(lang: str, weaker: str, stronger: str) -> None:
+    assert abs(judge_tone(stronger, lang).score) > abs(judge_tone(weaker, lang).score)
+
+
+EMOJI = [
+    ("fr", "Nouvelle box reçue 😍", "positive"),
+    ("fr", "Encore une coupure 😡", "negative"),
+    ("fr", "Colis arrivé :)", "positive"),
+    ("fr", "Colis pas arrivé :(", "negative"),
+    ("fr", "merci ^^", "positive"),
+    ("en", "New phone arrived 😍", "positive"),
+    ("en", "Train cancelled again 😡", "negative"),
+    ("und", "👍👍", "positive"),
+    ("und", "👎", "negative"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"), EMOJI, ids=[f"{lang}:{text}" for lang, text, _ in EMOJI]
+)
+def test_emoji_and_emoticons(lang: str, text: str, expected: str) -> None:
+    given_lang = None if lang == "und" else lang
+    assert judge_tone(text, given_lang).tone == expected
+
+
+ELISION = [
+    ("L'arnaque du siècle", "negative"),
+    ("J'adore l'appli", "positive"),
+    ("C'est génial", "positive"),
+    ("Qu'est-ce qu'il est nul", "negative"),
+    ("D’une lenteur incroyable", "negative"),  # typographic apostrophe
+    ("N'achetez pas, c'est de la merde", "negative"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ELISION, ids=[t for t, _ in ELISION])
+def test_french_elision(text: str, expected: str) -> None:
+    assert judge_tone(text, "fr").tone == expected
+
+
+def test_accents_are_folded_for_lookup() -> None:
+    assert judge_tone("tres decu", "fr").score == judge_tone("très déçu", "fr").score < 0
+
+
+def test_all_caps_emphasis_needs_contrast() -> None:
+    mixed = judge_tone("Le service est NUL", "fr").score
+    plain = judge_tone("Le service est nul", "fr").score
+    assert mixed < plain < 0
+
+
+# --------------------------------------------------------------------------- context window
+
+OTHER_PRAISE = (
+    "Le nouveau Pixel est une merveille. L'écran est magnifique et lumineux. "
+    "La batterie tient deux jours, c'est génial. L'appareil photo est excellent, bravo. "
+    "Franchement, le meilleur téléphone de l'année, je le recommande à tous. "
+    "Par contre, le service client de Fnac est lamentable et injoignable. "
+    "Le design est superbe et le prix reste raisonnable. Un vrai coup de coeur !"
+)
+OTHER_PRAISE_EN = (
+    "The new Pixel is a marvel. The screen is gorgeous and bright. The battery lasts two days, "
+    "which is amazing. The camera is excellent. Honestly the best phone of the year, I love "
+    "it. Sadly, Acme support was useless and rude when I called. The design is beautiful and "
+    "the price is fair. A great buy!"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "lang"),
+    [(OTHER_PRAISE, "Fnac", None), (OTHER_PRAISE_EN, "Acme", None)],
+    ids=["fr", "en"],
+)
+def test_tone_around_judges_the_brand_sentence(text: str, brand: str, lang: str | None) -> None:
+    start = text.index(brand)
+    assert judge_tone(text).tone == "positive"
+    around = tone_around(text, start, start + len(brand), lang)
+    assert around.tone == "negative"
+    assert around.lang == ("fr" if brand == "Fnac" else "en")
+
+
+def test_tone_around_uses_neighbours_when_the_sentence_is_neutral() -> None:
+    text = "Je suis chez Free depuis mars. Quelle galère, coupure tous les soirs. Bref."
+    start = text.index("Free")
+    assert tone_around(text, start, start + 4).tone == "negative"
+
+
+def test_tone_around_odd_offsets_do_not_crash() -> None:
+    assert tone_around("", 0, 0).tone == "neutral"
+    assert tone_around("Orange", 10, 3).lang in ("und", "en", "fr")
+    assert tone_around("Super Orange ! Top.", 0, 500).tone == "positive"
+
+
+# --------------------------------------------------------------------------- language
+
+LANGUAGES = [
+    ("pas terrible", "fr"),
+    ("trop bien", "fr"),
+    ("Merci Free", "fr"),
+    ("c'est nul", "fr"),
+    ("Le train est encore en retard", "fr"),
+    ("Great service", "en"),
+    ("not good", "en"),
+    ("Where is my order?", "en"),
+    ("Das Essen war wirklich schlecht und der Service langsam.", "de"),
+    ("El servicio fue horrible y la comida estaba fría.", "es"),
+    ("J'adore ce nouveau téléphone, la batterie tient deux jours, but the camera is meh", "fr"),
+    ("I love this phone, the battery is great and the screen is perfect, merci Orange", "en"),
+    ("", "und"),
+    ("🙂 👍", "und"),
+    ("https://example.com", "und"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LANGUAGES, ids=[t or "empty" for t, _ in LANGUAGES])
+def test_detect_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das Essen war wirklich schlecht und der Service langsam.",
+        "El servicio fue horrible y la comida estaba fría.",
+    ],
+    ids=["de", "es"],
+)
+def test_other_languages_are_neutral(text: str) -> None:
+    tone = judge_tone(text)
+    assert (tone.tone, tone.score) == ("neutral", 0.0)
+    assert tone.lang in ("de", "es")
+
+
+# --------------------------------------------------------------------------- flags
+
+FLAG_CASES = [
+    # question
+    ("Where is my order?", "question", True),
+    ("How do I reset my Freebox", "question", True),
+    ("Est-ce que la Freebox est compatible", "question", True),
+    ("Comment faire pour résilier mon abonnement", "question", True),
+    ("Quelqu'un sait si Decathlon ouvre dimanche", "question", True),
+    ("I know how to do it.", "question", False),
+    ("Je sais comment faire.", "question", False),
+    ("Le film « Pourquoi moi ? » sort demain.", "question", False),
+    ("Voir https://example.com/p?id=3 pour le détail.", "question", False),
+    # complaint
+    ("Still waiting for my refund from Zalando", "complaint", True),
+    ("Toujours pas reçu ma commande", "complaint", True),
+    ("Service client injoignable depuis lundi", "complaint", True),
+    ("Remboursez-moi !", "complaint", True),
+    ("C'est une arnaque", "complaint", True),
+    ("Never again with this airline", "complaint", True),
+    ("Still waiting for the sequel, can't wait!", "complaint", False),
+    ("J'ai bien reçu ma commande, merci", "complaint", False),
+    ("I've never been happier", "complaint", False),
+    ("Arnaud a reçu son remboursement", "complaint", False),
+    # insult
+    ("Quel connard ce livreur", "insult", True),
+    ("Bande d'incapables", "insult", True),
+    ("Espèce d'abruti", "insult", True),
+    ("You are all idiots", "insult", True),
+    ("The morons at the help desk", "insult", True),
+    ("The killer feature is the battery", "insult", False),
+    ("An idiot-proof setup", "insult", False),
+    ("Le train a du retard", "insult", False),
+    ("Pros and cons of the new plan", "insult", False),
+    # adult
+    ("Regardez ce porno gratuit", "adult", True),
+    ("Hot sex videos here", "adult", True),
+    ("She moved to Sussex last year", "adult", False),
+    ("Essex police said on Monday", "adult", False),
+    ("Une analyse fine du marché", "adult", False),
+    ("Le magasin est au fond d'un cul-de-sac", "adult", False),
+    # spam
+    ("Code promo SUMMER20 sur tout le site", "spam", True),
+    ("Buy now and save 50%", "spam", True),
+    ("Achetez maintenant !", "spam", True),
+    ("Livraison gratuite, cliquez ici http://x.example", "spam", True),
+    ("Free bitcoin giveaway, send 0.1 BTC to double it", "spam", True),
+    ("see http://a.example http://b.example http://c.example", "spam", True),
+    ("Livraison gratuite et rapide, top", "spam", False),
+    ("The new code of conduct is out", "spam", False),
+    ("J'ai acheté maintenant deux paires", "spam", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag", "expected"),
+    FLAG_CASES,
+    ids=[f"{flag}:{'yes' if yes else 'no'}:{text[:30]}" for text, flag, yes in FLAG_CASES],
+)
+def test_flags(text: str, flag: str, expected: bool) -> None:
+    assert (flag in judge_tone(text).flags) is expected
+
+
+def test_flags_keep_fixed_order() -> None:
+    flags = judge_tone("Bande d'incapables, toujours pas reçu ma commande ?", "fr").flags
+    assert flags == ("question", "complaint", "insult")
+    assert list(flags) == [f for f in FLAGS if f in flags]
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"], ids=["empty", "spaces", "blank"])
+def test_empty_text_is_neutral(text: str) -> None:
+    tone = judge_tone(text)
+    assert (tone.tone, tone.score, tone.flags) == ("neutral", 0.0, ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.sampled_from([None, "fr", "en", "de"]))
+def test_score_always_in_range(text: str, lang: str | None) -> None:
+    tone = judge_tone(text, lang)
+    assert -1.0 <= tone.score <= 1.0
+    assert tone.score == round(tone.score, 3)
+    assert tone.tone in LABELS
+    assert set(tone.flags) <= set(FLAGS)
+    if text:
+        around = tone_around(text, len(text) // 3, len(text) // 2, lang)
+        assert -1.0 <= around.score <= 1.0
+
+
+def test_import_is_cheap() -> None:
+    code = (
+        "import time; t = time.perf_counter(); import veille.tone; print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert float(out.stdout) < 0.3
+
+
+# --------------------------------------------------------------------------- evaluation floors
+
+
+def test_french_fixture_accuracy() -> None:
+    rows = _rows(FR_CSV)
+    assert len(rows) >= 100
+    correct = sum(judge_tone(row["text"]).tone == row["label"] for row in rows)
+    assert correct / len(rows) >= 0.70
+
+
+def test_dev_en_beats_plain_vader() -> None:
+    path = next((p for p in DEV_CANDIDATES if p.exists()), None)
+    if path is None:
+        pytest.skip("shared/corpus/tone/dev_en.csv is not here")
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    rows = _rows(path)
+    gold = [row["label"] for row in rows]
+    vader = SentimentIntensityAnalyzer()
+    plain = []
+    for row in rows:
+        compound = vader.polarity_scores(row["text"])["compound"]
+        plain.append(
+            "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+        )
+    ours = [judge_tone(row["text"]).tone for row in rows]
+    assert _macro_f1(gold, ours) > _macro_f1(gold, plain)
