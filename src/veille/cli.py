@@ -35,6 +35,7 @@ from veille.report import (
 )
 from veille.scan import ScanInterrupted, plan_scan, preview_source, run_scan
 from veille.store import MentionFilter, Store
+from veille.text import clean_text
 from veille.tone import judge_tone
 
 app = typer.Typer(
@@ -89,10 +90,10 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except VeilleError as error:
-            _console(stderr=True).print(web_text(f"veille: error: {error}"))
+            typer.echo(f"veille: error: {clean_text(str(error))}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
-            _console(stderr=True).print("veille: interrupted")
+            typer.echo("veille: interrupted", err=True)
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
@@ -239,7 +240,8 @@ def mentions(
         if as_json:
             _print_json_lines(rows)
         else:
-            _console().print(mentions_table(rows))
+            console = _console()
+            console.print(mentions_table(rows, width=console.width))
 
 
 @app.command()
@@ -404,7 +406,8 @@ def report(
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
-        _console().print(overview(figures))
+        console = _console()
+        console.print(overview(figures, width=console.width))
 
 
 @app.command()
@@ -422,7 +425,7 @@ def demo(
         console = _console()
         console.print(scan_summary(summary))
         with Store(db_path) as store:
-            console.print(overview(store.overview()))
+            console.print(overview(store.overview(), width=console.width))
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 

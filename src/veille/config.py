@@ -219,7 +219,9 @@ def parse_config(raw_text: str, path: Path) -> Config:
 def _located_error(
     path: Path, lines: dict[tuple[str | int, ...], int], error: ValidationError
 ) -> ConfigError:
-    first = error.errors(include_url=False)[0]
+    # A misspelt key explains the "missing key" error that usually comes with it: say it first.
+    errors = error.errors(include_url=False)
+    first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
     loc = tuple(first["loc"])
     message = first["msg"]
     cause = (first.get("ctx") or {}).get("error")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -98,29 +99,57 @@ def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
     }
 
 
-def mentions_table(rows: Iterable[Mapping[str, Any]], title: str = "Mentions") -> Table:
-    """Mentions newest first, one line each, long text cut with an ellipsis."""
-    table = _table(
-        title,
-        ("ID", {"justify": "right"}),
-        ("Date", {}),
-        ("Brand", {"max_width": 14}),
-        ("Tone", {}),
-        ("Source", {"max_width": 18}),
-        ("Author", {"max_width": 16}),
-        ("Title", {"ratio": 1, "min_width": 12}),
+def mentions_table(
+    rows: Iterable[Mapping[str, Any]], title: str = "Mentions", width: int = 80
+) -> Table:
+    """Mentions newest first, one line each, sized to `width` columns.
+
+    Columns get explicit widths so nothing wraps: long titles, authors and sources are cut
+    with an ellipsis. Below 100 columns the source is left out and dates are shortened.
+    """
+    rows = list(rows)
+    narrow = width < 100
+    cells = [
+        {
+            "ID": str(row["id"]),
+            "Date": (row.get("published_at") or row.get("found_at") or "")[5 if narrow else 0 : 10],
+            "Brand": clean_text(row.get("brand") or ""),
+            "Tone": row.get("tone") or "",
+            "Source": clean_text(row.get("source") or ""),
+            "Author": clean_text(row.get("author") or ""),
+            "Title": clean_text(row.get("title") or row.get("snippet") or ""),
+        }
+        for row in rows
+    ]
+    caps = {"ID": 7, "Date": 10, "Brand": 12, "Tone": 8, "Source": 16, "Author": 14}
+    if narrow:
+        del caps["Source"]
+    widths = {
+        name: min(cap, max([len(name), *(len(cell[name]) for cell in cells)]))
+        for name, cap in caps.items()
+    }
+    # Each column costs its padding (2) and a separator (1); the title gets what is left.
+    widths["Title"] = max(12, width - sum(widths.values()) - 3 * (len(widths) + 1))
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
     )
-    for row in rows:
-        date = (row.get("published_at") or row.get("found_at") or "")[:10]
-        table.add_row(
-            str(row["id"]),
-            date,
-            web_text(row.get("brand")),
-            tone_text(row.get("tone")),
-            web_text(row.get("source")),
-            web_text(row.get("author")),
-            web_text(row.get("title") or row.get("snippet")),
+    for name, column_width in widths.items():
+        table.add_column(
+            name,
+            width=column_width,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if name == "ID" else "left",
         )
+    for cell in cells:
+        values = [tone_text(cell[name]) if name == "Tone" else Text(cell[name]) for name in widths]
+        table.add_row(*values)
     return table
 
 
@@ -150,7 +179,7 @@ def breakdown_table(
     return table
 
 
-def overview(figures: Mapping[str, Any]) -> RenderableType:
+def overview(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
     """Who, where, in what tone, and what needs a human: the report's first screen."""
     total = figures["total"]
     parts: list[RenderableType] = [
@@ -160,5 +189,5 @@ def overview(figures: Mapping[str, Any]) -> RenderableType:
         breakdown_table("Where", "Source", figures["sources"], total),
     ]
     if figures["attention"]:
-        parts.append(mentions_table(figures["attention"], title="Needs attention"))
+        parts.append(mentions_table(figures["attention"], title="Needs attention", width=width))
     return Group(*parts)
