@@ -11,7 +11,6 @@ CPU seconds and the child's peak RSS. Run by hand; nothing here is a test.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import resource
 import subprocess

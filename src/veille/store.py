@@ -14,7 +14,6 @@ Guarantees, and how they are kept:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -295,7 +294,7 @@ class Store:
             "authors": self.breakdown("author", filters, limit=top),
             "sources": self.breakdown("source", filters, limit=top),
             "domains": self.breakdown("domain", filters, limit=top),
-            "attention": sorted(urgent.values(), key=lambda r: r["id"], reverse=True)[:top],
+            "attention": sorted(urgent.values(), key=_newest_first, reverse=True)[:top],
         }
 
     def values_of(self, column: str) -> list[str]:
@@ -306,10 +305,5 @@ class Store:
         return [row[0] for row in self.db.execute(sql)]
 
 
-@contextlib.contextmanager
-def open_store(path: Path, *, create: bool = True) -> Iterator[Store]:
-    store = Store(path, create=create)
-    try:
-        yield store
-    finally:
-        store.close()
+def _newest_first(row: dict[str, Any]) -> tuple[str, int]:
+    return (row["published_at"] or row["found_at"], row["id"])

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
-from functools import cache, lru_cache
+import threading
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from veille.models import FLAGS, Tone
 from veille.text import clean_text, fold, sentence_spans
@@ -80,8 +81,24 @@ _EN_VOTE = frozenset(
 )
 _FR_DIACRITIC = re.compile(r"[éèêàçùûôîïœ]")
 
+T = TypeVar("T")
 
-@cache
+
+def _load_once(factory: Callable[[], T]) -> Callable[[], T]:
+    """Cache a model loader; the lock stops worker threads that start a sweep together from
+    each loading their own copy (py3langid's model alone is about 100 MB)."""
+    cached = cache(factory)
+    lock = threading.Lock()
+
+    @wraps(factory)
+    def load() -> T:
+        with lock:
+            return cached()
+
+    return load
+
+
+@_load_once
 def _langid() -> Any:
     """py3langid with normalised probabilities, loaded once (≈0.6 s)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -144,7 +161,7 @@ def detect_language(text: str) -> str:
 # --------------------------------------------------------------------------- English
 
 
-@cache
+@_load_once
 def _vader() -> SentimentIntensityAnalyzer:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -509,7 +526,7 @@ def _emoji_valence(emoji: str) -> float:
     return max(-2.5, min(2.5, sum(values)))
 
 
-@cache
+@_load_once
 def _french() -> _French:
     return _French()
 

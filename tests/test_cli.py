@@ -1,0 +1,123 @@
+"""Small end-to-end checks of commands not covered by the sweep tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_store import make_mention
+
+from veille import __version__
+from veille.cli import app
+from veille.models import Source
+from veille.store import Store
+
+
+def test_version(runner) -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"veille {__version__}"
+
+
+def test_tone_of_an_argument_and_of_stdin_lines(runner) -> None:
+    one = runner.invoke(
+        app, ["tone", "Le service client est nul, toujours pas remboursé", "--json"]
+    )
+    assert one.exit_code == 0, one.output
+    judged = json.loads(one.stdout)
+    assert judged["lang"] == "fr" and judged["tone"] == "negative"
+    assert set(judged) == {"text", "lang", "tone", "score", "flags"}
+    lines = runner.invoke(
+        app, ["tone", "--json"], input="I love this bike, it is wonderful!\n\nterrible support\n"
+    )
+    rows = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [r["tone"] for r in rows] == ["positive", "negative"]
+    plain = runner.invoke(app, ["tone", "[bold]great[/bold] \x1b[31m"])
+    assert "[bold]great[/bold]" in plain.stdout and "\x1b" not in plain.stdout
+
+
+@pytest.fixture
+def filled_db(tmp_path: Path) -> Path:
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://e.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url="https://e.fr/1", title='=HYPERLINK("x")'),
+                make_mention(url="https://e.fr/2", brand="Globex", tone="negative", lang="en"),
+            ],
+        )
+    return db_path
+
+
+def test_listing_filters_and_bad_values(runner, filled_db: Path) -> None:
+    ok = runner.invoke(app, ["mentions", "--db", str(filled_db), "--tone", "negative", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert [json.loads(line)["brand"] for line in ok.stdout.splitlines()] == ["Globex"]
+    for bad, message in (
+        (["--since", "yesterdayish"], "not a time"),
+        (["--brand", "Nope"], "--brand 'Nope': unknown"),
+        (["--tone", "angry"], "--tone 'angry'"),
+    ):
+        for command in ("mentions", "export", "report"):
+            result = runner.invoke(app, [command, "--db", str(filled_db), *bad])
+            assert result.exit_code == 2, (command, bad, result.output)
+            assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_export_to_stdout_neutralises_formulas(runner, filled_db: Path) -> None:
+    result = runner.invoke(app, ["export", "--db", str(filled_db)])
+    assert result.exit_code == 0
+    assert "'=HYPERLINK" in result.stdout
+    assert result.stdout.splitlines()[0].startswith("id,brand,found_at,published_at")
+
+
+def test_reading_commands_need_an_existing_database(runner) -> None:
+    result = runner.invoke(app, ["mentions", "--db", "missing.db"])
+    assert result.exit_code == 2 and "run `veille scan` first" in result.stderr
+    assert not Path("missing.db").exists()
+
+
+def test_report_json_has_the_figures(runner, filled_db: Path) -> None:
+    result = runner.invoke(app, ["report", "--db", str(filled_db), "--json"])
+    figures = json.loads(result.stdout)
+    assert figures["total"] == 2
+    assert {b["value"]: b["mentions"] for b in figures["brands"]} == {"Acme": 1, "Globex": 1}
+    assert [m["brand"] for m in figures["attention"]] == ["Globex"]
+
+
+def export_peak_bytes(db_path: Path, rows: int, tmp_path: Path) -> int:
+    """Fill a database with `rows` mentions, then export it; peak traced memory of the export."""
+    import tracemalloc
+    from dataclasses import asdict
+
+    from veille.export import write_export
+    from veille.store import MENTION_COLUMNS
+
+    with Store(db_path) as store:
+        columns = MENTION_COLUMNS[1:]
+        template = asdict(make_mention(text="x" * 500))
+        with store.db.conn:
+            store.db.conn.executemany(
+                f"INSERT INTO mentions ({', '.join(columns)}) VALUES "
+                f"({', '.join('?' * len(columns))})",
+                (
+                    [template[c] if c != "url" else f"https://e.fr/{i}" for c in columns]
+                    for i in range(rows)
+                ),
+            )
+        tracemalloc.start()
+        with (tmp_path / f"out-{rows}.csv").open("w", encoding="utf-8", newline="") as out:
+            assert write_export(store.iter_mentions(), out) == rows
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
+    small = export_peak_bytes(tmp_path / "small.db", 1_000, tmp_path)
+    large = export_peak_bytes(tmp_path / "large.db", 20_000, tmp_path)
+    # Twenty times the rows, about the same memory: rows are never gathered into a list.
+    assert large < 2 * small + 1_000_000, (small, large)
