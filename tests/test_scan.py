@@ -152,3 +152,63 @@ def test_export_matches_database_and_filters(
     rocket = db.execute("select count(*) from mentions where brand = 'Rocket'").fetchone()[0]
     assert 0 < rocket < total
     assert len(filtered.stdout.splitlines()) == rocket + (1 if fmt == "csv" else 0)
+
+
+def one_feed_config(httpserver: HTTPServer, write_config, *, broken: bool = False) -> Path:
+    feeds = generate_feeds(2, 5, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = sweep_config(httpserver, feeds)
+    if broken:
+        config["sources"].append(
+            {"name": "broken", "type": "rss", "url": httpserver.url_for("/missing")}
+        )
+    return write_config(config)
+
+
+def test_quiet_prints_nothing_unless_a_source_failed(
+    httpserver: HTTPServer, write_config, runner
+) -> None:
+    quiet = runner.invoke(app, ["scan", "-q", "-c", str(one_feed_config(httpserver, write_config))])
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+    config = one_feed_config(httpserver, write_config, broken=True)
+    failing = runner.invoke(app, ["scan", "--quiet", "-c", str(config)])
+    assert failing.exit_code == 1
+    # pytest-httpserver answers an unexpected path with 500.
+    assert "broken" in failing.stdout and "server error (500)" in failing.stdout
+
+
+def test_progress_bar_only_on_a_terminal(
+    httpserver: HTTPServer, write_config, tmp_path: Path
+) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    config = one_feed_config(httpserver, write_config)
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    command = [sys.executable, "-m", "veille", "scan", "-c", str(config), "--db", "tty.db"]
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        command, stdout=follower, stderr=follower, cwd=tmp_path, env=env, close_fds=True
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=60) == 0
+    os.close(leader)
+    assert b"Scanning" in output and b"Sources:" in output
+
+    piped = subprocess.run(
+        [*command[:-1], "piped.db"], capture_output=True, cwd=tmp_path, env=env, check=True
+    )
+    assert b"Scanning" not in piped.stdout + piped.stderr
+    assert b"Sources: 2 ok" in piped.stdout
