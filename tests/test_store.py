@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +11,7 @@ from sqlite_utils import Database
 from veille.errors import LockedError, StoreError
 from veille.migrations import migrations
 from veille.models import Mention, Source
-from veille.store import MentionFilter, Store
+from veille.store import MentionFilter, ScanLock, Store
 
 
 def make_mention(**changes) -> Mention:
@@ -167,12 +168,11 @@ def test_listing_is_newest_first(store: Store) -> None:
 
 
 def test_second_lock_holder_is_refused_with_the_pid(db_path: Path) -> None:
-    with Store(db_path) as first, Store(db_path) as second:
-        first.acquire_lock()
-        with pytest.raises(LockedError, match=r"pid \d+"):
-            second.acquire_lock()
-        first.release_lock()
-        second.acquire_lock()
+    with ScanLock(db_path):
+        with pytest.raises(LockedError, match=rf"pid {os.getpid()}"), ScanLock(db_path):
+            pass
+    with ScanLock(db_path):
+        pass
 
 
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -92,5 +92,7 @@ def m002_listing_indexes(db: Database) -> None:
 
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
+    if not migrations.pending(db):
+        return  # the common case, and read-only: never wait for a running scan's write lock
     migrations.apply(db)
     db.execute(f"PRAGMA user_version = {len(migrations.applied(db))}")

@@ -28,7 +28,7 @@ from veille.models import (
     SourceOutcome,
 )
 from veille.parse import parse_feed
-from veille.store import Store, utc_now
+from veille.store import ScanLock, Store, utc_now
 from veille.tone import tone_around
 from veille.urls import canonical_url, domain_of
 
@@ -79,8 +79,7 @@ def run_scan(
     progress: ProgressCallback | None = None,
 ) -> ScanSummary:
     """Sweep the plan's sources into the database; raises LockedError or ScanInterrupted."""
-    with Store(db_path) as store:
-        store.acquire_lock()
+    with ScanLock(db_path), Store(db_path) as store:
         store.sync_sources(config.sources)
         started_at = utc_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)

@@ -40,6 +40,48 @@ MENTION_COLUMNS = (
 DATE_EXPRESSION = "coalesce(published_at, found_at)"
 
 
+class ScanLock:
+    """Exclusive right to sweep into one database: an `flock` on `<db>.lock`.
+
+    The kernel drops the lock when its holder dies, even by `kill -9`, so a crashed scan never
+    leaves a stale lock behind. The file holds the holder's pid for the error message.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = Path(db_path).with_name(Path(db_path).name + ".lock")
+        self._handle: Any = None
+
+    def __enter__(self) -> ScanLock:
+        try:
+            handle = open(self.path, "a+", encoding="ascii")  # held until __exit__
+        except OSError as error:
+            raise StoreError(
+                f"{self.path}: cannot create the scan lock ({error.strerror})"
+            ) from None
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                handle.close()
+                raise LockedError(
+                    f"{self.path.with_suffix('')}: another scan (pid {holder}) is running on "
+                    "this database; wait for it to finish"
+                ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
 def utc_now() -> str:
     """Now, in the database's time format."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -113,45 +155,15 @@ class Store:
             raise StoreError(
                 f"{self.path}: not a usable veille database ({error}) — pass another file with --db"
             ) from None
-        self._lock_handle: Any = None
 
     def close(self) -> None:
         self.db.conn.close()
-        self.release_lock()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    # -- the scan lock ------------------------------------------------------------------
-
-    def acquire_lock(self) -> None:
-        """Take the scan lock or raise LockedError naming the holder's pid."""
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+", encoding="ascii")  # held until release_lock()
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "unknown"
-                handle.close()
-                raise LockedError(
-                    f"{self.path}: another scan (pid {holder}) is running on this database; "
-                    "wait for it to finish"
-                ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock_handle = handle
-
-    def release_lock(self) -> None:
-        if self._lock_handle is not None:
-            self._lock_handle.close()
-            self._lock_handle = None
 
     # -- scans and sources --------------------------------------------------------------
 
