@@ -24,7 +24,11 @@ ALLOWED = {
     "match": {"models", "text", "urls"},
     "tone": {"models", "text"},
     "migrations": set(),
-    "store": {"models", "errors", "migrations"},
+    "store": {"models", "errors", "migrations", "text"},
+    "figures": {"spikes", "store"},
+    "health": {"models"},
+    "cron": {"errors"},
+    "spikes": set(),
     "query": {"models", "errors", "store"},
     "scan": {"models", "errors", "fetch", "parse", "match", "tone", "store", "urls"},
     "report": {"models", "text"},
@@ -32,7 +36,7 @@ ALLOWED = {
     "demo": {"models", "scan"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
-    | {"demo", "tone"},
+    | {"demo", "tone", "figures", "health", "cron"},
 }
 
 

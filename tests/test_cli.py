@@ -80,14 +80,6 @@ def test_reading_commands_need_an_existing_database(runner) -> None:
     assert not Path("missing.db").exists()
 
 
-def test_report_json_has_the_figures(runner, filled_db: Path) -> None:
-    result = runner.invoke(app, ["report", "--db", str(filled_db), "--json"])
-    figures = json.loads(result.stdout)
-    assert figures["total"] == 2
-    assert {b["value"]: b["mentions"] for b in figures["brands"]} == {"Acme": 1, "Globex": 1}
-    assert [m["brand"] for m in figures["attention"]] == ["Globex"]
-
-
 def export_peak_bytes(db_path: Path, rows: int, tmp_path: Path) -> int:
     """Fill a database with `rows` mentions, then export it; peak traced memory of the export."""
     import tracemalloc

@@ -3,6 +3,9 @@
 Every command resolves its config and database, calls one function from a domain module and
 renders what comes back. `VeilleError`s become one line on stderr and their exit code
 (2 usage/config, 75 locked, 1 failed source); Ctrl-C becomes 130.
+
+The sweep's stages (HTTP, feed parsing, tone models) are imported by the commands that use
+them, so the reading commands (`report`, `mentions`, …) start in half the time.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,22 +25,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from veille import __version__
 from veille.config import load_for_command, write_starter
-from veille.demo import run_demo
+from veille.cron import cron_line
 from veille.errors import UsageError, VeilleError
 from veille.export import EXPORT_FORMATS, write_export
+from veille.figures import build_report, default_since
+from veille.health import source_health
 from veille.models import Config, Settings, Source, SourceOutcome
-from veille.query import build_filter
+from veille.query import build_filter, parse_when
 from veille.report import (
+    health_table,
     mentions_table,
-    overview,
+    plain_marked,
+    report_view,
     scan_summary,
     scan_summary_data,
+    search_results,
     web_text,
 )
-from veille.scan import ScanInterrupted, plan_scan, preview_source, run_scan
 from veille.store import MentionFilter, Store
 from veille.text import clean_text
-from veille.tone import judge_tone
 
 app = typer.Typer(
     name="veille",
@@ -154,6 +161,8 @@ def scan(
     as_json: JsonOption = False,
 ) -> None:
     """Sweep every source (or the --source/--brand ones) and store new mentions."""
+    from veille.scan import ScanInterrupted, plan_scan, run_scan
+
     loaded, db_path = load_for_command(config, db, require_config=True)
     assert loaded is not None
     plan = plan_scan(loaded, source or (), brand or ())
@@ -176,7 +185,8 @@ def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(scan_summary_data(summary), ensure_ascii=False, indent=2))
     elif not quiet or summary.sources_failed or summary.interrupted:
-        _console().print(scan_summary(summary))
+        console = _console()
+        console.print(scan_summary(summary, width=console.width))
 
 
 def _listing_filter(
@@ -300,6 +310,8 @@ def preview(
     ] = False,
 ) -> None:
     """Fetch one source and show the items it yields, without matching or storing."""
+    from veille.scan import preview_source
+
     loaded, _ = load_for_command(config, None, require_config=False)
     target = _preview_target(source, source_type, loaded)
     parsed = preview_source(target, loaded.settings if loaded else Settings())
@@ -353,6 +365,8 @@ def tone(
     ] = False,
 ) -> None:
     """Judge the tone of TEXT, or of each line of stdin."""
+    from veille.tone import judge_tone
+
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     console = _console()
     for line in lines:
@@ -388,26 +402,139 @@ def report(
     db: DbOption = None,
     brand: BrandOption = None,
     source: SourceOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this time: 7d, 24h, 2026-11-01 (default: 7 days)."),
+    ] = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows in the who/where tables.")] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Who is talking, where, in what tone, what changed, and what needs an answer."""
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    now = datetime.now(timezone.utc)
+    with Store(db_path, create=False) as store:
+        filters = _listing_filter(
+            loaded,
+            store,
+            brand,
+            source,
+            since or default_since(now),
+            until,
+            tone,
+            flag,
+            status,
+            lang,
+        )
+        competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
+        figures = build_report(store, filters, now=now, competitors=competitors, top=top)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        console = _console()
+        console.print(report_view(figures, width=console.width))
+
+
+@app.command()
+@handles_errors
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words to find; FTS5 syntax: AND, OR, NOT, "a phrase", pre*.')
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
     tone: ToneOption = None,
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
-    as_json: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
 ) -> None:
-    """Who is talking about the brand, where, in what tone, and what needs attention."""
+    """Full-text search over stored mentions, newest first, matched words highlighted."""
     loaded, db_path = load_for_command(config, db, require_config=False)
     with Store(db_path, create=False) as store:
         filters = _listing_filter(
             loaded, store, brand, source, since, until, tone, flag, status, lang
         )
-        figures = store.overview(filters)
+        rows = store.search(query, filters, limit=limit)
     if as_json:
-        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        _print_json_lines(
+            {
+                **{k: v for k, v in row.items() if not k.endswith("_marked")},
+                "excerpt": plain_marked(row["excerpt_marked"]),
+            }
+            for row in rows
+        )
     else:
         console = _console()
-        console.print(overview(figures, width=console.width))
+        console.print(search_results(rows, width=console.width))
+
+
+sources_app = typer.Typer(
+    help="Each source's health; import or export feeds as OPML.", no_args_is_help=False
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback(invoke_without_command=True)
+@handles_errors
+def sources(
+    ctx: typer.Context,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each source's health: last fetch, status, error, failures in a row, moved or gone."""
+    if ctx.invoked_subcommand is not None:
+        return
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    rows = []
+    if db_path.exists():
+        with Store(db_path, create=False) as store:
+            rows = store.sources()
+    entries = source_health(loaded.sources if loaded else (), rows)
+    if as_json:
+        typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    console = _console()
+    console.print(health_table(entries, width=console.width))
+
+
+@app.command()
+@handles_errors
+def cron(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    at: Annotated[str, typer.Option("--at", help="Local time of the nightly sweep, HH:MM.")] = (
+        "06:00"
+    ),
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Log file (default: veille.log by the database).")
+    ] = None,
+) -> None:
+    """Print a crontab line for a nightly sweep that mails only when a source fails."""
+    loaded, db_path = load_for_command(config, db, require_config=True)
+    assert loaded is not None and loaded.path is not None
+    database = db_path.resolve()
+    line = cron_line(
+        veille_command(),
+        loaded.path.resolve(),
+        database,
+        (log or database.with_name("veille.log")).resolve(),
+        at,
+    )
+    typer.echo(line)
+    typer.echo("# add it with `crontab -e`, or: (crontab -l; veille cron) | crontab -", err=True)
 
 
 @app.command()
@@ -419,15 +546,32 @@ def demo(
     ] = None,
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
+    from veille.demo import DEMO_BRANDS, run_demo
+
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"
         summary = run_demo(db_path)
         console = _console()
-        console.print(scan_summary(summary))
+        console.print(scan_summary(summary, width=console.width))
+        now = datetime.now(timezone.utc)
         with Store(db_path) as store:
-            console.print(overview(store.overview(), width=console.width))
+            figures = build_report(
+                store,
+                MentionFilter(since=parse_when(default_since(now), "--since", now)),
+                now=now,
+                competitors={b.name for b in DEMO_BRANDS if b.competitor},
+            )
+        console.print(report_view(figures, width=console.width))
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
+
+
+def veille_command() -> list[str]:
+    """How to run this very veille from anywhere: its script, else `python -m veille`."""
+    script = Path(sys.argv[0])
+    if script.name == "veille" and script.exists():
+        return [str(script.resolve())]
+    return [sys.executable, "-m", "veille"]
 
 
 def main() -> None:

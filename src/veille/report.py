@@ -7,18 +7,25 @@ Text from the web is always wrapped in `rich.text.Text` (never parsed as markup)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from veille.models import TONES, ScanSummary
-from veille.text import clean_text
+from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_controls
 
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
+SPARK = "▁▂▃▄▅▆▇█"
+_WHITESPACE = re.compile(r"\s+")
+MAX_SPARK_DAYS = 60
 
 
 def web_text(value: Any, style: str = "") -> Text:
@@ -30,14 +37,68 @@ def tone_text(tone: str | None) -> Text:
     return Text(tone or "", style=TONE_STYLES.get(tone or "", ""))
 
 
-def _table(title: str, *columns: tuple[str, dict[str, Any]]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
-    for name, options in columns:
-        table.add_column(name, overflow="ellipsis", no_wrap=True, **options)
+@dataclass(frozen=True)
+class Column:
+    """A column of a fitted table: `cap` bounds its width; the one without a cap gets the rest."""
+
+    name: str
+    cap: int | None = None
+    justify: str = "left"
+
+
+Cell = str | int | float | Text | None
+
+
+def _cell(value: Cell) -> Text:
+    if isinstance(value, Text):
+        return value
+    return web_text("" if value is None else value)
+
+
+def fitted_table(
+    title: str, columns: list[Column], rows: Iterable[Iterable[Cell]], width: int = 80
+) -> Table:
+    """A table sized to `width` columns that never wraps: long cells end with an ellipsis.
+
+    Rich shrinks columns it cannot wrap down to nothing when a table is too wide, so every
+    width is decided here: each column its content's width up to its cap, and the flexible
+    column what is left.
+    """
+    cells = [[_cell(value) for value in row] for row in rows]
+    widths = []
+    for index, column in enumerate(columns):
+        natural = max([len(column.name), *(cell[index].cell_len for cell in cells)])
+        widths.append(min(natural, column.cap) if column.cap else natural)
+    flexible = [i for i, column in enumerate(columns) if column.cap is None]
+    # Each column costs its padding and a separator: 3 characters.
+    spare = width - sum(widths) - 3 * len(columns)
+    for index in flexible:
+        fixed = sum(w for i, w in enumerate(widths) if i != index)
+        widths[index] = max(8, min(widths[index], width - fixed - 3 * len(columns)))
+    if spare < 0 and not flexible:
+        widths = [max(3, w + spare // len(columns)) for w in widths]
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(
+            column.name,
+            width=column_width,
+            no_wrap=True,
+            overflow="ellipsis",
+            justify=column.justify,  # type: ignore[arg-type]
+        )
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
-def scan_summary(summary: ScanSummary) -> RenderableType:
+def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
     """Sources ok / unchanged / failed (each failure with its reason), items, new mentions."""
     parts: list[RenderableType] = []
     headline = Text.assemble(
@@ -50,25 +111,29 @@ def scan_summary(summary: ScanSummary) -> RenderableType:
         headline.append(" · interrupted: what was fetched before is stored", style="yellow")
     parts.append(headline)
     if summary.new_by_brand_tone:
-        table = _table(
-            "New mentions",
-            ("Brand", {"max_width": 30}),
-            *((tone, {"justify": "right"}) for tone in TONES),
-            ("Total", {"justify": "right"}),
-        )
+        columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
+        rows = []
         for brand, by_tone in sorted(summary.new_by_brand_tone.items()):
             counts = [by_tone.get(tone, 0) for tone in TONES]
-            table.add_row(web_text(brand), *map(str, counts), str(sum(counts)))
-        parts.append(table)
+            rows.append([brand, *counts])
+        columns.append(Column("total", justify="right"))
+        parts.append(fitted_table("New mentions", columns, [[*r, sum(r[1:])] for r in rows], width))
     troubles = [o for o in summary.sources if o.error or o.warning]
     if troubles:
-        table = _table("Source problems", ("Source", {"max_width": 28}), ("Problem", {"ratio": 1}))
-        for outcome in sorted(troubles, key=lambda o: (o.error is None, o.name)):
-            problem = outcome.error or outcome.warning
-            style = "red" if outcome.error else "yellow"
-            label = "failed: " if outcome.error else "warning: "
-            table.add_row(web_text(outcome.name), Text(label, style=style) + web_text(problem))
-        parts.append(table)
+        rows = [
+            [
+                outcome.name,
+                Text(
+                    "failed: " if outcome.error else "warning: ",
+                    style="red" if outcome.error else "yellow",
+                )
+                + web_text(outcome.error or outcome.warning),
+            ]
+            for outcome in sorted(troubles, key=lambda o: (o.error is None, o.name))
+        ]
+        parts.append(
+            fitted_table("Source problems", [Column("Source", 28), Column("Problem")], rows, width)
+        )
     return Group(*parts)
 
 
@@ -102,92 +167,301 @@ def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
 def mentions_table(
     rows: Iterable[Mapping[str, Any]], title: str = "Mentions", width: int = 80
 ) -> Table:
-    """Mentions newest first, one line each, sized to `width` columns.
-
-    Columns get explicit widths so nothing wraps: long titles, authors and sources are cut
-    with an ellipsis. Below 100 columns the source is left out and dates are shortened.
-    """
-    rows = list(rows)
+    """Mentions newest first, one line each; below 100 columns the source is left out."""
     narrow = width < 100
-    cells = [
-        {
-            "ID": str(row["id"]),
-            "Date": (row.get("published_at") or row.get("found_at") or "")[5 if narrow else 0 : 10],
-            "Brand": clean_text(row.get("brand") or ""),
-            "Tone": row.get("tone") or "",
-            "Source": clean_text(row.get("source") or ""),
-            "Author": clean_text(row.get("author") or ""),
-            "Title": clean_text(row.get("title") or row.get("snippet") or ""),
-        }
+    columns = [
+        Column("ID", 7, "right"),
+        Column("Date", 10),
+        Column("Brand", 12),
+        Column("Tone", 8),
+        *([] if narrow else [Column("Source", 16)]),
+        Column("Author", 14),
+        Column("Title"),
+    ]
+    lines = [
+        [
+            str(row["id"]),
+            (row.get("published_at") or row.get("found_at") or "")[5 if narrow else 0 : 10],
+            row.get("brand"),
+            tone_text(row.get("tone")),
+            *([] if narrow else [row.get("source")]),
+            row.get("author"),
+            row.get("title") or row.get("snippet"),
+        ]
         for row in rows
     ]
-    caps = {"ID": 7, "Date": 10, "Brand": 12, "Tone": 8, "Source": 16, "Author": 14}
-    if narrow:
-        del caps["Source"]
-    widths = {
-        name: min(cap, max([len(name), *(len(cell[name]) for cell in cells)]))
-        for name, cap in caps.items()
-    }
-    # Each column costs its padding (2) and a separator (1); the title gets what is left.
-    widths["Title"] = max(12, width - sum(widths.values()) - 3 * (len(widths) + 1))
-    table = Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        expand=False,
+    return fitted_table(title, columns, lines, width)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+def _signed(value: float | None, digits: int = 2) -> Text:
+    if value is None:
+        return Text("-")
+    style = "green" if value > 0 else "red" if value < 0 else ""
+    return Text(f"{value:+.{digits}f}", style=style)
+
+
+def _tone_cells(row: Mapping[str, Any]) -> list[Text]:
+    return [Text(str(row[tone]), style=TONE_STYLES[tone]) for tone in TONES]
+
+
+def _tone_columns() -> list[Column]:
+    return [Column("+", 6, "right"), Column("=", 6, "right"), Column("-", 6, "right")]
+
+
+def _period_label(since: str, until: str) -> str:
+    """`since` to the last day before `until`, as dates."""
+    last = (datetime.fromisoformat(until[:19]) - timedelta(seconds=1)).date()
+    return f"{since[:10]} → {last.isoformat()}"
+
+
+def sparkline(counts: list[int]) -> str:
+    """One character per day, its height relative to the busiest day shown."""
+    peak = max(counts, default=0)
+    if peak == 0:
+        return SPARK[0] * len(counts)
+    return "".join(SPARK[min(len(SPARK) - 1, round(c / peak * (len(SPARK) - 1)))] for c in counts)
+
+
+def _summary(figures: Mapping[str, Any]) -> Text:
+    summary = figures["summary"]
+    change = summary["change"]
+    change_pct = summary["change_pct"]
+    versus = (
+        f"{change:+d}, {change_pct:+.0f}% vs {summary['previous']}"
+        if change_pct is not None
+        else f"{change:+d}, none the period before"
     )
-    for name, column_width in widths.items():
-        table.add_column(
-            name,
-            width=column_width,
-            no_wrap=True,
-            overflow="ellipsis",
-            justify="right" if name == "ID" else "left",
+    text = Text.assemble(("Mentions: ", "bold"), f"{summary['mentions']} ({versus})")
+    text.append(" · net sentiment ")
+    text.append_text(_signed(summary["net_sentiment"]))
+    text.append("\n")
+    text.append("Tone: ", style="bold")
+    for index, tone in enumerate(TONES):
+        if index:
+            text.append(" · ")
+        text.append(
+            f"{summary['tones'][tone]} {tone} ({_pct(summary['tones_pct'][tone])})",
+            style=TONE_STYLES[tone],
         )
-    for cell in cells:
-        values = [tone_text(cell[name]) if name == "Tone" else Text(cell[name]) for name in widths]
-        table.add_row(*values)
-    return table
+    return text
 
 
-def breakdown_table(
-    title: str, heading: str, rows: Iterable[Mapping[str, Any]], total: int
-) -> Table:
-    """A "who" / "where" / "tone" table: value, mentions, share, tone mix."""
-    table = _table(
-        title,
-        (heading, {"max_width": 30, "ratio": 1}),
-        ("Mentions", {"justify": "right"}),
-        ("Share", {"justify": "right"}),
-        ("+", {"justify": "right", "style": "green"}),
-        ("=", {"justify": "right"}),
-        ("-", {"justify": "right", "style": "red"}),
-    )
-    for row in rows:
-        share = f"{100 * row['mentions'] / total:.0f}%" if total else "-"
-        table.add_row(
-            web_text(row["value"] or "(unknown)"),
-            str(row["mentions"]),
-            share,
-            str(row["positive"]),
-            str(row["neutral"]),
-            str(row["negative"]),
-        )
-    return table
+def _over_time(figures: Mapping[str, Any], width: int) -> Table:
+    days = figures["days"][-MAX_SPARK_DAYS:]
+    brands = sorted({brand for day in days for brand in day["counts"]})
+    rows = []
+    for brand in brands:
+        counts = [day["counts"].get(brand, 0) for day in days]
+        spark = Text()
+        for day, char in zip(days, sparkline(counts), strict=True):
+            spark.append(char, style="bold red" if brand in day["spikes"] else "")
+        spikes = [
+            f"{day['date'][5:]} ({day['counts'][brand]})" for day in days if brand in day["spikes"]
+        ]
+        rows.append([brand, spark, sum(counts), max(counts, default=0), ", ".join(spikes) or "-"])
+    first, last = (days[0]["date"][5:], days[-1]["date"][5:]) if days else ("", "")
+    columns = [
+        Column("Brand", 16),
+        Column("Per day", max(len(days), 7)),
+        Column("Total", 7, "right"),
+        Column("Peak", 5, "right"),
+        Column("Spikes"),
+    ]
+    return fitted_table(f"Over time ({first} → {last})", columns, rows, width)
 
 
-def overview(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
-    """Who, where, in what tone, and what needs a human: the report's first screen."""
-    total = figures["total"]
+def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
+    """The morning report: summary, share of voice, over time, who, where, needs attention."""
+    period = figures["period"]
     parts: list[RenderableType] = [
-        Text.assemble(("Mentions: ", "bold"), str(total)),
-        breakdown_table("Tone and share of voice", "Brand", figures["brands"], total),
-        breakdown_table("Who is talking", "Author", figures["authors"], total),
-        breakdown_table("Where", "Source", figures["sources"], total),
+        Text.assemble(
+            ("Report ", "bold"),
+            _period_label(period["since"], period["until"]),
+            " UTC · before: ",
+            _period_label(period["previous_since"], period["since"]),
+        ),
+        _summary(figures),
+        fitted_table(
+            "Tone and share of voice",
+            [
+                Column("Brand", 24),
+                Column("Mentions", 8, "right"),
+                Column("Voice", 5, "right"),
+                Column("Pos", 4, "right"),
+                Column("Neu", 4, "right"),
+                Column("Neg", 4, "right"),
+                Column("Net", 5, "right"),
+            ],
+            [
+                [
+                    Text(row["brand"])
+                    + Text(" (competitor)" if row["competitor"] else "", style="dim"),
+                    row["mentions"],
+                    _pct(row["share_of_voice_pct"]),
+                    Text(_pct(row["positive_pct"]), style="green"),
+                    _pct(row["neutral_pct"]),
+                    Text(_pct(row["negative_pct"]), style="red"),
+                    _signed(row["net_sentiment"]),
+                ]
+                for row in figures["brands"]
+            ],
+            width,
+        ),
+        _over_time(figures, width),
+        fitted_table(
+            "Who is talking",
+            [
+                Column("Author", 24),
+                Column("Writes on"),
+                Column("Mentions", 8, "right"),
+                *_tone_columns(),
+                Column("Last seen", 11),
+            ],
+            [
+                [
+                    row["author"],
+                    ", ".join(row["domains"]),
+                    row["mentions"],
+                    *_tone_cells(row),
+                    (row["last_seen"] or "")[5:16].replace("T", " "),
+                ]
+                for row in figures["who"]
+            ],
+            width,
+        ),
+        fitted_table(
+            "Where: sources",
+            [
+                Column("Source"),
+                Column("Type", 8),
+                Column("Mentions", 8, "right"),
+                Column("Share", 5, "right"),
+                *_tone_columns(),
+            ],
+            [
+                [
+                    row["source"],
+                    row["type"],
+                    row["mentions"],
+                    _pct(row["share_pct"]),
+                    *_tone_cells(row),
+                ]
+                for row in figures["where"]["sources"]
+            ],
+            width,
+        ),
+        fitted_table(
+            "Where: sites",
+            [
+                Column("Domain"),
+                Column("Mentions", 8, "right"),
+                Column("Share", 5, "right"),
+                *_tone_columns(),
+            ],
+            [
+                [row["domain"], row["mentions"], _pct(row["share_pct"]), *_tone_cells(row)]
+                for row in figures["where"]["domains"]
+            ],
+            width,
+        ),
     ]
     if figures["attention"]:
         parts.append(mentions_table(figures["attention"], title="Needs attention", width=width))
+    else:
+        parts.append(Text("Needs attention: nothing new that is negative or asks a question."))
+    parts.append(Text(f"Spikes: {figures['spike_rule']}.", style="dim"))
     return Group(*parts)
+
+
+def marked_text(marked: str | None) -> Text:
+    """Web text whose matched words arrive between HIGHLIGHT_START/END marks, made bold."""
+    text = Text()
+    for index, part in enumerate((marked or "").split(HIGHLIGHT_START)):
+        matched, _, rest = part.partition(HIGHLIGHT_END) if index else ("", "", part)
+        text.append(_inline(matched), style="bold underline")
+        text.append(_inline(rest))
+    return text
+
+
+def _inline(fragment: str) -> str:
+    """A fragment of web text on one line, spaces at its edges kept (unlike clean_text)."""
+    return _WHITESPACE.sub(" ", strip_controls(fragment))
+
+
+def search_results(rows: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
+    """Each match as a heading line, its highlighted title, and its highlighted excerpt."""
+    parts: list[RenderableType] = []
+    for row in rows:
+        date = (row.get("published_at") or row.get("found_at") or "")[:10]
+        heading = Text.assemble(
+            (f"#{row['id']} ", "bold"),
+            f"{date} · ",
+            web_text(row.get("brand")),
+            " · ",
+            tone_text(row.get("tone")),
+            " · ",
+            web_text(row.get("author") or "-"),
+            " · ",
+            web_text(row.get("source")),
+        )
+        heading.truncate(width, overflow="ellipsis")
+        parts.append(heading)
+        title, excerpt = row.get("title_marked") or "", row.get("excerpt_marked") or ""
+        shown = [title] if title.strip() else []
+        if HIGHLIGHT_START in excerpt or not shown:
+            shown.append(excerpt)
+        parts.extend(Padding(marked_text(marked), (0, 0, 0, 2)) for marked in shown)
+        parts.append(web_text(f"  {row.get('url')}", style="dim"))
+    if not parts:
+        parts.append(Text("No mention matches."))
+    return Group(*parts)
+
+
+def plain_marked(marked: str | None) -> str:
+    """The marked text without its marks, for JSON output."""
+    return clean_text(marked)
+
+
+STATE_STYLES = {"failing": "red", "failed": "red", "gone": "red", "moved": "yellow"}
+
+
+def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
+    """Sources, most troubled first, with what to do about each."""
+    rows = []
+    for entry in entries:
+        status = entry["last_status"]
+        state = Text(entry["state"], style=STATE_STYLES.get(entry["state"], ""))
+        problem = entry["last_error"] or entry["advice"]
+        rows.append(
+            [
+                entry["name"],
+                state,
+                "" if status is None else str(status),
+                str(entry["failures"]),
+                (entry["last_fetch_at"] or "")[5:16].replace("T", " "),
+                problem,
+            ]
+        )
+    table = fitted_table(
+        "Sources",
+        [
+            Column("Source", 22),
+            Column("State", 7),
+            Column("HTTP", 4, "right"),
+            Column("Fails", 5, "right"),
+            Column("Last fetch", 11),
+            Column("Problem"),
+        ],
+        rows,
+        width,
+    )
+    advice = [
+        Text.assemble((f"{entry['name']}: ", "bold"), web_text(entry["advice"]))
+        for entry in entries
+        if entry["state"] in ("failing", "gone", "moved", "removed")
+    ]
+    return Group(table, *advice)

@@ -25,6 +25,11 @@ _ESCAPES = re.compile(
     r"|\x1b[@-Z\\-_]?"
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
 )
+# Marks around matched words in search results: control characters, which `clean_text`
+# removes from everything stored, so no web text can forge them.
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 _ANY_SPACE = re.compile(r"\s+")

@@ -1,0 +1,173 @@
+"""The morning report's figures, computed from the store for a period.
+
+Plain data in, plain data out: `build_report` returns one JSON-ready dict (what `--json`
+prints) and `report.py` draws it. The period defaults to the last 7 calendar days (today
+included, UTC); it is compared with the period of equal length just before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from veille.spikes import BASELINE_DAYS, SPIKE_RULE, spike_days
+from veille.store import MentionFilter, Store
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+DEFAULT_DAYS = 7
+
+
+def default_since(now: datetime, days: int = DEFAULT_DAYS) -> str:
+    """Midnight UTC, `days - 1` days ago: the report's default period is whole days."""
+    start = (now.astimezone(timezone.utc) - timedelta(days=days - 1)).date()
+    return start.isoformat()
+
+
+def _parse(moment: str) -> datetime:
+    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime(TIME_FORMAT)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _net(positive: int, negative: int, total: int) -> float | None:
+    """Net sentiment: (positive − negative) / total, in [-1, 1]."""
+    return round((positive - negative) / total, 3) if total else None
+
+
+def build_report(
+    store: Store,
+    filters: MentionFilter,
+    *,
+    now: datetime,
+    competitors: Collection[str] = (),
+    top: int = 5,
+) -> dict[str, Any]:
+    """Every figure of the report for `filters` (whose `since` must be set)."""
+    if filters.since is None:
+        raise ValueError("the report needs a start")
+    since = _parse(filters.since)
+    # Without --until the period runs to now, this very second included.
+    until = (
+        _parse(filters.until)
+        if filters.until
+        else now.replace(microsecond=0) + timedelta(seconds=1)
+    )
+    previous = replace(filters, since=_format(since - (until - since)), until=_format(since))
+    current = replace(filters, until=_format(until))
+
+    brand_rows = store.breakdown("brand", current, limit=1000)
+    totals = _tone_totals(brand_rows)
+    previous_total = sum(row["mentions"] for row in store.breakdown("brand", previous, limit=1000))
+    voice_rows = store.breakdown("brand", replace(current, brands=()), limit=1000)
+    voice_total = sum(row["mentions"] for row in voice_rows)
+    return {
+        "period": {
+            "since": _format(since),
+            "until": _format(until),
+            "previous_since": previous.since,
+        },
+        "summary": {
+            "mentions": totals["mentions"],
+            "previous": previous_total,
+            "change": totals["mentions"] - previous_total,
+            "change_pct": _percent(totals["mentions"] - previous_total, previous_total),
+            "tones": {tone: totals[tone] for tone in ("positive", "neutral", "negative")},
+            "tones_pct": {
+                tone: _percent(totals[tone], totals["mentions"])
+                for tone in ("positive", "neutral", "negative")
+            },
+            "net_sentiment": _net(totals["positive"], totals["negative"], totals["mentions"]),
+        },
+        "brands": [
+            {
+                "brand": row["value"],
+                "competitor": row["value"] in competitors,
+                "mentions": row["mentions"],
+                "share_of_voice_pct": _percent(row["mentions"], voice_total),
+                **{
+                    f"{tone}_pct": _percent(row[tone], row["mentions"])
+                    for tone in ("positive", "neutral", "negative")
+                },
+                "net_sentiment": _net(row["positive"], row["negative"], row["mentions"]),
+            }
+            for row in voice_rows
+        ],
+        "who": [
+            {
+                "author": row["value"],
+                "domains": row["domains"],
+                "mentions": row["mentions"],
+                **_tone_mix(row),
+                "last_seen": row["last_seen"],
+            }
+            for row in store.breakdown("author", current, limit=top, skip_empty=True)
+        ],
+        "where": {
+            "sources": [
+                {
+                    "source": row["value"],
+                    "type": ", ".join(row["source_types"]),
+                    "mentions": row["mentions"],
+                    "share_pct": _percent(row["mentions"], totals["mentions"]),
+                    **_tone_mix(row),
+                }
+                for row in store.breakdown("source", current, limit=top)
+            ],
+            "domains": [
+                {
+                    "domain": row["value"],
+                    "mentions": row["mentions"],
+                    "share_pct": _percent(row["mentions"], totals["mentions"]),
+                    **_tone_mix(row),
+                }
+                for row in store.breakdown("domain", current, limit=top, skip_empty=True)
+            ],
+        },
+        "days": _days(store, current, since.date(), (until - timedelta(seconds=1)).date()),
+        "spike_rule": SPIKE_RULE,
+        "attention": store.needing_attention(current, limit=top),
+    }
+
+
+def _tone_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    keys = ("mentions", "positive", "neutral", "negative")
+    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+
+
+def _tone_mix(row: dict[str, Any]) -> dict[str, int]:
+    return {tone: row[tone] or 0 for tone in ("positive", "neutral", "negative")}
+
+
+def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list[dict[str, Any]]:
+    """Mentions per day and brand over the period, each day's spikes named.
+
+    The BASELINE_DAYS days before the period are read too: they are the first days' baseline.
+    """
+    start = first - timedelta(days=BASELINE_DAYS)
+    counts: dict[str, dict[str, int]] = {}
+    for row in store.daily_counts(replace(filters, since=start.isoformat() + "T00:00:00Z")):
+        counts.setdefault(row["brand"], {})[row["day"]] = row["mentions"]
+    days = [start + timedelta(days=n) for n in range((last - start).days + 1)]
+    spikes_by_day: dict[str, list[str]] = {}
+    for brand, by_day in counts.items():
+        series = [by_day.get(day.isoformat(), 0) for day in days]
+        for index in spike_days(series, first=BASELINE_DAYS):
+            spikes_by_day.setdefault(days[index].isoformat(), []).append(brand)
+    return [
+        {
+            "date": day.isoformat(),
+            "counts": {
+                brand: by_day.get(day.isoformat(), 0) for brand, by_day in sorted(counts.items())
+            },
+            "spikes": sorted(spikes_by_day.get(day.isoformat(), [])),
+        }
+        for day in days[BASELINE_DAYS:]
+    ]

@@ -1,0 +1,64 @@
+"""Each source's health, from its `sources` row, and what the user should do about it.
+
+Pure: takes the configured sources and the stored rows, returns plain dicts, most troubled
+first — failing sources, then moved and gone ones, then the rest by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from veille.models import Source
+
+FAILING_AFTER = 3  # consecutive failures before a source is called failing, not unlucky
+
+
+def source_health(
+    configured: Iterable[Source], rows: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One entry per source, configured or stored, with a `state` and an `advice`."""
+    stored = {row["name"]: dict(row) for row in rows}
+    names = [source.name for source in configured]
+    entries = []
+    for name in dict.fromkeys([*names, *stored]):
+        row = stored.get(name, {"name": name})
+        source = next((s for s in configured if s.name == name), None)
+        state, advice = _judge(row, configured=source is not None)
+        entries.append(
+            {
+                "name": name,
+                "type": row.get("type") or (source.type if source else None),
+                "url": row.get("url") or (source.url if source else None),
+                "last_fetch_at": row.get("last_fetch_at"),
+                "last_status": row.get("last_status"),
+                "last_error": row.get("last_error"),
+                "failures": row.get("failures") or 0,
+                "items_seen": row.get("items_seen") or 0,
+                "moved_to": row.get("moved_to"),
+                "state": state,
+                "advice": advice,
+            }
+        )
+    order = {"failing": 0, "failed": 1, "gone": 2, "moved": 3, "removed": 5, "never": 6}
+    return sorted(entries, key=lambda e: (order.get(e["state"], 4), -e["failures"], e["name"]))
+
+
+def _judge(row: Mapping[str, Any], *, configured: bool) -> tuple[str, str]:
+    name = row["name"]
+    if not configured:
+        return "removed", "no longer in sources.yaml; its mentions stay in the database"
+    if not row.get("last_fetch_at"):
+        return "never", "not fetched yet: run `veille scan`"
+    if row.get("last_status") == 410:
+        return "gone", "the site says it is gone for good: remove it from sources.yaml"
+    failures = row.get("failures") or 0
+    if row.get("last_error"):
+        if failures >= FAILING_AFTER:
+            return "failing", (
+                f"failed {failures} sweeps in a row: check it with `veille preview {name!r}`"
+            )
+        return "failed", "failed last sweep; veille tries again at the next one"
+    if row.get("moved_to"):
+        return "moved", f"moved permanently: set its url to {row['moved_to']} in sources.yaml"
+    return "ok", ""

@@ -1,0 +1,276 @@
+"""The morning report's figures, checked exactly on a database built for it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from test_store import make_mention
+
+from veille.cli import app
+from veille.figures import build_report, default_since
+from veille.models import Source
+from veille.spikes import spike_days
+from veille.store import MentionFilter, Store
+
+SOURCES = {
+    "Blog A": ("rss", "a.example"),
+    "Forum B": ("forum", "b.example"),
+    "News C": ("rss", "c.example"),
+}
+# (day-time, brand, author, source, tone, flags, status)
+ROWS = [
+    # the period before: 2026-11-14 → 2026-11-20
+    ("11-15T09:00", "Acme", "Alice", "Blog A", "neutral", "", "new"),
+    ("11-16T09:00", "Acme", "Alice", "Blog A", "neutral", "", "new"),
+    ("11-18T09:00", "Globex", "Zoe", "Blog A", "positive", "", "new"),
+    ("11-18T10:00", "Globex", "Zoe", "Blog A", "positive", "", "new"),
+    ("11-19T09:00", "Acme", "Alice", "Blog A", "neutral", "", "new"),
+    ("11-20T09:00", "Acme", "Alice", "Blog A", "neutral", "", "new"),
+    # the period: 2026-11-21 → 2026-11-27
+    ("11-21T09:00", "Acme", "Alice", "Blog A", "positive", "", "new"),
+    ("11-22T09:00", "Acme", "Bob", "Forum B", "neutral", "", "new"),
+    ("11-22T10:00", "Globex", "Zoe", "Blog A", "positive", "", "new"),
+    ("11-22T11:00", "Globex", "Zoe", "Blog A", "positive", "", "new"),
+    ("11-23T09:00", "Acme", "Alice", "Blog A", "negative", "", "new"),
+    ("11-24T09:00", "Globex", "Zoe", "News C", "negative", "", "handled"),
+    ("11-25T09:00", "Acme", "Carol", "News C", "positive", "", "new"),
+    ("11-26T08:00", "Acme", "Dan", "Forum B", "negative", "complaint", "new"),
+    ("11-26T08:10", "Acme", "Dan", "Forum B", "negative", "", "handled"),
+    ("11-26T08:20", "Acme", "Dan", "Forum B", "negative", "", "new"),
+    ("11-26T09:00", "Acme", "Eve", "Forum B", "negative", "insult", "new"),
+    ("11-26T09:10", "Acme", "Eve", "Forum B", "negative", "", "ignored"),
+    ("11-26T09:20", "Acme", "Eve", "Forum B", "negative", "", "new"),
+    ("11-26T07:00", "Acme", "Bob", "Forum B", "positive", "", "new"),
+    ("11-26T07:30", "Acme", "Carol", "Forum B", "neutral", "", "new"),
+    ("11-27T08:00", "Acme", "Frank", "News C", "neutral", "question", "new"),
+    ("11-27T08:30", "Acme", "Frank", "News C", "neutral", "", "new"),
+    ("11-27T09:00", "Globex", "Yan", "Forum B", "neutral", "", "new"),
+]
+SINCE, UNTIL = "2026-11-21", "2026-11-28"
+
+
+@pytest.fixture
+def report_db(tmp_path: Path) -> Path:
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources(
+            Source(name=n, type=t, url=f"https://{d}/f") for n, (t, d) in SOURCES.items()
+        )  # type: ignore[arg-type]
+        for index, (when, brand, author, source, tone, flags, status) in enumerate(ROWS):
+            source_type, domain = SOURCES[source]
+            mention = make_mention(
+                brand=brand,
+                author=author,
+                source=source,
+                source_type=source_type,
+                domain=domain,
+                url=f"https://{domain}/{index}",
+                title=f"{brand} item {index}",
+                published_at=f"2026-{when}:00Z",
+                found_at="2026-11-27T12:00:00Z",
+                tone=tone,
+                flags=flags,
+                status=status,
+                lang="en" if brand == "Globex" else "fr",
+            )
+            store.record_source(source, {}, [mention])
+    return db_path
+
+
+def figures_for(db_path: Path, **filters) -> dict:
+    with Store(db_path) as store:
+        return build_report(
+            store,
+            MentionFilter(since=f"{SINCE}T00:00:00Z", until=f"{UNTIL}T00:00:00Z", **filters),
+            now=datetime(2026, 11, 27, 12, tzinfo=timezone.utc),
+            competitors={"Globex"},
+        )
+
+
+def test_summary_and_share_of_voice(report_db: Path) -> None:
+    figures = figures_for(report_db)
+    assert figures["period"] == {
+        "since": "2026-11-21T00:00:00Z",
+        "until": "2026-11-28T00:00:00Z",
+        "previous_since": "2026-11-14T00:00:00Z",
+    }
+    assert figures["summary"] == {
+        "mentions": 18,
+        "previous": 6,
+        "change": 12,
+        "change_pct": 200.0,
+        "tones": {"positive": 5, "neutral": 5, "negative": 8},
+        "tones_pct": {"positive": 27.8, "neutral": 27.8, "negative": 44.4},
+        "net_sentiment": -0.167,
+    }
+    assert figures["brands"] == [
+        {
+            "brand": "Acme",
+            "competitor": False,
+            "mentions": 14,
+            "share_of_voice_pct": 77.8,
+            "positive_pct": 21.4,
+            "neutral_pct": 28.6,
+            "negative_pct": 50.0,
+            "net_sentiment": -0.286,
+        },
+        {
+            "brand": "Globex",
+            "competitor": True,
+            "mentions": 4,
+            "share_of_voice_pct": 22.2,
+            "positive_pct": 50.0,
+            "neutral_pct": 25.0,
+            "negative_pct": 25.0,
+            "net_sentiment": 0.25,
+        },
+    ]
+
+
+def test_who_and_where(report_db: Path) -> None:
+    figures = figures_for(report_db)
+    assert [(w["author"], w["mentions"], w["last_seen"][5:16]) for w in figures["who"]] == [
+        ("Eve", 3, "11-26T09:20"),
+        ("Dan", 3, "11-26T08:20"),
+        ("Zoe", 3, "11-24T09:00"),
+        ("Frank", 2, "11-27T08:30"),
+        ("Carol", 2, "11-26T07:30"),
+    ]
+    assert figures["who"][2] == {
+        "author": "Zoe",
+        "domains": ["a.example", "c.example"],
+        "mentions": 3,
+        "positive": 2,
+        "neutral": 0,
+        "negative": 1,
+        "last_seen": "2026-11-24T09:00:00Z",
+    }
+    assert figures["where"]["sources"] == [
+        {"source": "Forum B", "type": "forum", "mentions": 10, "share_pct": 55.6,
+         "positive": 1, "neutral": 3, "negative": 6},
+        {"source": "News C", "type": "rss", "mentions": 4, "share_pct": 22.2,
+         "positive": 1, "neutral": 2, "negative": 1},
+        {"source": "Blog A", "type": "rss", "mentions": 4, "share_pct": 22.2,
+         "positive": 3, "neutral": 0, "negative": 1},
+    ]  # fmt: skip
+    assert [d["domain"] for d in figures["where"]["domains"]] == [
+        "b.example",
+        "c.example",
+        "a.example",
+    ]
+
+
+def test_days_and_spikes(report_db: Path) -> None:
+    days = figures_for(report_db)["days"]
+    assert [d["date"] for d in days] == [f"2026-11-{n}" for n in range(21, 28)]
+    assert [d["counts"]["Acme"] for d in days] == [1, 1, 1, 0, 1, 8, 2]
+    assert [d["counts"]["Globex"] for d in days] == [0, 2, 0, 1, 0, 0, 1]
+    assert [d["date"] for d in days if d["spikes"]] == ["2026-11-26"]
+    assert days[5]["spikes"] == ["Acme"]
+
+
+def test_attention_is_new_negative_or_asking_newest_first(report_db: Path) -> None:
+    attention = figures_for(report_db)["attention"]
+    assert [(a["author"], a["published_at"][5:16]) for a in attention] == [
+        ("Frank", "11-27T08:00"),
+        ("Eve", "11-26T09:20"),
+        ("Eve", "11-26T09:00"),
+        ("Dan", "11-26T08:20"),
+        ("Dan", "11-26T08:00"),
+    ]
+
+
+def test_brand_filter_narrows_the_summary_not_the_share_of_voice(report_db: Path) -> None:
+    figures = figures_for(report_db, brands=("Globex",))
+    assert figures["summary"]["mentions"] == 4 and figures["summary"]["previous"] == 2
+    assert [b["brand"] for b in figures["brands"]] == ["Acme", "Globex"]
+    assert {w["author"] for w in figures["who"]} == {"Zoe", "Yan"}
+
+
+@pytest.mark.parametrize(
+    ("counts", "spikes"),
+    [
+        ([1, 1, 1, 1, 1, 1, 1, 9], [7]),
+        ([0, 0, 0, 0, 0, 0, 1, 3], []),  # a quiet brand from 1 to 3 is not a crisis
+        ([10, 11, 12, 13, 14, 15, 16, 18], []),  # a slow rise
+        ([20, 22, 19, 21, 20, 23, 21, 30], []),  # within the noise of a busy brand
+        ([20, 22, 19, 21, 20, 23, 21, 45], [7]),
+    ],
+    ids=["spike", "quiet 1 to 3", "slow rise", "busy noise", "busy spike"],
+)
+def test_spike_rule(counts: list[int], spikes: list[int]) -> None:
+    assert spike_days(counts) == spikes
+
+
+def test_report_text_at_80_columns(report_db: Path, runner, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(
+        app, ["report", "--db", str(report_db), "--since", SINCE, "--until", UNTIL]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Report 2026-11-21 → 2026-11-27 UTC · before: 2026-11-14 → 2026-11-20" in out
+    assert "Mentions: 18 (+12, +200% vs 6) · net sentiment -0.17" in out
+    assert "Tone: 5 positive (28%) · 5 neutral (28%) · 8 negative (44%)" in out
+    rows = [line.split() for line in out.splitlines() if line.strip()]
+    assert ["Acme", "14", "78%", "21%", "29%", "50%", "-0.29"] in rows
+    assert ["Acme", "▂▂▂▁▂█▃", "14", "8", "11-26", "(8)"] in rows
+    assert ["Forum", "B", "forum", "10", "56%", "1", "3", "6"] in rows
+    json_out = runner.invoke(
+        app, ["report", "--db", str(report_db), "--since", SINCE, "--until", UNTIL, "--json"]
+    )
+    assert json.loads(json_out.stdout) == json.loads(json.dumps(figures_for(report_db) | {
+        "brands": [b | {"competitor": False} for b in figures_for(report_db)["brands"]]
+    }))  # fmt: skip
+
+
+def test_long_web_text_is_cut_not_wrapped(tmp_path: Path, runner, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    db_path = tmp_path / "veille.db"
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with Store(db_path) as store:
+        store.sync_sources(
+            [Source(name="A very long source name indeed", type="rss", url="https://x.fr/")]
+        )
+        store.record_source(
+            "A very long source name indeed",
+            {},
+            [
+                make_mention(
+                    url=f"https://x.fr/{i}",
+                    author="An Author With A Remarkably Long Display Name " * 2,
+                    title="[red]Title[/red] " + "very long words " * 20,
+                    source="A very long source name indeed",
+                    domain="a-very-long-subdomain.of-a-long-domain.example",
+                    tone="negative",
+                    published_at=now,
+                )
+                for i in range(3)
+            ],
+        )
+    for command in (["report"], ["mentions"], ["search", "words"], ["sources"]):
+        result = runner.invoke(app, [*command, "--db", str(db_path)])
+        assert result.exit_code == 0, (command, result.output)
+        lines = result.stdout.splitlines()
+        assert max(len(line) for line in lines) <= 80, command
+        assert "…" in result.stdout, command
+    report = runner.invoke(app, ["report", "--db", str(db_path)]).stdout
+    assert "[red]Title" in report
+
+
+def test_default_period_is_seven_whole_days() -> None:
+    assert default_since(datetime(2026, 11, 27, 15, tzinfo=timezone.utc)) == "2026-11-21"
+
+
+def test_marked_text_bolds_only_the_matches_and_keeps_web_text_literal() -> None:
+    from veille.report import marked_text
+    from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
+
+    text = marked_text(f"[b]not markup[/b] {HIGHLIGHT_START}Acme{HIGHLIGHT_END} rocks\x1b[2J")
+    assert text.plain == "[b]not markup[/b] Acme rocks"
+    bold = [text.plain[span.start : span.end] for span in text.spans if "bold" in str(span.style)]
+    assert bold == ["Acme"]
