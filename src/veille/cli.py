@@ -34,6 +34,7 @@ from veille.models import Config, Settings, Source, SourceOutcome
 from veille.query import build_filter, parse_when
 from veille.report import (
     health_table,
+    inbox_table,
     mentions_table,
     plain_marked,
     report_view,
@@ -478,6 +479,60 @@ def search(
     else:
         console = _console()
         console.print(search_results(rows, width=console.width))
+
+
+@app.command()
+@handles_errors
+def inbox(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    lang: LangOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
+) -> None:
+    """New mentions that need a human, most urgent first: questions and complaints, then
+    insults, then other negative mentions; newest first within each."""
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        filters = _listing_filter(
+            loaded, store, brand, source, since, until, tone, flag, None, lang
+        )
+        rows = store.inbox(filters, limit=limit)
+    if as_json:
+        _print_json_lines(rows)
+    else:
+        console = _console()
+        console.print(inbox_table(rows, width=console.width))
+
+
+@app.command()
+@handles_errors
+def mark(
+    ids: Annotated[list[int], typer.Argument(help="Mention ids, as `inbox` and `mentions` show.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    handled: Annotated[bool, typer.Option("--handled", help="Answered or dealt with.")] = False,
+    ignored: Annotated[bool, typer.Option("--ignored", help="Nothing to do.")] = False,
+    new: Annotated[bool, typer.Option("--new", help="Back to the inbox.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with them.")] = None,
+) -> None:
+    """Triage mentions: mark them handled, ignored or new again, with an optional note."""
+    chosen = [name for name, on in (("handled", handled), ("ignored", ignored), ("new", new)) if on]
+    if len(chosen) > 1:
+        raise UsageError("choose one of --handled, --ignored, --new")
+    _, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        count = store.mark(ids, chosen[0] if chosen else None, note)
+    what = f"marked {chosen[0]}" if chosen else "noted"
+    typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
 
 
 sources_app = typer.Typer(

@@ -193,6 +193,34 @@ def mentions_table(
     return fitted_table(title, columns, lines, width)
 
 
+def inbox_table(rows: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
+    """The inbox, most urgent first; "Why" is in red when someone waits for an answer or a
+    moderator (questions, complaints, insults)."""
+    rows = list(rows)
+    if not rows:
+        return Text("Inbox empty: nothing new asks, complains, insults or is negative.")
+    columns = [
+        Column("ID", 7, "right"),
+        Column("Why", 18),
+        Column("Date", 5),
+        Column("Brand", 10),
+        Column("Author", 14),
+        Column("Title"),
+    ]
+    lines = [
+        [
+            str(row["id"]),
+            Text(row["flags"] or row["tone"], style="red" if row["urgency"] < 2 else ""),
+            (row.get("published_at") or row.get("found_at") or "")[5:10],
+            row.get("brand"),
+            row.get("author"),
+            row.get("title") or row.get("snippet"),
+        ]
+        for row in rows
+    ]
+    return fitted_table(f"Inbox ({len(rows)})", columns, lines, width)
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 

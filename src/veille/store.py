@@ -41,6 +41,18 @@ MENTION_COLUMNS = (
 DATE_COLUMN = "mentioned_at"  # generated: published_at, else found_at
 
 
+def _has_flag(flag: str) -> str:
+    return f"(' ' || flags || ' ') LIKE '% {flag} %'"
+
+
+# 0: someone asks or complains, and waits for an answer; 1: an insult to moderate;
+# 2: any other negative mention; 3: nothing to do.
+INBOX_URGENCY = (
+    f"CASE WHEN {_has_flag('question')} OR {_has_flag('complaint')} THEN 0 "
+    f"WHEN {_has_flag('insult')} THEN 1 WHEN tone = 'negative' THEN 2 ELSE 3 END"
+)
+
+
 def _by_date(filters: MentionFilter) -> str:
     """Make a period's aggregate read the date index alone, which covers every column it
     groups on; with a wide period the planner would rather scan another index and read the
@@ -325,12 +337,55 @@ class Store:
         where, params = filters.where()
         sql = (
             f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
-            "AND status = 'new' AND (tone = 'negative' "
-            "OR (' ' || flags || ' ') LIKE '% question %' "
-            "OR (' ' || flags || ' ') LIKE '% complaint %') "
+            f"AND status = 'new' AND (tone = 'negative' OR {_has_flag('question')} "
+            f"OR {_has_flag('complaint')}) "
             f"ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
         )
         return self._dicts(sql, [*params, limit])
+
+    def inbox(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Untriaged mentions that want a human, most urgent first (see INBOX_URGENCY)."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT {', '.join(MENTION_COLUMNS)}, {INBOX_URGENCY} AS urgency FROM mentions "
+            f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3 "
+            f"ORDER BY urgency, {DATE_COLUMN} DESC, id DESC LIMIT ?"
+        )
+        return self._dicts(sql, [*params, limit])
+
+    def mark(self, ids: Iterable[int], status: str | None, note: str | None) -> int:
+        """Set the triage status and/or note of mentions, all or none; returns how many.
+
+        Raises UsageError naming the ids that do not exist, without changing anything.
+        """
+        ids = list(dict.fromkeys(ids))
+        changes = {
+            key: value for key, value in (("status", status), ("note", note)) if value is not None
+        }
+        if not changes:
+            raise UsageError("say what to do: --handled, --ignored, --new and/or --note TEXT")
+        with self.db.conn:
+            placeholders = ", ".join("?" * len(ids))
+            found = {
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT id FROM mentions WHERE id IN ({placeholders})", ids
+                )
+            }
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise UsageError(
+                    f"no mention with id {', '.join(map(str, missing))}; nothing was changed "
+                    "(see `veille inbox` or `veille mentions` for ids)"
+                )
+            assignments = ", ".join(f"{key} = ?" for key in changes)
+            self.db.execute(
+                f"UPDATE mentions SET {assignments} WHERE id IN ({placeholders})",
+                [*changes.values(), *ids],
+            )
+        return len(ids)
 
     def search(
         self, query: str, filters: MentionFilter = MentionFilter(), *, limit: int = 20

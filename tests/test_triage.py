@@ -1,0 +1,143 @@
+"""Triage: the inbox's order, `mark`, and statuses that survive rescans."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from test_store import make_mention
+
+from veille.cli import app
+from veille.models import Source
+from veille.store import Store
+
+# (id order of insertion) published, tone, flags, status
+MENTIONS = [
+    ("2026-11-20T10:00:00Z", "negative", "", "new"),  # 1: plain negative, old
+    ("2026-11-26T10:00:00Z", "negative", "", "new"),  # 2: plain negative, newer
+    ("2026-11-21T10:00:00Z", "neutral", "question", "new"),  # 3: question
+    ("2026-11-25T10:00:00Z", "negative", "complaint", "new"),  # 4: complaint, newer
+    ("2026-11-24T10:00:00Z", "negative", "insult", "new"),  # 5: insult
+    ("2026-11-27T10:00:00Z", "positive", "", "new"),  # 6: nothing to do
+    ("2026-11-27T11:00:00Z", "negative", "question", "handled"),  # 7: already handled
+    ("2026-11-27T12:00:00Z", "neutral", "spam", "new"),  # 8: spam is not for the inbox
+]
+
+
+@pytest.fixture
+def triage_db(tmp_path: Path) -> Path:
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://e.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url=f"https://e.fr/{i}", published_at=p, tone=t, flags=f, status=st)
+                for i, (p, t, f, st) in enumerate(MENTIONS, start=1)
+            ],
+        )
+    return db_path
+
+
+def inbox_ids(runner, db_path: Path, *options: str) -> list[int]:
+    result = runner.invoke(app, ["inbox", "--db", str(db_path), "--json", *options])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line)["id"] for line in result.stdout.splitlines()]
+
+
+def test_inbox_order_questions_and_complaints_first(runner, triage_db: Path) -> None:
+    assert inbox_ids(runner, triage_db) == [4, 3, 5, 2, 1]
+    text = runner.invoke(app, ["inbox", "--db", str(triage_db)])
+    assert text.exit_code == 0 and "Inbox (5)" in text.stdout
+    assert inbox_ids(runner, triage_db, "--since", "2026-11-24") == [4, 5, 2]
+    assert inbox_ids(runner, triage_db, "--flag", "insult") == [5]
+
+
+def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) -> None:
+    done = runner.invoke(
+        app, ["mark", "4", "3", "--handled", "--note", "répondu en MP", "--db", str(triage_db)]
+    )
+    assert done.exit_code == 0 and "2 mentions marked handled" in done.stdout
+    assert inbox_ids(runner, triage_db) == [5, 2, 1]
+    ignored = runner.invoke(app, ["mark", "1", "--ignored", "--db", str(triage_db)])
+    assert ignored.exit_code == 0
+    assert inbox_ids(runner, triage_db) == [5, 2]
+    back = runner.invoke(app, ["mark", "4", "--new", "--db", str(triage_db)])
+    assert back.exit_code == 0
+    assert inbox_ids(runner, triage_db) == [4, 5, 2]
+    rows = {
+        r["id"]: r
+        for r in map(
+            json.loads,
+            runner.invoke(app, ["mentions", "--db", str(triage_db), "--json"]).stdout.splitlines(),
+        )
+    }
+    assert (rows[4]["status"], rows[4]["note"]) == ("new", "répondu en MP")
+    assert (rows[3]["status"], rows[1]["status"]) == ("handled", "ignored")
+    exported = runner.invoke(app, ["export", "--db", str(triage_db), "--status", "handled"])
+    table = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(r["id"], r["status"]) for r in table] == [("7", "handled"), ("3", "handled")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["999", "--handled"], "no mention with id 999"),
+        (["1", "999", "--handled"], "no mention with id 999; nothing was changed"),
+        (["1", "--handled", "--ignored"], "choose one of"),
+        (["1"], "say what to do"),
+    ],
+    ids=["unknown id", "one unknown id", "two statuses", "nothing to do"],
+)
+def test_mark_errors_change_nothing(runner, triage_db: Path, args, message) -> None:
+    result = runner.invoke(app, ["mark", *args, "--db", str(triage_db)])
+    assert result.exit_code == 2 and message in result.stderr
+    assert inbox_ids(runner, triage_db) == [4, 3, 5, 2, 1]
+
+
+def test_a_rescan_never_resets_status_or_note(
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path
+) -> None:
+    item = (
+        "<item><title>Acme : toujours pas reçu ma commande, c'est inadmissible</title>"
+        "<link>https://news.example/1?utm_source=x</link></item>"
+    )
+    feed = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{}</channel></rss>'
+    httpserver.expect_request("/feed").respond_with_data(
+        feed.format(item), content_type="application/rss+xml"
+    )
+    config = write_config(
+        {
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "f", "type": "rss", "url": httpserver.url_for("/feed")}],
+        }
+    )
+    assert runner.invoke(app, ["scan", "-c", str(config)]).exit_code == 0
+    (mention_id,) = [
+        json.loads(line)["id"]
+        for line in runner.invoke(app, ["inbox", "-c", str(config), "--json"]).stdout.splitlines()
+    ]
+    marked = runner.invoke(
+        app, ["mark", str(mention_id), "--handled", "--note", "called", "-c", str(config)]
+    )
+    assert marked.exit_code == 0
+    httpserver.clear()
+    httpserver.expect_request("/feed").respond_with_data(
+        feed.format(item + item.replace("/1?", "/2?")), content_type="application/rss+xml"
+    )
+    rescan = runner.invoke(app, ["scan", "-c", str(config), "--json"])
+    assert json.loads(rescan.stdout)["mentions_new"] == 1
+    rows = [
+        json.loads(line)
+        for line in runner.invoke(
+            app, ["mentions", "-c", str(config), "--json"]
+        ).stdout.splitlines()
+    ]
+    first = next(r for r in rows if r["id"] == mention_id)
+    assert (first["status"], first["note"]) == ("handled", "called")
+    assert [r["status"] for r in rows if r["id"] != mention_id] == ["new"]
