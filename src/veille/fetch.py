@@ -34,6 +34,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from types import TracebackType
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 import httpx
 
@@ -49,6 +50,7 @@ FEED_ACCEPT = (
 # Only what we can decompress ourselves with a bounded output (see `_Body`): no br, no zstd.
 ACCEPT_ENCODING = "gzip, deflate"
 MAX_REDIRECTS = 5
+ROBOTS_AGENT = "veille"  # the product token robots.txt rules name
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -143,6 +145,7 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._ssl_context: ssl.SSLContext | None = None
         self._open = False
+        self._robots: dict[str, asyncio.Task[RobotFileParser | bool]] = {}
 
     async def __aenter__(self) -> Fetcher:
         # Loading the CA bundle takes tens of milliseconds: do it once, not once per host.
@@ -157,6 +160,8 @@ class Fetcher:
         tb: TracebackType | None,
     ) -> None:
         self._open = False
+        for pending in self._robots.values():
+            pending.cancel()
         hosts, self._hosts = list(self._hosts.values()), {}
         closing = [host.client.aclose() for host in hosts]
         await asyncio.gather(*closing, return_exceptions=True)
@@ -210,6 +215,32 @@ class Fetcher:
 
         moved_to = current if redirects and all_permanent else None
         return self._result(url, reply, etag, last_modified, moved_to)
+
+    async def allowed(self, url: str) -> bool:
+        """Whether the site's robots.txt lets veille fetch this HTML page.
+
+        Read once per host and sweep, as RFC 9309 says: a robots.txt that is missing or
+        forbidden (4xx) allows everything; one that cannot be read (5xx, network error)
+        allows nothing, since the site may be saying "not now".
+        """
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = asyncio.ensure_future(self._read_robots(origin))
+        rules = await self._robots[origin]
+        if isinstance(rules, bool):
+            return rules
+        return rules.can_fetch(ROBOTS_AGENT, url)
+
+    async def _read_robots(self, origin: str) -> RobotFileParser | bool:
+        fetched = await self.fetch(f"{origin}/robots.txt", accept="text/plain, */*;q=0.1")
+        if fetched.error:
+            status = fetched.status or 0
+            # 2xx here means empty or oversized: neither forbids anything.
+            return 200 <= status < 300 or 400 <= status < 500
+        rules = RobotFileParser()
+        rules.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+        return rules
 
     def _result(
         self,
