@@ -5,8 +5,10 @@ Usage: python bench/tone_eval.py [CSV ...]
 Each CSV has the columns text,label,lang,... (label in positive|neutral|negative; an optional
 source column splits the figures). Without arguments it reads the shared English DEV split,
 ../shared/corpus/tone/dev_en.csv relative to the repository root. For every language and every
-source it prints n, accuracy, macro-F1 and the 3x3 confusion matrix, then the throughput of
-`judge_tone` (language detection included) on ~240-character snippets, on one core.
+source it prints n, accuracy, macro-F1 (and, for a set without neutral items such as
+positive/negative reviews, macro-F1 over those two) and the 3x3 confusion matrix, then the
+throughput of `judge_tone` (language detection included) on ~240-character snippets, on one
+core.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ def load(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if row.get("label") in LABELS]
 
 
-def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    """Mean of per-class F1 over the three labels (a class never seen nor predicted counts 0)."""
+def macro_f1(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str] = LABELS
+) -> float:
+    """Mean of per-class F1 over `labels` (a class never seen nor predicted counts 0)."""
     scores = []
-    for label in LABELS:
+    for label in labels:
         tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
         fp = sum(p == label and g != label for g, p in zip(gold, predicted, strict=True))
         fn = sum(g == label and p != label for g, p in zip(gold, predicted, strict=True))
@@ -65,6 +69,13 @@ def report(name: str, gold: Sequence[str], predicted: Sequence[str]) -> None:
         f"  {name}: n={len(gold)} accuracy={accuracy(gold, predicted):.3f} "
         f"macro-F1={macro_f1(gold, predicted):.3f}"
     )
+    if gold and "neutral" not in gold:
+        # A positive/negative set (reviews): accuracy is the figure; a neutral prediction is an
+        # error, and macro-F1 over the three labels would count the absent class as 0.
+        print(
+            f"    (no neutral in gold: macro-F1 over positive/negative="
+            f"{macro_f1(gold, predicted, ('positive', 'negative')):.3f})"
+        )
     print(confusion(gold, predicted))
 
 

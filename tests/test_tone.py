@@ -12,12 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veille.models import FLAGS
-from veille.tone import detect_language, judge_tone, tone_around
+from veille.models import FLAGS, Tone
+from veille.tone import (
+    BUILTIN_ENGINE,
+    context_window,
+    detect_language,
+    judge_tone,
+    load_engine,
+    tone_around,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FR_CSV = HERE / "fixtures" / "tone_fr.csv"
+FR2_CSV = HERE / "fixtures" / "tone_fr_reviews.csv"
 DEV_CANDIDATES = (
     Path("/work/shared/corpus/tone/dev_en.csv"),
     REPO.parent / "shared" / "corpus" / "tone" / "dev_en.csv",
@@ -68,6 +76,26 @@ POLARITY = [
     ("en", "I've never been happier with my bank", "positive"),
     ("en", "the killer feature is the battery", "positive"),
     ("en", "Still waiting for my refund", "negative"),
+    # negation of a fault is praise; of praise, a fault
+    ("fr", "sans problème", "positive"),
+    ("fr", "aucun souci", "positive"),
+    ("fr", "jamais déçu", "positive"),
+    ("fr", "Je n'ai jamais eu à me plaindre de leur service", "positive"),
+    ("fr", "Qualité pas au rendez-vous", "negative"),
+    ("fr", "Pas du tout à la hauteur du prix", "negative"),
+    ("fr", "Je ne reviendrai pas", "negative"),
+    ("fr", "Je reviendrai avec plaisir", "positive"),
+    ("fr", "Je m'attendais à mieux", "negative"),
+    ("en", "no problem", "positive"),
+    ("en", "No problems at all with the delivery", "positive"),
+    ("en", "Never disappointed by them", "positive"),
+    # "trop" before a plain word is excess
+    ("fr", "Pâtes trop cuites et sauce trop salée", "negative"),
+    ("fr", "pas trop salé, parfait", "positive"),
+    # English editorial vocabulary VADER lacks, and the preposition "like"
+    ("en", "The plan is misguided and the rollout was botched", "negative"),
+    ("en", "A commendable and prudent budget", "positive"),
+    ("en", "Prices rose for staples like bread and milk.", "neutral"),
 ]
 
 
@@ -81,6 +109,71 @@ def test_polarity(lang: str, text: str, expected: str) -> None:
 def test_not_bad_is_not_negative() -> None:
     assert judge_tone("not bad", "en").tone != "negative"
     assert judge_tone("not bad at all", "en").score > 0
+
+
+IRONY = [
+    ("fr", "merci pour rien", "negative"),
+    ("fr", "Merci pour rien la SNCF, deux heures bloqués", "negative"),
+    ("fr", "bravo… encore en retard", "negative"),
+    ("fr", "génial, encore en panne", "negative"),
+    ("fr", "Super, le site plante encore pendant les soldes", "negative"),
+    ("fr", "Le forfait augmente encore 🙄", "negative"),
+    ("en", "thanks for nothing", "negative"),
+    ("en", "great, another delay", "negative"),
+    ("en", "Love this update /s", "negative"),
+    ("en", "Love waiting on hold 🙄", "negative"),
+    # near-misses: sincere praise with "encore"/"again"/"another"
+    ("fr", "Merci encore pour votre aide précieuse", "positive"),
+    ("fr", "Bravo à l'équipe, encore une belle victoire", "positive"),
+    ("en", "Great, another award for the team!", "positive"),
+    ("en", "Thanks again, the support was excellent", "positive"),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"), IRONY, ids=[f"{lang}:{text}" for lang, text, _ in IRONY]
+)
+def test_irony(lang: str, text: str, expected: str) -> None:
+    assert judge_tone(text, lang).tone == expected
+
+
+COMPLAINTS = [
+    # (text, flag expected) — a complaint is negative whatever its words
+    (
+        "@lumo_fr ça fait 3 semaines que ma commande est « en préparation », quelqu'un peut "
+        "me répondre ?",
+        "complaint",
+    ),
+    ("3 semaines que j'attends mon remboursement, quelqu'un peut me répondre ?", "complaint"),
+    ("Le suivi de mon colis ne bouge plus depuis lundi", "complaint"),
+    ("Still waiting on my delivery, tracking hasn't moved in 10 days", "complaint"),
+    ("Ten days and still no reply from their support", "complaint"),
+    ("Readers report long delivery delays", "complaint"),
+    ("Bande d'incapables, merci quand même", "insult"),
+    ("You are all idiots, thanks", "insult"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"), COMPLAINTS, ids=[f"{flag}:{text[:40]}" for text, flag in COMPLAINTS]
+)
+def test_complaints_and_insults_are_negative(text: str, flag: str) -> None:
+    tone = judge_tone(text)
+    assert flag in tone.flags
+    assert tone.tone == "negative"
+
+
+CLEAR_PRAISE = [
+    "Plus jamais d'autre opérateur : Free est génial, rapide et fiable, je recommande !",
+    "Never again will I shop elsewhere, this store is amazing and the staff are wonderful!",
+]
+
+
+@pytest.mark.parametrize("text", CLEAR_PRAISE, ids=["fr", "en"])
+def test_complaint_pattern_with_clear_praise_stays_positive(text: str) -> None:
+    tone = judge_tone(text)
+    assert "complaint" in tone.flags
+    assert tone.tone == "positive"
 
 
 INTENSITY = [
@@ -194,6 +287,99 @@ def test_tone_around_odd_offsets_do_not_crash() -> None:
     assert tone_around("Super Orange ! Top.", 0, 500).tone == "positive"
 
 
+def test_context_window_is_the_sentence_and_its_neighbours() -> None:
+    text = "Un. Deux avec Fnac dedans. Trois. Quatre."
+    start = text.index("Fnac")
+    assert context_window(text, start, start + 4) == "Un. Deux avec Fnac dedans. Trois."
+    assert context_window(text, 0, 2) == "Un. Deux avec Fnac dedans."
+    assert context_window("", 0, 0) == ""
+
+
+# --------------------------------------------------------------------------- pluggable engines
+
+
+def always_negative(text: str, lang: str | None) -> Tone:
+    """A stand-in for an optional stronger engine: loaded by spec in the tests below."""
+    return Tone(tone="negative", score=-0.9, lang=lang or "xx", flags=())
+
+
+def mapping_engine(text: str, lang: str | None) -> dict[str, object]:
+    return {"score": 0.42, "flags": ["spam", "question"]}
+
+
+def bad_label_engine(text: str, lang: str | None) -> dict[str, object]:
+    return {"tone": "great"}
+
+
+seen_windows: list[str] = []
+
+
+def recording_engine(text: str, lang: str | None) -> dict[str, object]:
+    seen_windows.append(text)
+    return {"tone": "positive"}
+
+
+def test_builtin_engine_is_judge_tone() -> None:
+    assert load_engine(BUILTIN_ENGINE) is judge_tone
+    assert load_engine("") is judge_tone
+
+
+def test_engine_loaded_by_spec() -> None:
+    engine = load_engine("test_tone:always_negative")
+    tone = engine("Produit génial, je recommande", "fr")
+    assert (tone.tone, tone.score, tone.lang) == ("negative", -0.9, "fr")
+
+
+def test_engine_mapping_is_completed_into_a_tone() -> None:
+    tone = load_engine("test_tone:mapping_engine")("I love it. Any discount?", None)
+    assert tone.tone == "positive"  # labelled from the score with veille's band
+    assert tone.score == 0.42
+    assert tone.lang == "en"  # detected by veille: the engine gave none
+    assert tone.flags == ("question", "spam")  # FLAGS order
+
+
+def test_engine_bad_result_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="bad_label_engine.*'great'"):
+        load_engine("test_tone:bad_label_engine")("text", "en")
+
+
+BAD_SPECS = [
+    ("nonsense", "expected 'builtin'"),
+    ("test_tone:", "expected 'builtin'"),
+    ("no_such_module_zz:judge", "cannot import 'no_such_module_zz'"),
+    ("test_tone:no_such_function", "has no 'no_such_function'"),
+    ("test_tone:LABELS", "is not callable"),
+]
+
+
+@pytest.mark.parametrize(("spec", "message"), BAD_SPECS, ids=[s for s, _ in BAD_SPECS])
+def test_bad_engine_spec(spec: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        load_engine(spec)
+    text = str(caught.value)
+    assert repr(spec) in text and message in text
+    assert "\n" not in text
+
+
+def test_tone_around_with_an_engine_judges_the_window() -> None:
+    start = OTHER_PRAISE.index("Fnac")
+    seen_windows.clear()
+    tone = tone_around(
+        OTHER_PRAISE, start, start + 4, engine=load_engine("test_tone:recording_engine")
+    )
+    assert seen_windows == [context_window(OTHER_PRAISE, start, start + 4)]
+    assert (tone.tone, tone.lang) == ("positive", "fr")
+    assert "complaint" in tone.flags  # veille's flags when the engine gives none
+    raw = tone_around(OTHER_PRAISE, start, start + 4, "fr", engine=always_negative)
+    assert (raw.tone, raw.lang) == ("negative", "fr")
+
+
+def test_tone_around_with_builtin_engine_is_unchanged() -> None:
+    start = OTHER_PRAISE.index("Fnac")
+    plain = tone_around(OTHER_PRAISE, start, start + 4)
+    assert tone_around(OTHER_PRAISE, start, start + 4, engine=load_engine("builtin")) == plain
+
+
 # --------------------------------------------------------------------------- language
 
 LANGUAGES = [
@@ -258,6 +444,12 @@ FLAG_CASES = [
     ("J'ai bien reçu ma commande, merci", "complaint", False),
     ("I've never been happier", "complaint", False),
     ("Arnaud a reçu son remboursement", "complaint", False),
+    ("ça fait 3 semaines que ma commande est « en préparation »", "complaint", True),
+    ("Tracking hasn't moved in a week", "complaint", True),
+    ("Customer service hung up on me", "complaint", True),
+    ("Ça fait 3 ans que je suis client et toujours ravi", "complaint", False),
+    ("My tracking has moved to out for delivery!", "complaint", False),
+    ("Quelqu'un peut m'aider à choisir un forfait ?", "complaint", False),
     # insult
     ("Quel connard ce livreur", "insult", True),
     ("Bande d'incapables", "insult", True),
@@ -338,20 +530,71 @@ def test_import_is_cheap() -> None:
 # --------------------------------------------------------------------------- evaluation floors
 
 
-def test_french_fixture_accuracy() -> None:
-    rows = _rows(FR_CSV)
-    assert len(rows) >= 100
-    correct = sum(judge_tone(row["text"]).tone == row["label"] for row in rows)
-    assert correct / len(rows) >= 0.70
+def _by_source(path: Path) -> dict[str, tuple[list[str], list[str]]]:
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for row in _rows(path):
+        gold, predicted = out.setdefault(row["source"], ([], []))
+        gold.append(row["label"])
+        predicted.append(judge_tone(row["text"]).tone)
+    return out
 
 
-def test_dev_en_beats_plain_vader() -> None:
+def _accuracy(gold: list[str], predicted: list[str]) -> float:
+    return sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+
+
+# Honest figures at the time of writing minus a margin (see bench/tone_eval.py). The second
+# French set was written and labelled before the engine was run on it, then used to find
+# error kinds: its figures are optimistic too.
+FR_FLOORS = [
+    (FR_CSV, "fr-tweets", "accuracy", 0.85),
+    (FR_CSV, "fr-reviews", "accuracy", 0.85),
+    (FR_CSV, "fr-news", "accuracy", 0.75),
+    (FR2_CSV, "veille-fr2/reviews", "accuracy", 0.85),
+    (FR2_CSV, "veille-fr2/tweets", "macro-F1", 0.78),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "metric", "floor"),
+    FR_FLOORS,
+    ids=[f"{source}:{metric}" for _, source, metric, _ in FR_FLOORS],
+)
+def test_french_floors(path: Path, source: str, metric: str, floor: float) -> None:
+    gold, predicted = _by_source(path)[source]
+    assert len(gold) >= 30
+    value = _accuracy(gold, predicted) if metric == "accuracy" else _macro_f1(gold, predicted)
+    assert value >= floor
+
+
+def test_french_reviews_are_positive_or_negative() -> None:
+    rows = [row for row in _rows(FR2_CSV) if row["source"] == "veille-fr2/reviews"]
+    assert len(rows) >= 150
+    assert {row["label"] for row in rows} == {"positive", "negative"}
+
+
+def _dev_rows() -> list[dict[str, str]]:
     path = next((p for p in DEV_CANDIDATES if p.exists()), None)
     if path is None:
         pytest.skip("shared/corpus/tone/dev_en.csv is not here")
+    return _rows(path)
+
+
+@pytest.mark.parametrize(
+    ("source", "floor"),
+    [("vader-icwsm2014/nyt", 0.57), ("vader-icwsm2014/tweets", 0.70)],
+    ids=["nyt", "tweets"],
+)
+def test_dev_en_floors(source: str, floor: float) -> None:
+    rows = [row for row in _dev_rows() if row["source"] == source]
+    gold = [row["label"] for row in rows]
+    assert _macro_f1(gold, [judge_tone(row["text"]).tone for row in rows]) >= floor
+
+
+def test_dev_en_beats_plain_vader() -> None:
+    rows = _dev_rows()
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    rows = _rows(path)
     gold = [row["label"] for row in rows]
     vader = SentimentIntensityAnalyzer()
     plain = []
