@@ -212,3 +212,23 @@ def test_progress_bar_only_on_a_terminal(
     )
     assert b"Scanning" not in piped.stdout + piped.stderr
     assert b"Sources: 2 ok" in piped.stdout
+
+
+def test_a_configured_tone_engine_judges_every_mention(
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path
+) -> None:
+    feeds = generate_feeds(2, 10, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = sweep_config(httpserver, feeds)
+    config["settings"]["tone_engine"] = "test_tone:always_negative"
+    result = runner.invoke(app, ["scan", "-c", str(write_config(config))])
+    assert result.exit_code == 0, result.output
+    tones = {
+        row[0] for row in Database(tmp_path / "veille.db").execute("select tone from mentions")
+    }
+    assert tones == {"negative"}
+
+    config["settings"]["tone_engine"] = "no_such_module:judge"
+    broken = runner.invoke(app, ["scan", "-c", str(write_config(config, "broken.yaml"))])
+    assert broken.exit_code == 2
+    assert "settings.tone_engine" in broken.stderr and "no_such_module" in broken.stderr

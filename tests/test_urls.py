@@ -21,6 +21,8 @@ CANONICAL = {
     "phpbb post anchor kept": ("https://f.fr/viewtopic.php?t=5#p123", "https://f.fr/viewtopic.php?t=5#p123"),
     "discourse post kept": ("https://f.fr/t/x/9#post_4", "https://f.fr/t/x/9#post_4"),
     "comment anchor kept": ("https://b.fr/a#comment-42", "https://b.fr/a#comment-42"),
+    "invision comment kept": ("https://f.fr/t/1/#elComment_9", "https://f.fr/t/1/#elComment_9"),
+    "section anchor dropped": ("https://b.fr/a#comments", "https://b.fr/a"),
     "entry fallback kept": ("https://b.fr/feed#entry-0a1b2c", "https://b.fr/feed#entry-0a1b2c"),
 }  # fmt: skip
 

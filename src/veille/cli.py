@@ -24,13 +24,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from veille import __version__
-from veille.config import load_for_command, write_starter
+from veille.config import (
+    add_feeds,
+    adhoc_source,
+    find_config,
+    load_for_command,
+    write_starter,
+)
 from veille.cron import cron_line
 from veille.errors import UsageError, VeilleError
 from veille.export import EXPORT_FORMATS, write_export
 from veille.figures import build_report, default_since
 from veille.health import source_health
-from veille.models import Config, Settings, Source, SourceOutcome
+from veille.models import Config, Settings, SourceOutcome
+from veille.opml import read_opml, write_opml
 from veille.query import build_filter, parse_when
 from veille.report import (
     health_table,
@@ -303,8 +310,18 @@ def preview(
     source: Annotated[str, typer.Argument(help="A configured source's name, or a URL.")],
     config: ConfigOption = None,
     source_type: Annotated[
-        str, typer.Option("--type", help="The URL's source type (rss).")
+        str, typer.Option("--type", help="The URL's source type: rss, forum or blog.")
     ] = "rss",
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Forum preset: discourse, phpbb, xenforo…")
+    ] = None,
+    selectors: Annotated[
+        str | None,
+        typer.Option("--selectors", help='CSS selectors, e.g. "{post: article.post, …}".'),
+    ] = None,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", min=1, help="Pages to follow (forums).")
+    ] = 1,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N items.")] = 20,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per item per line.")
@@ -314,11 +331,21 @@ def preview(
     from veille.scan import preview_source
 
     loaded, _ = load_for_command(config, None, require_config=False)
-    target = _preview_target(source, source_type, loaded)
-    parsed = preview_source(target, loaded.settings if loaded else Settings())
-    items = parsed.items[:limit] if not as_json else parsed.items
-    if parsed.warning:
-        _console(stderr=True).print(web_text(f"warning: {parsed.warning}"))
+    configured = {s.name: s for s in loaded.sources} if loaded else {}
+    if source in configured:
+        target = configured[source]
+    elif "://" in source:
+        target = adhoc_source(
+            source, source_type, engine=engine, selectors=selectors, max_pages=max_pages
+        )
+    else:
+        raise UsageError(f"{source!r} is neither a configured source nor a URL")
+    harvest = preview_source(
+        target, loaded.settings if loaded else Settings(), loaded.brands if loaded else ()
+    )
+    items = harvest.items if as_json else harvest.items[:limit]
+    if harvest.warning:
+        _console(stderr=True).print(web_text(f"warning: {harvest.warning}"))
     if as_json:
         _print_json_lines(
             {
@@ -332,24 +359,12 @@ def preview(
         )
         return
     console = _console()
-    console.print(web_text(f"{len(parsed.items)} items from {target.url}"))
+    console.print(web_text(f"{len(harvest.items)} items from {target.url or target.name}"))
     for item in items:
         console.print()
         console.print(web_text(item.title or "(no title)", style="bold"))
         console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
         console.print(web_text(item.text[:300]), style="dim")
-
-
-def _preview_target(name_or_url: str, source_type: str, loaded: Config | None) -> Source:
-    if loaded is not None:
-        for configured in loaded.sources:
-            if configured.name == name_or_url:
-                return configured
-    if "://" not in name_or_url:
-        raise UsageError(f"{name_or_url!r} is neither a configured source nor a URL")
-    if source_type != "rss":
-        raise UsageError(f"--type {source_type!r}: preview reads rss sources")
-    return Source(name=name_or_url, type="rss", url=name_or_url)
 
 
 @app.command()
@@ -563,6 +578,48 @@ def sources(
         return
     console = _console()
     console.print(health_table(entries, width=console.width))
+
+
+@sources_app.command("import")
+@handles_errors
+def sources_import(
+    opml_file: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")],
+    config: ConfigOption = None,
+) -> None:
+    """Add the feeds of an OPML file to sources.yaml (its comments and order are kept)."""
+    path = find_config(config)
+    try:
+        data = opml_file.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{opml_file}: cannot read ({error.strerror})") from None
+    feeds = read_opml(data, str(opml_file))
+    added, skipped = add_feeds(path, ((feed.title, feed.url) for feed in feeds))
+    typer.echo(
+        f"Added {len(added)} feed{'s' if len(added) != 1 else ''} to {path}"
+        + (f"; {len(skipped)} already there" if skipped else "")
+        + "."
+    )
+
+
+@sources_app.command("export")
+@handles_errors
+def sources_export(
+    config: ConfigOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the rss sources of sources.yaml as OPML, for a feed reader."""
+    loaded, _ = load_for_command(config, None, require_config=True)
+    assert loaded is not None
+    document = write_opml(loaded.sources)
+    if output is None:
+        typer.echo(document, nl=False)
+        return
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write ({error.strerror})") from None
 
 
 @app.command()

@@ -7,8 +7,10 @@ Every problem becomes one `ConfigError` line; nothing is written before the conf
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,9 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from veille.errors import ConfigError
+from veille.errors import ConfigError, UsageError
 from veille.models import Alert, Brand, Config, Settings, Source
-from veille.urls import is_http_url
+from veille.urls import canonical_url, is_http_url
 
 CONFIG_ENV = "VEILLE_CONFIG"
 DB_ENV = "VEILLE_DB"
@@ -36,6 +38,8 @@ FORUM_ENGINES = ("discourse", "phpbb", "xenforo", "vbulletin", "invision", "flar
 SEARCH_PROVIDERS = ("google_news", "bing_news", "reddit", "hackernews", "mastodon")
 SELECTOR_KEYS = ("post", "author", "body", "date", "link", "next", "title", "thread")
 ALERT_TRIGGERS = ("new", "attention", "spike")
+
+_ENGINE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -111,6 +115,27 @@ class _Settings(_Strict):
     max_bytes: int = Field(default=10_000_000, ge=1024)
     user_agent: NonEmpty | None = None
     full_text: bool = False
+    search_urls: dict[Literal[SEARCH_PROVIDERS], NonEmpty] = {}  # type: ignore[valid-type]
+    tone_engine: NonEmpty = "builtin"
+
+    @field_validator("search_urls")
+    @classmethod
+    def _templates(cls, templates: dict[str, str]) -> dict[str, str]:
+        for provider, template in templates.items():
+            if "{query}" not in template and "{tag}" not in template:
+                raise ValueError(f"{provider}: the URL needs {{query}} or {{tag}}")
+            if not is_http_url(template.replace("{query}", "q").replace("{tag}", "q")):
+                raise ValueError(f"{provider}: {template!r} is not an http(s) URL")
+        return templates
+
+    @field_validator("tone_engine")
+    @classmethod
+    def _engine_spec(cls, spec: str) -> str:
+        if spec != "builtin" and not _ENGINE_SPEC.match(spec):
+            raise ValueError(
+                f"{spec!r}: use builtin, or package.module:function for an engine you installed"
+            )
+        return spec
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -316,6 +341,8 @@ def _to_config(model: _Config, path: Path) -> Config:
             max_bytes=settings.max_bytes,
             user_agent=settings.user_agent or "",
             full_text=settings.full_text,
+            search_urls=tuple(settings.search_urls.items()),
+            tone_engine=settings.tone_engine,
         ),
         alerts=tuple(
             Alert(name=a.name, urls=tuple(a.urls), on=tuple(a.on), brand=a.brand)
@@ -369,7 +396,10 @@ sources:
 #   timeout: 20                   # seconds per request
 #   max_bytes: 10000000           # per response, after decompression
 #   user_agent: "veille/VERSION (+https://pypi.org/project/veille/)"
-#   full_text: false              # also fetch each matching item's page for its full text
+#   full_text: false              # also fetch the page of items whose summary is short
+#   search_urls:                  # override a search provider's feed URL ({query} or {tag})
+#     mastodon: "https://piaille.fr/tags/{tag}.rss"
+#   tone_engine: builtin          # or package.module:function, an engine you installed
 """
 
 
@@ -398,3 +428,79 @@ def load_for_command(
     if require_config or config_was_named(config_path) or path.exists():
         config = load_config(path)
     return config, resolve_database(db_path, config)
+
+
+def adhoc_source(
+    url: str,
+    source_type: str,
+    *,
+    engine: str | None = None,
+    selectors: str | None = None,
+    max_pages: int = 1,
+) -> Source:
+    """A source described on the command line (`veille preview URL --type …`), validated
+    like one from sources.yaml. `selectors` is a YAML/JSON mapping such as
+    `{post: article.post, author: .username}`."""
+    data: dict[str, Any] = {"name": url, "type": source_type, "url": url, "max_pages": max_pages}
+    if engine:
+        data["engine"] = engine
+    if selectors:
+        try:
+            data["selectors"] = yaml.safe_load(selectors)
+        except yaml.YAMLError:
+            raise UsageError(
+                f"--selectors {selectors!r}: not a mapping; write {{post: article.post, ...}}"
+            ) from None
+    if source_type == "search":
+        raise UsageError("preview a search source by its name in sources.yaml")
+    try:
+        model = _Source.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        loc = [part for part in first["loc"] if not _is_pydantic_tag(part)]
+        option = f"--{loc[0]}" if loc else "--type"
+        message = first["msg"].removeprefix("Value error, ")
+        raise UsageError(f"{option.replace('_', '-')}: {message}") from None
+    return Source(
+        name=model.name,
+        type=model.type,
+        url=model.url,
+        engine=model.engine,
+        selectors=tuple((model.selectors or {}).items()),
+        max_pages=model.max_pages,
+    )
+
+
+def add_feeds(path: Path, feeds: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Append rss sources for (title, url) feeds to a config file, keeping its comments and
+    order; feeds already configured (same canonical URL) are skipped. Returns the names added
+    and the URLs skipped. The new file is validated before it replaces the old one.
+    """
+    from ruamel.yaml import YAML  # round-trip editing: only this command needs it
+
+    config = load_config(path)
+    known_urls = {canonical_url(s.url) for s in config.sources if s.url}
+    names = {s.name for s in config.sources}
+    editor = YAML()
+    editor.preserve_quotes = True
+    document = editor.load(path.read_text(encoding="utf-8"))
+    added, skipped = [], []
+    for title, url in feeds:
+        if canonical_url(url) in known_urls:
+            skipped.append(url)
+            continue
+        name, number = title, 2
+        while name in names:
+            name, number = f"{title} ({number})", number + 1
+        document["sources"].append({"name": name, "type": "rss", "url": url})
+        names.add(name)
+        known_urls.add(canonical_url(url))
+        added.append(name)
+    if added:
+        buffer = io.StringIO()
+        editor.dump(document, buffer)
+        parse_config(buffer.getvalue(), path)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
+        os.replace(temporary, path)
+    return added, skipped

@@ -51,6 +51,8 @@ class Settings:
     max_bytes: int = 10_000_000
     user_agent: str = ""
     full_text: bool = False
+    search_urls: tuple[tuple[str, str], ...] = ()
+    tone_engine: str = "builtin"
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,38 @@
 """One sweep: every source fetched, parsed, matched, toned and stored — concurrently.
 
-This is the only module that composes the stages. Fetching is async and bounded (see
-`fetch.Fetcher`); the CPU-bound part of a source (parse → match → tone) runs in a worker
-thread so the event loop keeps fetching meanwhile; each source's results are then written in
-one transaction. A failing source is recorded on its row and never stops the others.
+This is the only module that composes the stages: `harvest` (fetch → parse/extract) gives a
+source's items, then match → tone → store. Fetching is async and bounded (see
+`fetch.Fetcher`); the CPU-bound parts run in worker threads so the event loop keeps fetching
+meanwhile; each source's results are then written in one transaction. A failing source is
+recorded on its row and never stops the others.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from veille.errors import ParseError, SourceError, UsageError
+from veille.errors import ConfigError, SourceError, UsageError
 from veille.fetch import Fetcher
+from veille.harvest import Harvest, HarvestContext, harvest_source
 from veille.match import BrandRules, compile_brand, find_mentions
 from veille.models import (
     Brand,
     Config,
-    Fetched,
+    Item,
     Mention,
-    ParsedFeed,
     ScanSummary,
     Settings,
     Source,
     SourceOutcome,
 )
-from veille.parse import parse_feed
 from veille.store import ScanLock, Store, utc_now
-from veille.tone import tone_around
+from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tone_around
 from veille.urls import canonical_url, domain_of
 
 ProgressCallback = Callable[[SourceOutcome], None]
-
-READABLE_TYPES = ("rss",)
 
 
 class ScanInterrupted(Exception):
@@ -79,13 +77,14 @@ def run_scan(
     progress: ProgressCallback | None = None,
 ) -> ScanSummary:
     """Sweep the plan's sources into the database; raises LockedError or ScanInterrupted."""
+    engine = load_tone_engine(config)
     with ScanLock(db_path), Store(db_path) as store:
         store.sync_sources(config.sources)
         started_at = utc_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"
         try:
-            asyncio.run(_sweep(plan, config.settings, store, summary, progress))
+            asyncio.run(_sweep(plan, config.settings, engine, store, summary, progress))
             status = "failed" if summary.sources_failed else "ok"
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -112,15 +111,17 @@ def _scan_totals(summary: ScanSummary, status: str) -> dict:
 async def _sweep(
     plan: ScanPlan,
     settings: Settings,
+    engine: ToneEngine | None,
     store: Store,
     summary: ScanSummary,
     progress: ProgressCallback | None,
 ) -> None:
     rules = [compile_brand(brand) for brand in plan.brands]
     async with Fetcher(settings) as fetcher:
+        context = HarvestContext(fetcher=fetcher, settings=settings, brands=plan.brands)
 
         async def one(source: Source) -> None:
-            outcome = await _scan_source(source, rules, fetcher, store)
+            outcome = await _scan_source(source, rules, engine, context, store)
             summary.sources.append(outcome)
             for brand, tone in outcome.new:
                 by_tone = summary.new_by_brand_tone.setdefault(brand, {})
@@ -132,66 +133,74 @@ async def _sweep(
 
 
 async def _scan_source(
-    source: Source, rules: list[BrandRules], fetcher: Fetcher, store: Store
+    source: Source,
+    rules: list[BrandRules],
+    engine: ToneEngine | None,
+    context: HarvestContext,
+    store: Store,
 ) -> SourceOutcome:
-    if source.type not in READABLE_TYPES:
-        return SourceOutcome(
-            name=source.name,
-            state="skipped",
-            warning=f"{source.type} sources are not read by this version of veille",
-        )
-    assert source.url is not None
     state = store.source_state(source.name)
-    fetched = await fetcher.fetch(source.url, etag=state.etag, last_modified=state.last_modified)
+    harvest = await harvest_source(
+        source, context, etag=state.etag, last_modified=state.last_modified
+    )
     checked_at = utc_now()
     health = {
         "last_fetch_at": checked_at,
-        "last_status": fetched.status,
-        "last_error": fetched.error,
-        "moved_to": fetched.moved_to,
+        "last_status": harvest.status,
+        "last_error": harvest.error,
+        "moved_to": harvest.moved_to,
     }
-    if fetched.error:
+    if harvest.error:
+        # Validators are not saved: the next sweep must fetch this source again.
         store.record_source(source.name, health)
-        return SourceOutcome(name=source.name, state="failed", error=fetched.error)
-    if fetched.not_modified:
+        return SourceOutcome(name=source.name, state="failed", error=harvest.error)
+    if harvest.unchanged:
         store.record_source(source.name, health)
         return SourceOutcome(name=source.name, state="unchanged")
-    try:
-        parsed, mentions = await asyncio.to_thread(analyse_feed, fetched, source, rules, checked_at)
-    except ParseError as error:
-        # Validators are not saved: the next sweep must fetch this body again.
-        store.record_source(source.name, {**health, "last_error": str(error)})
-        return SourceOutcome(name=source.name, state="failed", error=str(error))
+    mentions = await asyncio.to_thread(
+        find_source_mentions,
+        harvest.items,
+        harvest.page_texts,
+        source,
+        rules,
+        checked_at,
+        engine,
+    )
     health |= {
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
-        "items_seen": len(parsed.items),
+        "etag": harvest.etag,
+        "last_modified": harvest.last_modified,
+        "items_seen": len(harvest.items),
     }
     new = store.record_source(source.name, health, mentions)
     return SourceOutcome(
         name=source.name,
         state="ok",
-        items_seen=len(parsed.items),
+        items_seen=len(harvest.items),
         mentions_new=len(new),
-        warning=parsed.warning,
+        warning=harvest.warning,
         new=tuple(new),
     )
 
 
-def analyse_feed(
-    fetched: Fetched, source: Source, rules: Sequence[BrandRules], found_at: str
-) -> tuple[ParsedFeed, list[Mention]]:
-    """Parse a fetched feed and turn every brand hit into a toned mention (CPU only)."""
-    parsed = parse_feed(fetched.body, fetched.final_url or fetched.url, fetched.content_type)
+def find_source_mentions(
+    items: Sequence[Item],
+    page_texts: Mapping[str, str],
+    source: Source,
+    rules: Sequence[BrandRules],
+    found_at: str,
+    engine: ToneEngine | None = None,
+) -> list[Mention]:
+    """Every brand hit in the items, as toned mentions ready to store (CPU only)."""
     mentions = []
-    for item in parsed.items:
+    for item in items:
         url = canonical_url(item.url)
         # A date after the moment we read the item is a feed's error, not a prophecy.
         published = item.published_at
         if published is not None and published > found_at:
             published = found_at
-        for hit in find_mentions(item, rules):
-            tone = tone_around(hit.text, hit.start, hit.end)
+        page_text = page_texts.get(item.key, "")
+        for hit in find_mentions(item, rules, page_text):
+            tone = tone_around(hit.text, hit.start, hit.end, engine=engine)
             mentions.append(
                 Mention(
                     brand=hit.brand,
@@ -204,7 +213,7 @@ def analyse_feed(
                     published_at=published,
                     found_at=found_at,
                     snippet=hit.snippet,
-                    text=item.text,
+                    text=page_text or item.text,
                     matched=hit.matched,
                     lang=tone.lang,
                     tone=tone.tone,
@@ -212,19 +221,29 @@ def analyse_feed(
                     flags=" ".join(tone.flags),
                 )
             )
-    return parsed, mentions
+    return mentions
 
 
-def preview_source(source: Source, settings: Settings) -> ParsedFeed:
-    """Fetch and parse one source without matching or storing: to check a new source."""
-    if source.type not in READABLE_TYPES or source.url is None:
-        raise UsageError(f"preview reads rss sources; {source.name!r} is a {source.type} source")
-    fetched = asyncio.run(_fetch_once(source.url, settings))
-    if fetched.error:
-        raise SourceError(f"{source.url}: {fetched.error}")
-    return parse_feed(fetched.body, fetched.final_url or fetched.url, fetched.content_type)
+def load_tone_engine(config: Config) -> ToneEngine | None:
+    """The configured tone engine, or None for the built-in one."""
+    spec = config.settings.tone_engine
+    if spec == BUILTIN_ENGINE:
+        return None
+    try:
+        return load_engine(spec)
+    except ValueError as error:
+        raise ConfigError(f"{config.path}: settings.tone_engine: {error}") from None
 
 
-async def _fetch_once(url: str, settings: Settings) -> Fetched:
+def preview_source(source: Source, settings: Settings, brands: Sequence[Brand] = ()) -> Harvest:
+    """Fetch one source and extract its items, without matching or storing them."""
+    harvest = asyncio.run(_harvest_once(source, settings, tuple(brands)))
+    if harvest.error:
+        raise SourceError(f"{source.url or source.name}: {harvest.error}")
+    return harvest
+
+
+async def _harvest_once(source: Source, settings: Settings, brands: tuple[Brand, ...]) -> Harvest:
     async with Fetcher(settings) as fetcher:
-        return await fetcher.fetch(url)
+        context = HarvestContext(fetcher=fetcher, settings=settings, brands=brands)
+        return await harvest_source(source, context)

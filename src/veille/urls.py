@@ -6,8 +6,9 @@ never creates a duplicate mention. The rules, in order:
 
 1. scheme and host lower-cased, default ports dropped, an empty path becomes "/";
 2. tracking parameters removed (`TRACKING_PARAMS`, and every `utm_*`), the rest kept in order;
-3. the fragment dropped, unless it names a post or comment (a forum post's own anchor), since
-   one thread page holds many posts that are each a mention.
+3. the fragment dropped, unless it names a post or comment (a forum post's own anchor: it
+   holds a number, or starts with post/comment/reply…), since one thread page holds many
+   posts that are each a mention.
 """
 
 from __future__ import annotations
@@ -81,9 +82,11 @@ TRACKING_PARAMS = frozenset(
     }
 )
 
+# A fragment naming a post or comment: it holds a number (`p123`, `post-4`, `elComment_9`,
+# `msg2011`) or names one (`post_abc`). Section anchors (`#top`, `#comments`) do not.
 _POST_ANCHOR = re.compile(
-    r"^(?:p|post|post-|msg|message-|comment-|comment|reply-|reply|entry-|c|t|r)?\d+$"
-    r"|^(?:post|comment|reply|msg|message|entry|answer)[-_]?[\w-]+$",
+    r"^(?=[\w.:-]{1,64}$)[\w.:-]*\d[\w.:-]*$"
+    r"|^(?:post|comment|reply|msg|message|entry|answer)[-_][\w-]+$",
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -1,0 +1,284 @@
+"""Dates as forums print them → `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+
+Forum engines print dates for people, not machines, and in the reader's language. The forms
+handled, tried in this order:
+
+1. machine forms: ISO 8601 (`datetime` attributes, JSON), epoch seconds or milliseconds
+   (`data-time`, `data-timestamp`);
+2. relative forms: "3 hours ago", "il y a 3 heures", "vor 3 Stunden", "hace 3 horas",
+   "3 ore fa", "há 3 horas", "3 uur geleden", "11 天前", "just now" / "à l'instant";
+3. day words with an optional time: "Yesterday at 10:32", "Aujourd'hui à 09:15",
+   "Gestern, 18:20", "avant-hier", "hoy", "ieri" …;
+4. absolute dates with a month name in English, French, German, Spanish, Italian,
+   Portuguese or Dutch ("12 mars 2024 à 14:05", "Mar 12, 2024 2:05 pm",
+   "Dienstag, 12. März 2024", "24 Apr 18, 23:50"), CJK `2024年5月16日`, and numeric dates
+   (`12.03.2024, 14:05`, `2024/03/12`, `03/12/2024 2:05 PM`).
+
+Numeric day/month order: dots mean day first (German, French); with slashes or hyphens the
+month comes first when the text has an AM/PM marker (the US habit) and the day first
+otherwise; a first number above 12 is always the day. A time without a zone is taken as
+UTC, since the page rarely says which zone it means. Nothing here raises: a text that is not
+a date gives None.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+__all__ = ["parse_forum_date"]
+
+_MAX_INPUT = 200
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january jan januar jaenner janner janvier janv enero ene gennaio gen janeiro januari",
+        "february feb februar fevrier fevr fev febrero febbraio fevereiro februari",
+        "march mar marz maerz mrz mars marzo marco maart mrt",
+        "april apr avril avr abril abr aprile",
+        "may mai mayo maggio mag maio mei",
+        "june jun juni juin junio giugno giu junho",
+        "july jul juli juillet juil julio luglio lug julho",
+        "august aug aout agosto ago augustus",
+        "september sep sept septembre septiembre setiembre settembre set setembro",
+        "october oct oktober okt octobre octubre ottobre ott outubro out",
+        "november nov novembre noviembre novembro",
+        "december dec dezember dez decembre diciembre dic dicembre dezembro",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+
+_UNITS: dict[str, timedelta] = {}
+for _delta, _names in (
+    (
+        timedelta(seconds=1),
+        "s sec secs second seconds seconde secondes sekunde sekunden "
+        "segundo segundos secondo secondi",
+    ),
+    (
+        timedelta(minutes=1),
+        "m min mins minute minutes minuten minuto minutos minuti minuut minuten",
+    ),
+    (timedelta(hours=1), "h hr hrs hour hours heure heures stunde stunden hora horas ora ore uur"),
+    (timedelta(days=1), "d day days jour jours tag tage tagen dia dias giorno giorni dag dagen"),
+    (
+        timedelta(weeks=1),
+        "w wk week weeks semaine semaines woche wochen semana semanas settimana settimane weken",
+    ),
+    (
+        timedelta(days=30),
+        "mo month months mois monat monate monaten mes meses mese mesi maand maanden",
+    ),
+    (
+        timedelta(days=365),
+        "y yr year years an ans annee annees jahr jahre jahren ano anos anno anni jaar jaren",
+    ),
+):
+    for _name in _names.split():
+        _UNITS[_name] = _delta
+
+_ONE = "a an one un une ein eine einer einem einen uno una um uma een"
+_NUMBER_WORDS = dict.fromkeys(_ONE.split(), 1)
+_NUMBER_WORDS.update({"two": 2, "deux": 2, "zwei": 2, "dos": 2, "due": 2, "twee": 2})
+
+_ISO = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_EPOCH = re.compile(r"^\d{9,13}$")
+_AGO = re.compile(
+    r"(?:\bil y a|\bvor|\bhace|\bha|\bhá)\s+(?P<n1>\d+|[a-z]+)\s+(?P<u1>[a-z]+)"
+    r"|(?P<n2>\d+|[a-z]+)\s*(?P<u2>[a-z]+)\.?\s+(?:ago\b|fa\b|geleden\b|atras\b|atrás\b)"
+    r"|(?P<n3>\d+)\s*(?P<u3>秒|分钟|分|小时|天|周|个月|月|年)\s*前"
+)
+_CJK_UNITS = {
+    "秒": timedelta(seconds=1),
+    "分钟": timedelta(minutes=1),
+    "分": timedelta(minutes=1),
+    "小时": timedelta(hours=1),
+    "天": timedelta(days=1),
+    "周": timedelta(weeks=1),
+    "个月": timedelta(days=30),
+    "月": timedelta(days=30),
+    "年": timedelta(days=365),
+}
+_NOW_WORDS = re.compile(
+    r"^(?:just now|now|a l'instant|a l’instant|maintenant|gerade eben|jetzt|ahora mismo|"
+    r"ahora|adesso|agora|zojuist|刚刚)$"
+)
+_DAY_WORDS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (
+        re.compile(
+            r"\b(?:day before yesterday|avant-hier|avant hier|vorgestern|anteayer|"
+            r"antes de ayer|l'altro ieri|altro ieri|anteontem|eergisteren)\b"
+        ),
+        -2,
+    ),
+    (re.compile(r"\b(?:yesterday|hier|gestern|ayer|ieri|ontem|gisteren)\b|昨天"), -1),
+    (re.compile(r"\b(?:today|aujourd'hui|aujourd’hui|heute|hoy|oggi|hoje|vandaag)\b|今天"), 0),
+)
+_TIME = re.compile(
+    r"(?<![\d.:/-])(\d{1,2})\s*(?::|h(?=\d{2}\b)|点)\s*(\d{2})(?:\s*:\s*(\d{2}))?"
+    r"(?:\s*分)?(?:\s*([ap])\.?\s?m\b\.?)?"
+)
+_AMPM = re.compile(r"\b[ap]\.?\s?m\b\.?")
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(\d{4})([./-])(\d{1,2})\2(\d{1,2})(?!\d)"
+    r"|(?<!\d)(\d{1,2})([./-])(\d{1,2})\6(\d{4}|\d{2})(?![\d:])"
+)
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_WORD = re.compile(r"[a-z]+")
+_ZONE = re.compile(r"(?:\b(?:utc|gmt)\s*)?([+-])(\d{2}):?(\d{2})\b|\b(?:utc|gmt|z)\b")
+
+
+def parse_forum_date(text: str, now: datetime) -> str | None:
+    """The UTC timestamp a forum date means, or None when `text` is not one (never raises)."""
+    try:
+        value = _parse(text, _as_utc(now))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+def _parse(text: str, now: datetime) -> datetime | None:
+    if not text or not isinstance(text, str):
+        return None
+    raw = text.strip()[:_MAX_INPUT]
+    if not raw:
+        return None
+    iso = _ISO.match(raw.lower())
+    if iso:
+        return _from_iso(iso)
+    if _EPOCH.match(raw):
+        number = int(raw)
+        seconds = number / 1000 if len(raw) >= 12 else number
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=0)
+    folded = _fold(raw.replace("\u00a0", " "))
+    if _NOW_WORDS.match(folded.strip(" .!")):
+        return now.replace(microsecond=0)
+    relative = _relative(folded, now)
+    if relative is not None:
+        return relative
+    for pattern, days in _DAY_WORDS:
+        if pattern.search(folded):
+            day = (now + timedelta(days=days)).date()
+            return _at_time(day.year, day.month, day.day, folded)
+    return _absolute(folded, now)
+
+
+def _from_iso(match: re.Match[str]) -> datetime:
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    hour, minute, second = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
+    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    zone = match[7]
+    if zone and zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        value -= offset if zone[0] == "+" else -offset
+    return value
+
+
+def _relative(folded: str, now: datetime) -> datetime | None:
+    match = _AGO.search(folded)
+    if not match:
+        return None
+    if match["n3"]:
+        delta = _CJK_UNITS[match["u3"]] * int(match["n3"])
+    else:
+        amount_text = match["n1"] or match["n2"]
+        unit_text = match["u1"] or match["u2"]
+        amount = int(amount_text) if amount_text.isdigit() else _NUMBER_WORDS.get(amount_text)
+        unit = _UNITS.get(unit_text) or _UNITS.get(unit_text.rstrip("s"))
+        if amount is None or unit is None:
+            return None
+        delta = unit * amount
+    return (now - delta).replace(microsecond=0)
+
+
+def _at_time(year: int, month: int, day: int, folded: str) -> datetime:
+    """The given day at the first time of day found in `folded` (midnight when none)."""
+    hour = minute = second = 0
+    time_match = _TIME.search(folded)
+    if time_match:
+        hour, minute = int(time_match[1]), int(time_match[2])
+        second = int(time_match[3] or 0)
+        meridiem = time_match[4]
+        if meridiem == "p" and hour < 12:
+            hour += 12
+        elif meridiem == "a" and hour == 12:
+            hour = 0
+    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    zone = _ZONE.search(folded[time_match.end() :]) if time_match else None
+    if zone and zone[1]:
+        offset = timedelta(hours=int(zone[2]), minutes=int(zone[3]))
+        value -= offset if zone[1] == "+" else -offset
+    return value
+
+
+def _absolute(folded: str, now: datetime) -> datetime | None:
+    cjk = _CJK_DATE.search(folded)
+    if cjk:
+        return _at_time(int(cjk[1]), int(cjk[2]), int(cjk[3]), folded[cjk.end() :])
+    numeric = _NUMERIC_DATE.search(folded)
+    if numeric:
+        if numeric[1]:
+            year, month, day = int(numeric[1]), int(numeric[3]), int(numeric[4])
+        else:
+            first, second, year = int(numeric[5]), int(numeric[7]), int(numeric[8])
+            year = year + 2000 if year < 100 else year
+            us_order = numeric[6] != "." and bool(_AMPM.search(folded)) and second <= 31
+            if first > 12 or (not us_order and second <= 12):
+                day, month = first, second
+            else:
+                month, day = first, second
+        rest = folded[: numeric.start()] + " " + folded[numeric.end() :]
+        return _at_time(year, month, day, rest)
+    return _with_month_name(folded, now)
+
+
+def _with_month_name(folded: str, now: datetime) -> datetime | None:
+    words = list(_WORD.finditer(folded))
+    month_match = next((w for w in words if w[0] in _MONTHS), None)
+    if month_match is None:
+        return None
+    month = _MONTHS[month_match[0]]
+    before, after = folded[: month_match.start()], folded[month_match.end() :]
+    day_before = re.search(r"(?<![\d:])(\d{1,2})(?:st|nd|rd|th|er|e|\.|º)?\s*(?:de\s+)?$", before)
+    day_after = re.match(r"\.?\s*(\d{1,2})(?:st|nd|rd|th)?(?![\d:])", after)
+    year_match = re.search(r"(?<![\d:])(\d{4})(?![\d:])", folded)
+    day: int | None = None
+    consumed_after = 0
+    if day_before:
+        day = int(day_before[1])
+    elif day_after:
+        day = int(day_after[1])
+        consumed_after = day_after.end()
+    if day is None:
+        return None
+    if year_match:
+        year = int(year_match[1])
+    else:
+        short = re.match(r"\.?\s*(?:de\s+)?'?(\d{2})(?![\d:])", after[consumed_after:].lstrip(","))
+        if short and day_before:
+            year = 2000 + int(short[1])
+        else:
+            year = now.year
+            if datetime(year, month, day, tzinfo=timezone.utc) > now + timedelta(days=1):
+                year -= 1
+    return _at_time(year, month, day, folded)
