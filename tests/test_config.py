@@ -93,6 +93,11 @@ BAD_CASES = {
         "  - {name: x, type: forum, url: http://x.fr, engine: smf}\n",
         r"s.yaml:4: sources[0].engine: ",
     ),
+    "bad css selector": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n"
+        "  - {name: x, type: forum, url: http://x.fr, selectors: {post: 'div[[['}}\n",
+        r"s.yaml:4: sources[0]: selectors.post: invalid CSS selector",
+    ),
     "invalid yaml": ("brands: [\n", r"s.yaml:2: invalid YAML"),
     "not a mapping": ("- a\n- b\n", r"s.yaml:1: the top level must be a mapping"),
     "empty file": ("", r"s.yaml: the file is empty"),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from veille.css import check_selector
 from veille.errors import ConfigError
 from veille.extract import (
     ENGINES,
@@ -23,7 +24,6 @@ from veille.extract import (
     SELECTOR_KEYS,
     ForumPage,
     article_links,
-    check_selector,
     decode_html,
     detect_engine,
     discover_feeds,

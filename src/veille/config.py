@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from veille.css import check_selector
 from veille.errors import ConfigError, UsageError
 from veille.models import Alert, Brand, Config, Settings, Source
 from veille.urls import canonical_url, is_http_url
@@ -98,6 +99,10 @@ class _Source(_Strict):
             raise ValueError("give either an engine preset or selectors, not both")
         if self.selectors is not None and "post" not in self.selectors:
             raise ValueError("selectors need at least a `post` selector")
+        for key, selector in (self.selectors or {}).items():
+            problem = check_selector(selector)
+            if problem:
+                raise ValueError(f"selectors.{key}: {problem}")
         return self
 
 

@@ -58,16 +58,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
-from cssselect import HTMLTranslator, SelectorError
 from lxml import etree
 
+from veille.css import compile_selector
 from veille.dates import parse_forum_date
-from veille.errors import ConfigError
 from veille.models import Item
 from veille.text import clean_text, html_to_text
 from veille.urls import absolute_url, canonical_url, is_http_url
@@ -360,60 +358,13 @@ def _document(body: bytes | str, content_type: str | None = None) -> etree._Elem
     return _parse_html(text)
 
 
-# --------------------------------------------------------------------------------------------
-# Selectors: "css", "css@attr", "@attr", alternatives joined by "||"
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Alternative:
-    xpath: etree.XPath | None  # None: the post element itself
-    attr: str | None
-
-
-_TRANSLATOR = HTMLTranslator()
-_ATTR_SUFFIX = re.compile(r"^(.*?)@([A-Za-z_:][\w:.-]*)\s*$", re.DOTALL)
-
-
-@lru_cache(maxsize=512)
-def _compile(selector: str) -> tuple[_Alternative, ...]:
-    """Compile a selector string; raises ConfigError naming what is wrong."""
-    alternatives = []
-    for part in selector.split("||"):
-        part = part.strip()
-        if not part:
-            continue
-        attr = None
-        match = _ATTR_SUFFIX.match(part)
-        if match and "[" not in part[match.start(2) - 1 :]:
-            part, attr = match.group(1).strip(), match.group(2)
-        if not part:
-            alternatives.append(_Alternative(None, attr))
-            continue
-        try:
-            xpath = etree.XPath(_TRANSLATOR.css_to_xpath(part, prefix="descendant-or-self::"))
-        except (SelectorError, etree.XPathError, ValueError) as error:
-            raise ConfigError(f"invalid CSS selector {part!r}: {error}") from None
-        alternatives.append(_Alternative(xpath, attr))
-    return tuple(alternatives)
-
-
-def check_selector(selector: str) -> str | None:
-    """An error message when `selector` does not compile, else None (for config validation)."""
-    try:
-        _compile(selector)
-    except ConfigError as error:
-        return str(error)
-    return None
-
-
 def _select(
     context: etree._Element, selector: str | None, owner: _Owner | None = None
 ) -> Iterator[tuple[etree._Element, str | None]]:
     """(element, attribute value or None) for the first alternative that matches."""
     if not selector:
         return
-    for alternative in _compile(selector):
+    for alternative in compile_selector(selector):
         found = False
         if alternative.xpath is None:
             for element in (context, context.getparent()):
