@@ -12,7 +12,7 @@ def test_demo_sweeps_the_sample_over_http_and_prints_the_report(runner, tmp_path
     result = runner.invoke(app, ["demo", "--db", str(db_path)])
     assert result.exit_code == 0, result.output + result.stderr
     out = result.stdout
-    assert "Sources: 4 ok, 0 unchanged, 0 failed" in out
+    assert "Sources: 5 ok, 0 unchanged, 0 failed" in out
     for heading in ("Tone and share of voice", "Who is talking", "Where", "Needs attention"):
         assert heading in out
     for shown in ("Lumo", "Velix", "Forum Vélotaf", "Social search", "@julie_roule", "negative"):
@@ -20,7 +20,15 @@ def test_demo_sweeps_the_sample_over_http_and_prints_the_report(runner, tmp_path
 
     db = Database(db_path)
     by_brand = dict(db.execute("select brand, count(*) from mentions group by brand").fetchall())
-    assert by_brand == {"Lumo": 24, "Velix": 10}
+    assert by_brand == {"Lumo": 29, "Velix": 11}
+    forum = db.execute(
+        "select author, url from mentions where source = 'Forum Vélo Quotidien' and brand = 'Lumo'"
+        " order by published_at"
+    ).fetchall()
+    assert [author for author, _ in forum] == [
+        "Gaelle_Velotaf", "Rayon_de_soleil", "Modo_Jeanne", "Velix_fan_92", "Gaelle_Velotaf",
+    ]  # fmt: skip
+    assert all(url.split("#")[1].startswith("p881") for _, url in forum)
     titles = {row["title"] for row in db.query("select title from mentions where brand='Lumo'")}
     assert any(t.startswith("Weekend links") for t in titles), "a link to the brand's domain"
     assert not any("Lumo Lamp" in t for t in titles), "excluded phrase"

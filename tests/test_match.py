@@ -77,3 +77,13 @@ def test_snippet_is_about_240_clean_characters_around_the_match() -> None:
     assert "Acme" in snippet and snippet.startswith("…") and snippet.endswith("…")
     assert "  " not in snippet
     assert make_snippet("short\n\ntext Acme", 11, 15) == "short text Acme"
+
+
+def test_the_hit_prefers_the_text_to_the_title() -> None:
+    rules = [compile_brand(ACME)]
+    reply = Item(key="k", url="https://f.fr/t#p2", title="Acme ou pas ?", text="Je déteste Acme.")
+    (hit,) = find_mentions(reply, rules)
+    assert hit.text[hit.start :].startswith("Acme.") and hit.start > len(reply.title)
+    title_only = Item(key="k", url="https://f.fr/t#p3", title="Acme ou pas ?", text="Aucun avis.")
+    (hit,) = find_mentions(title_only, rules)
+    assert hit.start == 0

@@ -1,8 +1,8 @@
 """`veille demo`: the whole path, offline, on bundled sample data.
 
-A loopback HTTP server serves the feeds in `demo_data/` (dates written relative to today, so
-the report always has a recent history), a config for the sample brand points at it, and a
-normal sweep runs: HTTP fetch → parse → match → tone → store.
+A loopback HTTP server serves the feeds and the forum thread in `demo_data/` (dates written
+relative to today, so the report always has a recent history), a config for the sample brand
+points at it, and a normal sweep runs: HTTP fetch → parse/extract → match → tone → store.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from pathlib import Path
 from veille.models import Brand, Config, ScanSummary, Settings, Source
 from veille.scan import ScanPlan, run_scan
 
+# file -> (source name, source type, content type); the forum thread is read as phpBB.
 DEMO_FILES = {
-    "forum_velotaf.rss.xml": ("Forum Vélotaf", "application/rss+xml; charset=utf-8"),
-    "blog_urbancycling.atom.xml": ("Urban Cycling blog", "application/atom+xml"),
-    "news_mobilite.rdf.xml": ("Mobilité Actu", "application/rdf+xml"),
-    "social_search.json": ("Social search", "application/feed+json"),
+    "forum_velotaf.rss.xml": ("Forum Vélotaf", "rss", "application/rss+xml; charset=utf-8"),
+    "blog_urbancycling.atom.xml": ("Urban Cycling blog", "rss", "application/atom+xml"),
+    "news_mobilite.rdf.xml": ("Mobilité Actu", "rss", "application/rdf+xml"),
+    "social_search.json": ("Social search", "rss", "application/feed+json"),
+    "forum_lumo_thread.html": ("Forum Vélo Quotidien", "forum", "text/html; charset=utf-8"),
 }
 DEMO_BRANDS = (
     Brand(
@@ -59,6 +61,8 @@ def _handler(files: dict[str, tuple[bytes, str]]) -> type[BaseHTTPRequestHandler
     class DemoHandler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
             name = self.path.lstrip("/")
+            if name == "robots.txt":
+                name = ""  # no robots.txt: everything may be read
             if name not in files:
                 self.send_error(404)
                 return
@@ -88,7 +92,7 @@ def serve_demo(now: datetime | None = None) -> Iterator[str]:
     now = now or datetime.now(timezone.utc)
     files = {
         name: (render_demo_file(name, now), content_type)
-        for name, (_, content_type) in DEMO_FILES.items()
+        for name, (_, _, content_type) in DEMO_FILES.items()
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(files))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -102,8 +106,13 @@ def serve_demo(now: datetime | None = None) -> Iterator[str]:
 
 def demo_config(base_url: str, database: Path) -> Config:
     sources = tuple(
-        Source(name=title, type="rss", url=f"{base_url}/{name}")
-        for name, (title, _) in DEMO_FILES.items()
+        Source(
+            name=title,
+            type=source_type,  # type: ignore[arg-type]
+            url=f"{base_url}/{name}",
+            engine="phpbb" if source_type == "forum" else None,
+        )
+        for name, (title, source_type, _) in DEMO_FILES.items()
     )
     return Config(
         path=None,

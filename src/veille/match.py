@@ -16,7 +16,9 @@ The rules, in the order they are applied to each (item, brand):
 6. `domains`: if no term matched, a link from the item (its own URL or a link in its
    content) to one of these hosts or their subdomains makes it a mention. `require_any`
    does not apply to such a link: a link to the brand's site needs no disambiguation.
-7. One mention per (brand, item), located at the first match.
+7. One mention per (brand, item), located at the first match in the item's text, else in its
+   title: the snippet and the tone come from there, and a body says more than a headline
+   (every reply of a forum thread carries the thread's title).
 """
 
 from __future__ import annotations
@@ -73,24 +75,27 @@ def searchable_text(item: Item, page_text: str = "") -> str:
 
 
 def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") -> list[Hit]:
-    """Every brand the item mentions, each once, located at its first match."""
+    """Every brand the item mentions, each once, located by rule 7 of the module docstring."""
     text = searchable_text(item, page_text)
+    body_start = len(item.title) + 1 if item.title else 0
     folded = {False: fold(text), True: None}
     hits = []
     for rule in rules:
         case_sensitive = rule.brand.case_sensitive
         if folded[case_sensitive] is None:
             folded[case_sensitive] = fold(text, case_sensitive=True)
-        hit = _match_brand(item, rule, text, folded[case_sensitive])
+        hit = _match_brand(item, rule, text, folded[case_sensitive], body_start)
         if hit is not None:
             hits.append(hit)
     return hits
 
 
-def _match_brand(item: Item, rule: BrandRules, text: str, folded: str) -> Hit | None:
+def _match_brand(
+    item: Item, rule: BrandRules, text: str, folded: str, body_start: int
+) -> Hit | None:
     if rule.exclude is not None and rule.exclude.search(folded):
         return None
-    found = rule.terms.search(folded)
+    found = rule.terms.search(folded, body_start) or rule.terms.search(folded)
     if found is not None and (rule.require_any is None or rule.require_any.search(folded)):
         start, end = found.span()
         return Hit(
