@@ -243,3 +243,24 @@ def test_full_text_reads_short_items_pages(
     assert result.exit_code == 0, result.output
     assert stored(tmp_path) == [f"{base}open/1"]
     assert "/closed/2" not in [r.path for r, _ in httpserver.log]
+
+
+def test_discourse_thread_is_read_through_its_json_endpoint(
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path
+) -> None:
+    fixture = Path(__file__).parent / "fixtures" / "pages" / "discourse" / "thread.json"
+    httpserver.no_handler_status_code = 404
+    httpserver.expect_request("/t/widget-sync-keeps-failing/4242.json").respond_with_data(
+        fixture.read_bytes(), content_type="application/json"
+    )
+    url = httpserver.url_for("/t/widget-sync-keeps-failing/4242")
+    config = config_for(
+        write_config, [{"name": "D", "type": "forum", "url": url, "engine": "discourse"}]
+    )
+    result = runner.invoke(app, ["scan", "-c", str(config), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["items_seen"] > 0
+    paths = [request.path for request, _ in httpserver.log]
+    assert "/t/widget-sync-keeps-failing/4242.json" in paths
+    assert "/t/widget-sync-keeps-failing/4242" not in paths, "the HTML page is not needed"
+    assert any("/t/widget-sync-keeps-failing/4242/" in url for url in stored(tmp_path))
