@@ -1,16 +1,28 @@
-"""Sweep benchmark: N generated feeds served from loopback with a set latency.
+"""Sweep benchmark: N generated feeds from a loopback server with a set latency.
 
 Usage: python bench/scan_bench.py [--feeds 1000] [--items 50] [--latency 0.05]
+                                  [--concurrency 64] [--naive 100]
 
-Starts a threaded HTTP server (ETag + 304 support, `--latency` seconds per request), writes a
-config for the feeds, then runs `veille scan` in a child process twice: a cold sweep (every
-feed new) and a warm sweep (every feed answers 304). For each it prints wall time, items/s,
-CPU seconds and the child's peak RSS. Run by hand; nothing here is a test.
+Starts a threaded HTTP server (ETag + 304, `--latency` seconds per request), writes a config
+for the feeds and runs `veille scan` in a child process three times: cold (every feed new),
+warm (every feed answers 304) and with 10% of the items replaced by new ones. For each it
+prints wall time, items/s, CPU seconds (the sweep's processes together) and peak memory:
+the largest single process's RSS and the peak of the processes' summed PSS (proportional
+set size, which counts memory shared between the main process and its workers once).
+
+Measured in the same run, for comparison:
+- the naive loop a user writes, `feedparser.parse(url)` one feed after another, on
+  `--naive` feeds and scaled to N;
+- the network floor: a plain asyncio HTTP client fetching the same URLs at the same
+  concurrency, reading every body, parsing nothing;
+- the parse floor: feedparser (default options) on the same bodies, from memory, one process.
+Run by hand; nothing here is a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import resource
 import subprocess
@@ -20,70 +32,182 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import feedparser
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from feedgen import BRANDS_CONFIG, generate_feeds  # noqa: E402
+from feedgen import BRANDS_CONFIG, GeneratedFeed, generate_feeds  # noqa: E402
 
 
-def serve(feeds, latency: float) -> ThreadingHTTPServer:
-    by_path = {feed.path: feed for feed in feeds}
+class FeedServer:
+    """Serves the feeds; `replace_share` swaps a share of each feed's items for new ones."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def __init__(self, feeds: list[GeneratedFeed], latency: float) -> None:
+        self.by_path = {feed.path: feed for feed in feeds}
+        server = self
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
-            time.sleep(latency)
-            feed = by_path.get(self.path)
-            if feed is None:
-                self.send_error(404)
-                return
-            if self.headers.get("If-None-Match") == feed.etag:
-                self.send_response(304)
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server API
+                time.sleep(latency)
+                feed = server.by_path.get(self.path)
+                if feed is None:
+                    self.send_error(404)
+                    return
+                if self.headers.get("If-None-Match") == feed.etag:
+                    self.send_response(304)
+                    self.send_header("ETag", feed.etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", feed.content_type)
+                self.send_header("Content-Length", str(len(feed.body)))
                 self.send_header("ETag", feed.etag)
-                self.send_header("Content-Length", "0")
                 self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", feed.content_type)
-            self.send_header("Content-Length", str(len(feed.body)))
-            self.send_header("ETag", feed.etag)
-            self.end_headers()
-            self.wfile.write(feed.body)
+                self.wfile.write(feed.body)
 
-        def log_message(self, *args: object) -> None:
-            pass
+            def log_message(self, *args: object) -> None:
+                pass
 
-    ThreadingHTTPServer.request_queue_size = 1024
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+        ThreadingHTTPServer.request_queue_size = 2048
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http.daemon_threads = True
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def replace_share(self, count: int, items: int, share: float) -> None:
+        """New bodies (and ETags) where `share` of each feed's items are new."""
+        renewed = generate_feeds(count, items, base="https://news.example/v2")
+        for old, new in zip(list(self.by_path.values()), renewed, strict=True):
+            keep = int(items * (1 - share))
+            body = _splice(old, new, keep)
+            self.by_path[old.path] = GeneratedFeed(
+                old.path, old.fmt, body, old.content_type, f'"{hash(body) & 0xFFFFFFFF:x}"'
+            )
+
+
+def _splice(old: GeneratedFeed, new: GeneratedFeed, keep: int) -> bytes:
+    """A body with the first `keep` items of `old` and the rest from `new`."""
+    if old.fmt == "jsonfeed":
+        document = json.loads(old.body)
+        document["items"] = document["items"][:keep] + json.loads(new.body)["items"][keep:]
+        return json.dumps(document, ensure_ascii=False).encode()
+    tag = {"rss2": b"<item>", "rss1": b"<item ", "atom": b"<entry>"}[old.fmt]
+    old_parts, new_parts = old.body.split(tag), new.body.split(tag)
+    items = old_parts[1 : keep + 1] + new_parts[keep + 1 :]
+    last = items[-1]
+    close = {"rss2": b"</item>", "rss1": b"</item>", "atom": b"</entry>"}[old.fmt]
+    tail = old_parts[-1][old_parts[-1].rindex(close) + len(close) :]
+    items[-1] = last[: last.rindex(close) + len(close)] + tail
+    return old_parts[0] + tag + tag.join(items)
+
+
+def _pss_of_tree(pid: int) -> int:
+    """Summed PSS (kB) of a process and its descendants, 0 when gone."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            text = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(
+                next(line.split()[1] for line in text.splitlines() if line.startswith("Pss:"))
+            )
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
 
 
 def sweep(config: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "veille", "scan", "-c", str(config), "--json"],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
+    peak_pss = 0
+    while process.poll() is None:
+        peak_pss = max(peak_pss, _pss_of_tree(process.pid))
+        time.sleep(0.05)
+    stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        sys.exit(f"scan failed ({done.returncode}): {done.stderr.strip()}")
-    summary = json.loads(done.stdout)
+    if process.returncode not in (0, 1):
+        sys.exit(f"scan failed ({process.returncode}): {stderr.strip()[-2000:]}")
     return {
         "wall": wall,
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-        "peak_mb": after.ru_maxrss / 1024,
-        "summary": summary,
+        "rss_mb": after.ru_maxrss / 1024,
+        "pss_mb": peak_pss / 1024,
+        "summary": json.loads(stdout),
     }
+
+
+def naive_loop(urls: list[str]) -> float:
+    started = time.perf_counter()
+    for url in urls:
+        feedparser.parse(url)
+    return time.perf_counter() - started
+
+
+async def _get(url: str, limit: asyncio.Semaphore) -> int:
+    parts = urlsplit(url)
+    async with limit:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        writer.write(f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).lower()
+        length = int(head.split(b"content-length:")[1].split(b"\r\n")[0])
+        body = await reader.readexactly(length)
+        writer.close()
+        return len(body)
+
+
+def network_floor(urls: list[str], concurrency: int) -> float:
+    async def run() -> None:
+        limit = asyncio.Semaphore(concurrency)
+        await asyncio.gather(*(_get(url, limit) for url in urls))
+
+    started = time.perf_counter()
+    asyncio.run(run())
+    return time.perf_counter() - started
+
+
+def parse_floor(feeds: list[GeneratedFeed]) -> float:
+    started = time.perf_counter()
+    for feed in feeds:
+        feedparser.parse(feed.body)
+    return time.perf_counter() - started
+
+
+def matching_cost(feeds: list[GeneratedFeed]) -> tuple[float, float, float]:
+    """Seconds to match every item against 10 terms, then 1,000 terms; and the text's MB."""
+    from veille.match import compile_brand, find_mentions
+    from veille.models import Brand
+    from veille.parse import parse_feed
+
+    items = [item for feed in feeds for item in parse_feed(feed.body, "https://x.example/").items]
+    megabytes = sum(len(i.title) + len(i.text) for i in items) / 1e6
+
+    def timed(count: int) -> float:
+        words = [f"marque{n}" for n in range(count - 1)] + ["Acme"]
+        rules = [compile_brand(Brand(name="B", terms=tuple(words)))]
+        started = time.perf_counter()
+        for item in items:
+            find_mentions(item, rules)
+        return time.perf_counter() - started
+
+    return timed(10), timed(1000), megabytes
 
 
 def main() -> None:
@@ -92,50 +216,69 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--naive", type=int, default=100, help="feeds for the naive loop")
     args = parser.parse_args()
 
     feeds = generate_feeds(args.feeds, args.items, base="https://news.example")
     total_bytes = sum(len(f.body) for f in feeds)
-    server = serve(feeds, args.latency)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server = FeedServer(feeds, args.latency)
+    urls = [server.base + feed.path for feed in feeds]
+    items = args.feeds * args.items
+    print(
+        f"{args.feeds} feeds x {args.items} items, {total_bytes / 1e6:.1f} MB, "
+        f"latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"
+    )
+    naive = naive_loop(urls[: args.naive]) * args.feeds / min(args.naive, args.feeds)
+    network = network_floor(urls, args.concurrency)
+    parsing = parse_floor(feeds)
+    print(f"{'naive loop (scaled)':24} {naive:7.2f} s")
+    print(f"{'network floor':24} {network:7.2f} s")
+    print(f"{'parse floor (feedparser)':24} {parsing:7.2f} s")
+    ten, thousand, megabytes = matching_cost(feeds[:200])
+    print(
+        f"matching {megabytes:.1f} MB of text: 10 terms {ten:.2f} s "
+        f"({megabytes / ten:.0f} MB/s), 1,000 terms {thousand:.2f} s "
+        f"({megabytes / thousand:.0f} MB/s): {thousand / ten:.2f}x"
+    )
+
     with tempfile.TemporaryDirectory(prefix="veille-bench-") as scratch:
         config = Path(scratch) / "sources.yaml"
+        settings = {"concurrency": args.concurrency, "per_host": args.concurrency, "timeout": 60}
         config.write_text(
             yaml.safe_dump(
                 {
                     "database": "bench.db",
                     "brands": BRANDS_CONFIG,
                     "sources": [
-                        {"name": f"feed {i:05d}", "type": "rss", "url": base + feed.path}
-                        for i, feed in enumerate(feeds)
+                        {"name": f"feed {i:05d}", "type": "rss", "url": url}
+                        for i, url in enumerate(urls)
                     ],
-                    "settings": {
-                        "concurrency": args.concurrency,
-                        "per_host": args.concurrency,
-                        "timeout": 60,
-                    },
+                    "settings": settings,
                 },
                 allow_unicode=True,
             ),
             encoding="utf-8",
         )
-        print(
-            f"{args.feeds} feeds x {args.items} items, {total_bytes / 1e6:.1f} MB, "
-            f"latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}"
-        )
-        floor = args.feeds * args.latency / args.concurrency
-        print(f"latency floor (feeds x latency / concurrency): {floor:.2f} s")
-        for label in ("cold", "warm (all 304)"):
+        runs = []
+        for label in ("cold", "warm (all 304)", "10% new items"):
+            if label == "10% new items":
+                server.replace_share(args.feeds, args.items, 0.10)
             result = sweep(config)
             summary = result["summary"]
-            items = args.feeds * args.items
+            runs.append((label, result))
             print(
-                f"{label:15} {result['wall']:6.2f} s wall  {items / result['wall']:9.0f} items/s  "
-                f"{result['cpu']:6.2f} s CPU  peak RSS {result['peak_mb']:.0f} MB  "
-                f"(ok {summary['sources_ok']}, unchanged {summary['sources_unchanged']}, "
-                f"failed {summary['sources_failed']}, new mentions {summary['mentions_new']})"
+                f"{label:15} {result['wall']:6.2f} s wall  {items / result['wall']:8.0f} items/s  "
+                f"{result['cpu']:6.2f} s CPU  peak RSS {result['rss_mb']:.0f} MB  "
+                f"PSS {result['pss_mb']:.0f} MB  (ok {summary['sources_ok']}, unchanged "
+                f"{summary['sources_unchanged']}, failed {summary['sources_failed']}, new "
+                f"{summary['mentions_new']})"
             )
-    server.shutdown()
+    cold, warm, fresh = (r for _, r in runs)
+    print(f"cold vs naive loop:      {naive / cold['wall']:5.1f}x faster")
+    print(f"cold vs parse floor:     {cold['wall'] / parsing:5.2f}x the floor")
+    print(f"warm vs network floor:   {warm['wall'] / network:5.2f}x the floor")
+    print(f"10% new vs naive loop:   {naive / fresh['wall']:5.1f}x faster")
+    server.http.shutdown()
 
 
 if __name__ == "__main__":

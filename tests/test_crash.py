@@ -57,7 +57,7 @@ def start_scan(config: Path) -> subprocess.Popen:
 def wait_for_mentions(db_path: Path, process: subprocess.Popen, minimum: int = 1) -> int:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert process.poll() is None, "the scan ended before it could be stopped"
+        assert process.poll() is None, f"the scan ended early: {process.communicate()[1][-800:]!r}"
         try:
             with sqlite3.connect(db_path, timeout=5) as db:
                 count = db.execute("select count(*) from mentions").fetchone()[0]

@@ -20,7 +20,11 @@ event loop keeps fetching meanwhile.
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from veille.errors import ParseError
@@ -37,6 +41,8 @@ from veille.parse import parse_feed
 from veille.search import search_feed_urls
 from veille.urls import canonical_url
 
+T = TypeVar("T")
+
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 JSON_ACCEPT = "application/json, */*;q=0.1"
 MAX_THREADS = 25
@@ -51,6 +57,9 @@ class Harvest:
     """What a source yielded this sweep, and how its fetching went."""
 
     items: list[Item] = field(default_factory=list)
+    # Feed bodies whose parsing is left to the caller, which does it with the matching in a
+    # worker process: the items then never cross a process boundary twice.
+    documents: list[Fetched] = field(default_factory=list)
     page_texts: dict[str, str] = field(default_factory=dict)  # item key -> its page's text
     status: int | None = None
     error: str | None = None
@@ -72,7 +81,15 @@ class HarvestContext:
     fetcher: Fetcher
     settings: Settings
     brands: tuple[Brand, ...]
+    cpu: Executor | None = None  # where CPU-bound work runs; None: a thread
     full_text_left: int = FULL_TEXT_BUDGET
+
+    async def run_cpu(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run parsing or extraction off the event loop, on another core when there is one."""
+        call = functools.partial(func, *args, **kwargs)
+        if self.cpu is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self.cpu, call)
 
 
 async def harvest_source(
@@ -82,34 +99,68 @@ async def harvest_source(
     etag: str | None = None,
     last_modified: str | None = None,
 ) -> Harvest:
-    """Items of one source; failures are in the result, never raised."""
+    """Items of one source, or for feeds their bodies (`documents`) left to `parse_documents`;
+    failures are in the result, never raised."""
+    full_text = source.full_text if source.full_text is not None else context.settings.full_text
+    # Items are needed here only to pick the short ones whose page full_text fetches.
+    defer = not full_text
     if source.type == "rss":
         assert source.url is not None
-        harvest = await _harvest_feed(context, source.url, etag, last_modified)
+        harvest = await _harvest_feed(context, source.url, etag, last_modified, defer=defer)
     elif source.type == "search":
-        harvest = await _harvest_search(context, source)
+        harvest = await _harvest_search(context, source, defer=defer)
     elif source.type == "forum":
         harvest = await _harvest_forum(context, source)
     else:
         harvest = await _harvest_blog(context, source)
-    full_text = source.full_text if source.full_text is not None else context.settings.full_text
     if full_text and harvest.items and source.type in ("rss", "search"):
         await _add_page_texts(context, harvest)
     return harvest
 
 
+def parse_documents(
+    documents: list[Fetched], *, strict: bool
+) -> tuple[list[Item], list[str], str | None]:
+    """Parse deferred feed bodies: (items, warnings, error). With `strict` (one feed that is
+    the whole source), a body that is not a feed is the source's error; otherwise a warning."""
+    items: list[Item] = []
+    warnings: list[str] = []
+    for document in documents:
+        try:
+            parsed = parse_feed(
+                document.body, document.final_url or document.url, document.content_type
+            )
+        except ParseError as error:
+            if strict:
+                return [], [], str(error)
+            warnings.append(f"{document.url}: {error}")
+            continue
+        items += parsed.items
+        warnings += [parsed.warning] if parsed.warning else []
+    return items, warnings, None
+
+
 async def _harvest_feed(
-    context: HarvestContext, url: str, etag: str | None = None, last_modified: str | None = None
+    context: HarvestContext,
+    url: str,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    *,
+    defer: bool = False,
 ) -> Harvest:
     fetched = await context.fetcher.fetch(url, etag=etag, last_modified=last_modified)
     harvest = Harvest(status=fetched.status, moved_to=fetched.moved_to)
     if fetched.error:
         harvest.error = fetched.error
-    elif fetched.not_modified:
+        return harvest
+    if fetched.not_modified:
         harvest.unchanged = True
+        return harvest
+    if defer:
+        harvest.documents.append(fetched)
     else:
         try:
-            parsed = await asyncio.to_thread(
+            parsed = await context.run_cpu(
                 parse_feed, fetched.body, fetched.final_url or url, fetched.content_type
             )
         except ParseError as error:
@@ -117,19 +168,21 @@ async def _harvest_feed(
             return harvest
         harvest.items = list(parsed.items)
         harvest.warnings += [parsed.warning] if parsed.warning else []
-        harvest.etag, harvest.last_modified = fetched.etag, fetched.last_modified
+    harvest.etag, harvest.last_modified = fetched.etag, fetched.last_modified
     return harvest
 
 
-async def _harvest_search(context: HarvestContext, source: Source) -> Harvest:
+async def _harvest_search(context: HarvestContext, source: Source, *, defer: bool) -> Harvest:
     overrides = dict(context.settings.search_urls)
     urls = search_feed_urls(source.providers, context.brands, overrides)
-    results = await asyncio.gather(*(_harvest_feed(context, url) for url in urls))
+    results = await asyncio.gather(*(_harvest_feed(context, url, defer=defer) for url in urls))
     harvest = Harvest(status=200)
     failures = [(url, r.error) for url, r in zip(urls, results, strict=True) if r.error]
     for result in results:
         harvest.items += result.items
-    harvest.items = _unique(harvest.items)
+        harvest.documents += result.documents
+        harvest.warnings += result.warnings
+    harvest.items = unique_items(harvest.items)
     if failures and len(failures) == len(urls):
         harvest.error = f"all {len(urls)} search feeds failed; {failures[0][0]}: {failures[0][1]}"
         harvest.status = results[0].status
@@ -176,7 +229,7 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
                 else:
                     harvest.warnings.append(f"{page_url}: {fetched.error}")
                 return
-            page = await asyncio.to_thread(
+            page = await context.run_cpu(
                 extract_forum,
                 fetched.body,
                 fetched.final_url or page_url,
@@ -193,7 +246,7 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
             url = page.next_url
 
     await read_chain(source.url, True)
-    harvest.items = _unique(harvest.items)
+    harvest.items = unique_items(harvest.items)
     return harvest
 
 
@@ -205,7 +258,7 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
         harvest.error = home.error
         return harvest
     base = home.final_url or source.url
-    for feed_url in await asyncio.to_thread(discover_feeds, home.body, base):
+    for feed_url in await context.run_cpu(discover_feeds, home.body, base):
         feed = await _harvest_feed(context, feed_url)
         if not feed.error and feed.items:
             feed.status = home.status
@@ -223,8 +276,8 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
         if not feed.error and feed.items:
             feed.status = home.status
             return feed
-    links = await asyncio.to_thread(article_links, home.body, base)
-    start = await asyncio.to_thread(extract_article, home.body, base)
+    links = await context.run_cpu(article_links, home.body, base)
+    start = await context.run_cpu(extract_article, home.body, base)
     harvest.items = [start] if start is not None else []
     pages = await asyncio.gather(
         *(_fetch_page(context, link) for link in links[: max(source.max_pages, ARTICLES_MIN)])
@@ -233,10 +286,10 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
         if page.error:
             harvest.warnings.append(f"{page.url}: {page.error}")
             continue
-        article = await asyncio.to_thread(extract_article, page.body, page.final_url or page.url)
+        article = await context.run_cpu(extract_article, page.body, page.final_url or page.url)
         if article is not None:
             harvest.items.append(article)
-    harvest.items = _unique(harvest.items)
+    harvest.items = unique_items(harvest.items)
     if not harvest.items:
         harvest.error = "no feed found and no article could be extracted from the page"
     return harvest
@@ -251,12 +304,12 @@ async def _add_page_texts(context: HarvestContext, harvest: Harvest) -> None:
     for item, page in zip(chosen, pages, strict=True):
         if page.error:
             continue
-        article = await asyncio.to_thread(extract_article, page.body, page.final_url or page.url)
+        article = await context.run_cpu(extract_article, page.body, page.final_url or page.url)
         if article is not None and article.text:
             harvest.page_texts[item.key] = article.text
 
 
-def _unique(items: list[Item]) -> list[Item]:
+def unique_items(items: list[Item]) -> list[Item]:
     """Items in order, each canonical URL once (search providers and pages overlap)."""
     seen: set[str] = set()
     unique = []

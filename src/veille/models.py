@@ -112,6 +112,9 @@ class ParsedFeed:
     items: tuple[Item, ...]
     title: str = ""
     warning: str | None = None
+    # Which parser read the document ("feedparser-rs", "feedparser", "json"), with the reason
+    # when the fast path was refused; for tests and benchmarks, not shown to users or compared.
+    parser: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
