@@ -8,7 +8,8 @@ source column splits the figures). Without arguments it reads the shared English
 source it prints n, accuracy, macro-F1 (and, for a set without neutral items such as
 positive/negative reviews, macro-F1 over those two) and the 3x3 confusion matrix, then the
 throughput of `judge_tone` (language detection included) on ~240-character snippets, on one
-core.
+core, and of `tone_around`, the call the sweep makes, on unique ~240-character windows (see
+bench/tone_speed.py, which also measures memory).
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from veille.tone import judge_tone  # noqa: E402
+sys.path.insert(0, str(REPO / "bench"))
+
+from tone_speed import WARM_UP, windows  # noqa: E402
+
+from veille.tone import judge_tone, tone_around  # noqa: E402
 
 LABELS = ("positive", "neutral", "negative")
 DEFAULT_CSV = REPO.parent / "shared" / "corpus" / "tone" / "dev_en.csv"
@@ -105,6 +110,19 @@ def throughput(texts: Sequence[str], minimum: int = 3000) -> tuple[float, float]
     return len(batch) / elapsed, sum(map(len, batch)) / len(batch)
 
 
+def window_throughput(count: int = 3000) -> tuple[float, float]:
+    """Snippets per second of tone_around on `count` different windows, and their mean length;
+    no window repeats, so no cache can help."""
+    items = windows(count)
+    for text in WARM_UP:
+        tone_around(text, 0, 4)
+    began = time.perf_counter()
+    for text, start, end in items:
+        tone_around(text, start, end)
+    elapsed = time.perf_counter() - began
+    return count / elapsed, sum(len(text) for text, _, _ in items) / count
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="*", type=Path, help=f"labelled CSV (default {DEFAULT_CSV})")
@@ -139,6 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         rate, width = throughput([row["text"] for row in rows])
         print(f"  throughput: {rate:,.0f} snippets/s (mean {width:.0f} chars, one core)")
+    rate, width = window_throughput()
+    print(
+        f"tone_around throughput: {rate:,.0f} snippets/s (unique windows, mean {width:.0f} "
+        f"chars, one core)"
+    )
     return 0
 
 

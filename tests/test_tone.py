@@ -4,9 +4,11 @@ language detection, the brand's context window, and the evaluation floors."""
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 FR_CSV = HERE / "fixtures" / "tone_fr.csv"
 FR2_CSV = HERE / "fixtures" / "tone_fr_reviews.csv"
+GOLDEN = HERE / "fixtures" / "tone_golden.jsonl"
 DEV_CANDIDATES = (
     Path("/work/shared/corpus/tone/dev_en.csv"),
     REPO.parent / "shared" / "corpus" / "tone" / "dev_en.csv",
@@ -605,3 +608,177 @@ def test_dev_en_beats_plain_vader() -> None:
         )
     ours = [judge_tone(row["text"]).tone for row in rows]
     assert _macro_f1(gold, ours) > _macro_f1(gold, plain)
+
+
+# --------------------------------------------------------------------------- golden outputs
+
+
+def _golden_texts() -> dict[tuple[str, str], str]:
+    texts = {}
+    dev = next((p for p in DEV_CANDIDATES if p.exists()), None)
+    for path in (FR_CSV, FR2_CSV, dev):
+        if path is not None:
+            texts.update({(path.name, row["id"]): row["text"] for row in _rows(path)})
+    return texts
+
+
+def _as_list(tone: Tone) -> list[object]:
+    return [tone.tone, tone.score, tone.lang, list(tone.flags)]
+
+
+def test_golden_outputs() -> None:
+    """Exact outputs of the engine, kept from before it was made faster (written by
+    `python bench/tone_speed.py --write-golden`): every text of the labelled corpora, a few
+    hundred generated ~240-character windows (French, English, other languages, emoji, flags)
+    and noisy strings. A speed-up must not change one tone, score, language or flag."""
+    texts = _golden_texts()
+    calls = {
+        "detect_language": lambda t, r: detect_language(t),
+        "judge_tone": lambda t, r: _as_list(judge_tone(t)),
+        "judge_tone_lang": lambda t, r: _as_list(judge_tone(t, r["lang"] or None)),
+        "judge_tone_other": lambda t, r: _as_list(
+            judge_tone(t, "en" if r["lang"] == "fr" else "fr")
+        ),
+        "judge_tone_en": lambda t, r: _as_list(judge_tone(t, "en")),
+        "judge_tone_fr": lambda t, r: _as_list(judge_tone(t, "fr")),
+        "judge_tone_und": lambda t, r: _as_list(judge_tone(t, "und")),
+        "tone_around": lambda t, r: _as_list(tone_around(t, r["start"], r["end"])),
+        "tone_around_fr": lambda t, r: _as_list(tone_around(t, r["start"], r["end"], "fr")),
+        "tone_around_en": lambda t, r: _as_list(tone_around(t, r["start"], r["end"], "en")),
+        "context_window": lambda t, r: context_window(t, r["start"], r["end"]),
+    }
+    checked, missing, differ = 0, 0, []
+    with GOLDEN.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            text = record.get("text")
+            if text is None:
+                text = texts.get((record["corpus"], record["id"]))
+                if text is None:  # the shared DEV split is not here
+                    missing += 1
+                    continue
+            for name, call in calls.items():
+                if name in record:
+                    checked += 1
+                    got = call(text, record)
+                    if got != record[name]:
+                        differ.append(f"{name}({text[:60]!r}): {got} != {record[name]}")
+    assert checked >= 5000 - 6 * missing
+    assert not differ, f"{len(differ)} outputs changed, first: " + "; ".join(differ[:5])
+
+
+# --------------------------------------------------------------------------- fast paths = reference
+
+OTHER_LANGUAGES = [
+    ("Die Lieferung kam pünktlich, aber das Paket war beschädigt und keiner antwortet.", "de"),
+    ("La entrega llegó tarde y nadie contesta en el servicio de atención al cliente.", "es"),
+    ("O atendimento foi péssimo e a comida estava fria.", "pt"),
+    ("Obsługa była okropna, a jedzenie zimne.", "pl"),
+    ("Сервис был ужасный, а еда холодная.", "ru"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), OTHER_LANGUAGES, ids=[c for _, c in OTHER_LANGUAGES])
+def test_other_languages_keep_their_code(text: str, code: str) -> None:
+    tone = judge_tone(text)
+    assert (tone.tone, tone.score, tone.lang) == ("neutral", 0.0, code)
+
+
+_REFERENCE: list[object] = []
+
+
+def _py3langid() -> Any:
+    """py3langid's own identifier, loaded once for the tests that compare with it."""
+    if not _REFERENCE:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _REFERENCE.append(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    return _REFERENCE[0]
+
+
+def _reference_texts() -> list[str]:
+    texts = [row["text"] for path in (FR_CSV, FR2_CSV) for row in _rows(path)]
+    texts += [text for text, _ in LANGUAGES + OTHER_LANGUAGES] + [OTHER_PRAISE, OTHER_PRAISE_EN]
+    texts += [text for text, _, _ in FLAG_CASES] + ["", " ", "A", "ÉNORME", "\udcff x", "🙂 👍"]
+    return texts
+
+
+def test_language_model_is_py3langid() -> None:
+    """veille's vectorised walk gives py3langid's own (language, probability), bit for bit."""
+    from veille import tone
+
+    reference = _py3langid()
+    model = tone._langid()
+    for text in _reference_texts():
+        assert model.classify(text) == reference.classify(text), text
+
+
+def test_language_automaton_forgets_after_six_bytes() -> None:
+    """The property the vectorised walk rests on, checked over every state and byte."""
+    from veille import tone
+
+    model = tone._langid()
+    assert model.check_memory(tone._DFA_MEMORY)
+    assert not model.check_memory(tone._DFA_MEMORY - 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_language_model_is_py3langid_on_any_text(text: str) -> None:
+    from veille import tone
+
+    assert tone._langid().classify(text) == _py3langid().classify(text)
+
+
+VADER_WORDS = (
+    "not isn't never no without doubt but BUT kind of sort of least at very extremely so GREAT "
+    "great good bad BAD love hate like the bomb cut the mustard yeah right bad ass kiss of death "
+    "the shit never so this happier killer :) :( :D <3 lol LOL sux ! ? !!! ?? ... 😍 💔 🙂 nor or "
+    "hardly barely kinda aint cannot wasn't don't won't"
+).split()
+
+
+def test_fast_vader_is_vader() -> None:
+    """veille's compound score is vaderSentiment's `polarity_scores(...)["compound"]`."""
+    from veille import tone
+
+    analyzer, fast = tone._vader(), tone._fast_vader()
+    sentences = _reference_texts() + [text for text, _ in COMPLAINTS] + CLEAR_PRAISE
+    dev = next((p for p in DEV_CANDIDATES if p.exists()), None)
+    if dev is not None:
+        sentences += [row["text"] for row in _rows(dev)]
+    for sentence in sentences:
+        assert fast.compound(sentence) == analyzer.polarity_scores(sentence)["compound"], sentence
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(VADER_WORDS) | st.text(max_size=8), max_size=25),
+    st.sampled_from([" ", "  ", ", "]),
+)
+def test_fast_vader_is_vader_on_any_sentence(words: list[str], glue: str) -> None:
+    from veille import tone
+
+    sentence = glue.join(words)
+    expected = tone._vader().polarity_scores(sentence)["compound"]
+    assert tone._fast_vader().compound(sentence) == expected
+
+
+def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
+    """A flag or irony pattern is skipped only on a text holding none of its needles: every
+    text it matches holds one."""
+    from veille import tone
+    from veille.text import fold
+
+    guarded = [value for value in vars(tone).values() if isinstance(value, tone._Guarded)] + [
+        *tone._COMPLAINT.values(),
+        *tone._INSULT.values(),
+    ]
+    assert len(guarded) >= 11
+    texts = [fold(text).replace("’", "'") for text in _reference_texts()]
+    texts += [text for text, _, _ in FLAG_CASES] + [text for _, text, _ in IRONY]
+    for pattern in guarded:
+        assert pattern.needles, pattern.pattern[:60]
+        for text in texts:
+            if pattern.regex.search(text):
+                assert pattern._may_match(text), (pattern.pattern[:60], text)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import re
 import threading
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache, lru_cache, wraps
 from pathlib import Path
@@ -74,6 +76,7 @@ _ASKS = re.compile(r"\?[\s\"'»”)\]]*$")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -118,12 +121,101 @@ def _load_once(factory: Callable[[], T]) -> Callable[[], T]:
     return load
 
 
-@_load_once
-def _langid() -> Any:
-    """py3langid with normalised probabilities, loaded once (≈0.6 s)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+class _LanguageModel:
+    """py3langid's `classify` with normalised probabilities, the same numbers computed faster.
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    py3langid walks its byte automaton one byte at a time in Python: each step loads a state
+    from a 39 MB table, and the next step cannot start before that load ends, so on a busy
+    core (the tone rules in between evict the table from the caches) the walk costs more than
+    everything else in `detect_language`. Here the walk is done for all positions at once with
+    numpy. That is exact because the automaton forgets: after any 6 bytes, the state no longer
+    depends on what came before them (`_DFA_MEMORY`, proved over every state and byte by
+    `check_memory` and in tests/test_tone.py), so the state at each position is the walk from
+    the start state over the 6 bytes ending there; those walks are independent and run as 6
+    vectorised steps. The features are then counted in order of first occurrence, as
+    py3langid's Counter does, so that the float32 sums are made in the same order and the
+    probabilities are bit for bit py3langid's.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        self.np = np
+        self.nb_ptc_bits = model.nb_ptc.view(np.uint16)
+        self.widen = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
+        self.widen = self.widen.astype(np.float32)
+        self.nb_pc = model.nb_pc
+        self.classes = list(model.nb_classes)
+        self.nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32)
+        self.rowbase = np.asarray(model._rowbase, dtype=np.intp)
+        self.output = np.asarray(model.tk_output, dtype=np.int32)
+        pairs = model._alias_pairs
+        self.alias_first = np.asarray([i for i, _ in pairs], dtype=np.intp)
+        self.alias_dupe = np.asarray([j for _, j in pairs], dtype=np.intp)
+        # `model` itself, with the Python lists py3langid keeps for its walk (≈10 MB), goes.
+
+    def check_memory(self, memory: int = 0) -> bool:
+        """Whether, for every state reached after one byte c and every string z of `memory`
+        bytes, the walks over c+z and over z alone end in the same state."""
+        np = self.np
+        nextmove, rowbase = self.nextmove, self.rowbase
+        every = np.arange(256)
+        first = nextmove[rowbase[0] + every].astype(np.intp)
+        second = np.zeros(256, dtype=np.intp)
+        for _ in range(memory or _DFA_MEMORY):
+            differ = first != second
+            pairs = np.unique(np.stack([first[differ], second[differ]], 1), axis=0)
+            first = nextmove[(rowbase[pairs[:, 0]][:, None] + every).ravel()].astype(np.intp)
+            second = nextmove[(rowbase[pairs[:, 1]][:, None] + every).ravel()].astype(np.intp)
+        return bool((first == second).all())
+
+    def classify(self, text: str) -> tuple[str, float]:
+        """(language, probability), exactly as py3langid's `classify` with `norm_probs`."""
+        np = self.np
+        if text.isupper():
+            text = text.lower()
+        data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+        size = len(data)
+        features = None
+        if size:
+            raw = np.frombuffer(data, dtype=np.uint8)
+            states = np.zeros(size, dtype=np.intp)
+            nextmove, rowbase = self.nextmove, self.rowbase
+            for back in range(min(_DFA_MEMORY, size) - 1, -1, -1):
+                ahead = states[back:]
+                states[back:] = nextmove[rowbase[ahead] + raw[: size - back]]
+            found = self.output[states]
+            features = found[found >= 0]
+        if features is not None and len(features):
+            visits = Counter(features.tolist())
+            index = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
+            counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
+            # float16 rows widened through a 65,536-entry table: the same float32 values as
+            # numpy's own conversion (exact), at a fraction of its cost.
+            rows = self.widen.take(self.nb_ptc_bits[index])
+            scores = np.log1p(counts) @ rows + self.nb_pc
+        else:
+            scores = np.full(len(self.classes), 0.0, dtype=np.float32)
+        scores *= 1.0 / math.sqrt(size or 1)
+        np.exp(scores - scores.max(), out=scores)
+        scores /= scores.sum()
+        if len(self.alias_first):
+            scores[self.alias_first] += scores[self.alias_dupe]
+            scores[self.alias_dupe] = 0.0
+        best = int(scores.argmax())
+        return self.classes[best], float(scores[best])
+
+
+# After this many bytes py3langid's automaton is in the same state whatever came before.
+_DFA_MEMORY = 6
+
+
+@_load_once
+def _langid() -> _LanguageModel:
+    """py3langid's model with normalised probabilities, loaded once (≈0.6 s)."""
+    return _LanguageModel()
 
 
 def _vote(text: str) -> tuple[float, float]:
@@ -158,7 +250,7 @@ def detect_language(text: str) -> str:
     answer for another language stands, so that text is left neutral instead of misread.
     """
     text = _strip_noise(clean_text(text).replace("’", "'"))
-    letters = len(_LETTER.findall(text))
+    letters = len(_NOT_LETTERS.sub("", text))  # as len(_LETTER.findall(text)), cheaper
     if letters < 2:
         return "und"
     lang, prob = _langid().classify(text[:3000])
@@ -189,6 +281,199 @@ def _vader() -> SentimentIntensityAnalyzer:
     analyzer = SentimentIntensityAnalyzer()
     analyzer.lexicon.update(_read_lexicon(_LEXICON_DIR / "en_veille.txt"))
     return analyzer
+
+
+class _Vader:
+    """`SentimentIntensityAnalyzer.polarity_scores(text)["compound"]`, computed faster.
+
+    The same rules, in the same order, with the same floating-point operations, so the result
+    is the same number (tests/test_tone.py checks it against vaderSentiment itself). What
+    changed is only the cost: vaderSentiment lowercases the whole sentence again for every
+    lexicon word and each of the three words before it, copies its 60-word negation list on
+    every test, computes the pos/neu/neg ratios veille never reads and rebuilds the sentence
+    character by character to replace emoji even when there is none.
+    """
+
+    def __init__(self, analyzer: SentimentIntensityAnalyzer) -> None:
+        from vaderSentiment import vaderSentiment as module
+
+        self.analyzer = analyzer
+        self.lexicon = analyzer.lexicon
+        self.emojis = analyzer.emojis
+        # polarity_scores replaces a character at a time, so only one-character keys count.
+        self.emoji_chars = frozenset(key for key in analyzer.emojis if len(key) == 1)
+        self.boosters = module.BOOSTER_DICT
+        self.special = module.SPECIAL_CASES
+        self.negate = frozenset(module.NEGATE)
+        self.normalize = module.normalize
+        self.strip_punc = module.SentiText._strip_punc_if_word
+        self.but_check = module.SentimentIntensityAnalyzer._but_check
+        self.punctuation = analyzer._punctuation_emphasis
+        self.n_scalar = module.N_SCALAR
+        self.c_incr = module.C_INCR
+
+    def _negated(self, word: str) -> bool:
+        """vaderSentiment's `negated([word])`."""
+        word = word.lower()
+        return word in self.negate or "n't" in word
+
+    def _replace_emoji(self, text: str) -> str:
+        """polarity_scores' own loop, run only when the text holds an emoji."""
+        out = ""
+        prev_space = True
+        for char in text:
+            if char in self.emojis:
+                if not prev_space:
+                    out += " "
+                out += self.emojis[char]
+                prev_space = False
+            else:
+                out += char
+                prev_space = char == " "
+        return out
+
+    def compound(self, text: str) -> float:  # noqa: C901 - one rule after another, as VADER
+        if not self.emoji_chars.isdisjoint(text):
+            text = self._replace_emoji(text)
+        text = text.strip()
+        strip_punc = self.strip_punc
+        words = [strip_punc(word) for word in text.split()]
+        count = len(words)
+        shouted = sum(1 for word in words if word.isupper())
+        cap_diff = 0 < count - shouted < count
+        lower = [word.lower() for word in words]
+        lexicon = self.lexicon
+        boosters = self.boosters
+        n_scalar = self.n_scalar
+        c_incr = self.c_incr
+        sentiments: list[float] = []
+        for i, item in enumerate(words):
+            low = lower[i]
+            if low in boosters:
+                sentiments.append(0)
+                continue
+            if i < count - 1 and low == "kind" and lower[i + 1] == "of":
+                sentiments.append(0)
+                continue
+            if low not in lexicon:
+                sentiments.append(0)
+                continue
+            # SentimentIntensityAnalyzer.sentiment_valence
+            valence = lexicon[low]
+            if low == "no" and i != count - 1 and lower[i + 1] in lexicon:
+                valence = 0.0
+            if (
+                (i > 0 and lower[i - 1] == "no")
+                or (i > 1 and lower[i - 2] == "no")
+                or (i > 2 and lower[i - 3] == "no" and lower[i - 1] in ["or", "nor"])
+            ):
+                valence = lexicon[low] * n_scalar
+            if item.isupper() and cap_diff:
+                if valence > 0:
+                    valence += c_incr
+                else:
+                    valence -= c_incr
+            for start_i in range(0, 3):
+                if i > start_i and lower[i - (start_i + 1)] not in lexicon:
+                    s = self._scalar_inc_dec(words[i - (start_i + 1)], valence, cap_diff)
+                    if start_i == 1 and s != 0:
+                        s = s * 0.95
+                    if start_i == 2 and s != 0:
+                        s = s * 0.9
+                    valence = valence + s
+                    valence = self._negation_check(valence, lower, start_i, i)
+                    if start_i == 2:
+                        valence = self._special_idioms_check(valence, lower, i)
+            valence = self._least_check(valence, lower, i)
+            sentiments.append(valence)
+        if "but" in lower:
+            sentiments = self.but_check(words, sentiments)
+        if not sentiments:
+            return round(0.0, 4)
+        # SentimentIntensityAnalyzer.score_valence, compound only
+        sum_s = float(sum(sentiments))
+        emphasis = self.punctuation(text)
+        if sum_s > 0:
+            sum_s += emphasis
+        elif sum_s < 0:
+            sum_s -= emphasis
+        return round(self.normalize(sum_s), 4)
+
+    def _scalar_inc_dec(self, word: str, valence: float, cap_diff: bool) -> float:
+        scalar = 0.0
+        word_lower = word.lower()
+        if word_lower in self.boosters:
+            scalar = self.boosters[word_lower]
+            if valence < 0:
+                scalar *= -1
+            if word.isupper() and cap_diff:
+                if valence > 0:
+                    scalar += self.c_incr
+                else:
+                    scalar -= self.c_incr
+        return scalar
+
+    def _negation_check(self, valence: float, lower: list[str], start_i: int, i: int) -> float:
+        if start_i == 0:
+            if self._negated(lower[i - (start_i + 1)]):
+                valence = valence * self.n_scalar
+        if start_i == 1:
+            if lower[i - 2] == "never" and (lower[i - 1] == "so" or lower[i - 1] == "this"):
+                valence = valence * 1.25
+            elif lower[i - 2] == "without" and lower[i - 1] == "doubt":
+                valence = valence
+            elif self._negated(lower[i - (start_i + 1)]):
+                valence = valence * self.n_scalar
+        if start_i == 2:
+            if (
+                lower[i - 3] == "never"
+                and (lower[i - 2] == "so" or lower[i - 2] == "this")
+                or (lower[i - 1] == "so" or lower[i - 1] == "this")
+            ):
+                valence = valence * 1.25
+            elif lower[i - 3] == "without" and (lower[i - 2] == "doubt" or lower[i - 1] == "doubt"):
+                valence = valence
+            elif self._negated(lower[i - (start_i + 1)]):
+                valence = valence * self.n_scalar
+        return valence
+
+    def _special_idioms_check(self, valence: float, lower: list[str], i: int) -> float:
+        special = self.special
+        onezero = f"{lower[i - 1]} {lower[i]}"
+        twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
+        twoone = f"{lower[i - 2]} {lower[i - 1]}"
+        threetwoone = f"{lower[i - 3]} {lower[i - 2]} {lower[i - 1]}"
+        threetwo = f"{lower[i - 3]} {lower[i - 2]}"
+        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
+            if seq in special:
+                valence = special[seq]
+                break
+        if len(lower) - 1 > i:
+            zeroone = f"{lower[i]} {lower[i + 1]}"
+            if zeroone in special:
+                valence = special[zeroone]
+        if len(lower) - 1 > i + 1:
+            zeroonetwo = f"{lower[i]} {lower[i + 1]} {lower[i + 2]}"
+            if zeroonetwo in special:
+                valence = special[zeroonetwo]
+        for n_gram in (threetwoone, threetwo, twoone):
+            if n_gram in self.boosters:
+                valence = valence + self.boosters[n_gram]
+        return valence
+
+    def _least_check(self, valence: float, lower: list[str], i: int) -> float:
+        lexicon = self.lexicon
+        if i > 1 and lower[i - 1] not in lexicon and lower[i - 1] == "least":
+            if lower[i - 2] != "at" and lower[i - 2] != "very":
+                valence = valence * self.n_scalar
+        elif i > 0 and lower[i - 1] not in lexicon and lower[i - 1] == "least":
+            valence = valence * self.n_scalar
+        return valence
+
+
+@_load_once
+def _fast_vader() -> _Vader:
+    return _Vader(_vader())
 
 
 # "like" is a verb of liking after a subject or an adverb ("I like", "would really like"); after
@@ -235,12 +520,12 @@ def _score_en(text: str) -> float:
     (one strong word no longer decides a whole paragraph), and a sentence that asks
     something ("Any places you'd recommend?") asserts less than one that states it.
     """
-    vader = _vader()
+    vader = _fast_vader()
     text = _EN_NOT_NEGATED.sub(r"\1 \2", _EN_KILLER.sub("great", text))
     total = 0.0
     for start, end in sentence_spans(text) or [(0, len(text))]:
         sentence = _concession_as_but(_like_verb_only(text[start:end]))
-        compound = vader.polarity_scores(sentence)["compound"]
+        compound = vader.compound(sentence)
         if _ASKS.search(sentence):
             compound *= QUESTION_DAMPING
         total += compound
@@ -357,16 +642,29 @@ class _French:
         self.phrases = phrases
         self.known = frozenset(lexicon) | {word for phrase in phrases for word in phrase}
         self.max_phrase = max((len(p) for p in phrases), default=1)
+        # Longest phrase (or two-word modifier) starting with each word: a token that starts
+        # none is not looked up at every size (sizes beyond its longest cannot match either).
+        self.phrase_reach: dict[str, int] = {}
+        for phrase in [*phrases, *_FR_MODIFIER_PHRASES]:
+            head = phrase[0]
+            self.phrase_reach[head] = max(self.phrase_reach.get(head, 0), len(phrase))
 
     def tokenize(self, text: str) -> list[tuple[str, str, str]]:
         text = text.replace("’", "'").replace("ʼ", "'")
         out: list[tuple[str, str, str]] = []
+        # `fold` maps one character to one character: the key of a token is the same slice
+        # of the folded text, folded once instead of token by token.
+        folded = fold(text)
+        ligatures = "œ" in folded or "æ" in folded
         for match in self.token_re.finditer(text):
             kind = match.lastgroup or ""
             if kind in ("url", "mention"):
                 continue
             surface = match.group()
-            key = _key(surface)
+            start, end = match.span()
+            key = folded[start:end]
+            if ligatures:
+                key = key.replace("œ", "oe").replace("æ", "ae")
             if kind == "word" and "-" in key and key not in self.known:
                 # "remboursez-moi", "peut-être": score the parts when the whole is unknown
                 # (a hyphenated word of a phrase, "au rendez-vous", stays whole).
@@ -395,8 +693,8 @@ class _French:
         while i < len(tokens):
             kind, key, surface = tokens[i]
             matched = False
-            if kind in ("word", "elision"):
-                for size in range(min(self.max_phrase, len(tokens) - i), 1, -1):
+            if kind in ("word", "elision") and key in self.phrase_reach:
+                for size in range(min(self.phrase_reach[key], len(tokens) - i), 1, -1):
                     window = tuple(keys[i : i + size])
                     if window in self.phrases:
                         surface = " ".join(t[2] for t in tokens[i : i + size])
@@ -630,8 +928,106 @@ def _score_fr(text: str) -> float:
 # --------------------------------------------------------------------------- flags
 
 
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+class _Guarded:
+    """A compiled regex that is not run on a text that cannot match it.
+
+    The flag and irony patterns are long alternations that the regex engine tries at every
+    position of every window, though most windows contain none of their words. `needles` are
+    literal strings, read off the parsed pattern itself, such that every match contains at
+    least one of them (a literal run every match needs, or for an alternation one such string
+    per branch); when none is in the text, the answer is known without running the regex.
+    The results are the regex's own: the check only skips calls that cannot match.
+    """
+
+    __slots__ = ("_needles", "regex")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self._needles: tuple[str, ...] | None | bool = False  # False: not derived yet
+
+    @property
+    def pattern(self) -> str:
+        return self.regex.pattern
+
+    @property
+    def needles(self) -> tuple[str, ...] | None:
+        if self._needles is False:
+            self._needles = _needles(self.regex)
+        return self._needles  # type: ignore[return-value]
+
+    def _may_match(self, text: str) -> bool:
+        needles = self.needles
+        if needles is None:
+            return True
+        for needle in needles:
+            if needle in text:
+                return True
+        return False
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self._may_match(text) else None
+
+    def findall(self, text: str) -> list[Any]:
+        return self.regex.findall(text) if self._may_match(text) else []
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.regex.sub(replacement, text) if self._may_match(text) else text
+
+
+def _needles(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Literal strings of which every match of `regex` contains one; None if none is known."""
+    if regex.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    try:
+        from re import _constants as codes  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # Python 3.10
+        import sre_constants as codes
+        import sre_parse as parser
+
+    def needed(items: Any) -> frozenset[str] | None:
+        """Needles of a sequence: the best of those that each of its parts requires."""
+        best: frozenset[str] | None = None
+        run = ""
+
+        def consider(candidate: frozenset[str] | None) -> None:
+            nonlocal best
+            if candidate and "" not in candidate and (best is None or rank(candidate) > rank(best)):
+                best = candidate
+
+        for op, av in items:
+            if op is codes.LITERAL:
+                run += chr(av)
+                continue
+            consider(frozenset((run,)) if run else None)
+            run = ""
+            if op is codes.SUBPATTERN:
+                _group, add_flags, _del_flags, sub = av
+                if not add_flags & (re.IGNORECASE | re.VERBOSE):
+                    consider(needed(sub))
+            elif op is codes.BRANCH:
+                branches = [needed(branch) for branch in av[1]]
+                if all(branches):
+                    consider(frozenset().union(*branches))  # type: ignore[arg-type]
+            elif op in (codes.MAX_REPEAT, codes.MIN_REPEAT) and av[0] >= 1:
+                consider(needed(av[2]))
+        consider(frozenset((run,)) if run else None)
+        return best
+
+    def rank(candidate: frozenset[str]) -> tuple[int, int]:
+        return min(min(map(len, candidate)), 4), -len(candidate)
+
+    found = needed(parser.parse(regex.pattern, regex.flags).data)
+    if not found:
+        return None
+    # A needle containing another is implied by it: keep the shortest ones.
+    kept = sorted(found, key=len)
+    minimal = [n for i, n in enumerate(kept) if not any(m in n for m in kept[:i])]
+    return tuple(minimal)
+
+
+def _rx(*patterns: str) -> _Guarded:
+    return _Guarded(re.compile("|".join(f"(?:{p})" for p in patterns)))
 
 
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
@@ -758,12 +1154,6 @@ _SPAM_STRONG = _rx(
     r"(?:livraison gratuite|free shipping).{0,60}\b(?:cliquez|clique|click|code|lien|link)\b",
     r"\b(?:cliquez|clique|click)\b.{0,60}(?:livraison gratuite|free shipping)",
 )
-# Every alternative of _SPAM_STRONG contains one of these: a cheap test before the regex.
-_SPAM_KEYS = (
-    "code", "reduction", " now", "click", "link in bio", "achetez", "commandez", "profitez",
-    "inscrivez", "cliqu", "lien en bio", "free", "gratuit", "giveaway", "airdrop", "double",
-    "send", "earn", "make", "gagn", "offer", "offre", "livraison gratuite",
-)  # fmt: skip
 _SPAM_WEAK = _rx(
     r"-\d{2} ?%|\b\d{2} ?% off\b|\bpromo\b|\bsoldes\b|\bdeal\b|\bdiscount\b|\bgratuit\w*"
     r"|\bfree\b|\bwin\b|\bgagne[rz]?\b|\bconcours\b|!!!"
@@ -780,15 +1170,19 @@ _IRONY = _rx(
 _IRONY_SIGNS = ("\U0001f644", "\U0001f643", "\U0001f612")  # 🙄 🙃 😒
 _SARCASM_TAG = re.compile(r"(?:^|\s)/s(?:$|\s)")
 _CLAP = "\U0001f44f"  # 👏
-_PRAISE_WORD = re.compile(
-    r"(?:\b(?:bravo|merci|super|genial|top|parfait|chapeau|bien joue|felicitations"
-    r"|trop bien|vraiment top|great|thanks|thank you|well done|nice one|perfect|wonderful"
-    r"|brilliant|fantastic|awesome|lovely|congrats)\b|\U0001f44f)[\s,!.…]*"
+_PRAISE_WORD = _Guarded(
+    re.compile(
+        r"(?:\b(?:bravo|merci|super|genial|top|parfait|chapeau|bien joue|felicitations"
+        r"|trop bien|vraiment top|great|thanks|thank you|well done|nice one|perfect|wonderful"
+        r"|brilliant|fantastic|awesome|lovely|congrats)\b|\U0001f44f)[\s,!.…]*"
+    )
 )
-_PRAISE_AGAIN = re.compile(
-    r"\b(?:bravo|merci|super|genial|top|parfait|great|thanks|perfect|wonderful|brilliant"
-    r"|fantastic|awesome|lovely)\b[\s,!.…]+(?:\S+\s+){0,5}?"
-    r"(?:encore|again|another|yet another)\b"
+_PRAISE_AGAIN = _Guarded(
+    re.compile(
+        r"\b(?:bravo|merci|super|genial|top|parfait|great|thanks|perfect|wonderful|brilliant"
+        r"|fantastic|awesome|lovely)\b[\s,!.…]+(?:\S+\s+){0,5}?"
+        r"(?:encore|again|another|yet another)\b"
+    )
 )
 
 
@@ -798,7 +1192,7 @@ def _flags(text: str, lang: str) -> tuple[str, ...]:
     links = len(_URL.findall(folded))
     plain = _URL.sub(" ", folded)
     found: set[str] = set()
-    if "?" in _QUOTED.sub(" ", plain) or _QUESTION_OPENERS.search(plain):
+    if ("?" in plain and "?" in _QUOTED.sub(" ", plain)) or _QUESTION_OPENERS.search(plain):
         found.add("question")
     languages = ("fr", "en") if lang not in ("fr", "en") else (lang,)
     if any(_COMPLAINT[code].search(plain) for code in languages):
@@ -811,7 +1205,7 @@ def _flags(text: str, lang: str) -> tuple[str, ...]:
     if _ADULT.search(plain):
         found.add("adult")
     if (
-        (any(key in plain for key in _SPAM_KEYS) and _SPAM_STRONG.search(plain))
+        _SPAM_STRONG.search(plain)
         or links >= 3
         or (links >= 1 and len(_SPAM_WEAK.findall(plain)) >= 2)
     ):
@@ -880,9 +1274,12 @@ def judge_tone(text: str, lang: str | None = None) -> Tone:
     return _make(_raw_score(text, lang), lang, _flags(text, lang))
 
 
-def _window(text: str, start: int, end: int) -> tuple[str, str, str]:
+def _window(
+    text: str, start: int, end: int, spans: list[tuple[int, int]] | None = None
+) -> tuple[str, str, str]:
     """(sentence before, the sentences holding text[start:end], sentence after), cleaned."""
-    spans = sentence_spans(text)
+    if spans is None:
+        spans = sentence_spans(text)
     if not spans:
         return "", clean_text(text), ""
     start, end = max(0, start), max(start, end)
@@ -924,7 +1321,8 @@ def tone_around(
     """
     if not text or not text.strip():
         return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
-    before, center, after = _window(text, start, end)
+    spans = sentence_spans(text)
+    before, center, after = _window(text, start, end, spans)
     window = " ".join(part for part in (before, center, after) if part)
 
     def detected() -> str:
@@ -933,7 +1331,7 @@ def tone_around(
     if engine is not None and engine is not judge_tone:
         validated = engine if getattr(engine, "_veille_validated", False) else _validate(engine)
         return validated(window, lang, _detect=detected)  # type: ignore[call-arg]
-    if not sentence_spans(text):
+    if not spans:
         return judge_tone(text, lang)
     lang = lang or detected()
     score = _raw_score(center, lang)
