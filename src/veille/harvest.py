@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urljoin
@@ -57,8 +56,8 @@ class Harvest:
     """What a source yielded this sweep, and how its fetching went."""
 
     items: list[Item] = field(default_factory=list)
-    # Feed bodies whose parsing is left to the caller, which does it with the matching in a
-    # worker process: the items then never cross a process boundary twice.
+    # Feed bodies whose parsing is left to the caller, which parses, matches and judges them
+    # in one call off the event loop.
     documents: list[Fetched] = field(default_factory=list)
     page_texts: dict[str, str] = field(default_factory=dict)  # item key -> its page's text
     status: int | None = None
@@ -81,15 +80,11 @@ class HarvestContext:
     fetcher: Fetcher
     settings: Settings
     brands: tuple[Brand, ...]
-    cpu: Executor | None = None  # where CPU-bound work runs; None: a thread
     full_text_left: int = FULL_TEXT_BUDGET
 
     async def run_cpu(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run parsing or extraction off the event loop, on another core when there is one."""
-        call = functools.partial(func, *args, **kwargs)
-        if self.cpu is None:
-            return await asyncio.to_thread(call)
-        return await asyncio.get_running_loop().run_in_executor(self.cpu, call)
+        """Run parsing, extraction or analysis off the event loop, which keeps fetching."""
+        return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
 
 
 async def harvest_source(
