@@ -129,18 +129,23 @@ def _pss_of_tree(pid: int) -> int:
 def sweep(config: Path) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "veille", "scan", "-c", str(config), "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    peak_pss = 0
-    while process.poll() is None:
-        peak_pss = max(peak_pss, _pss_of_tree(process.pid))
-        time.sleep(0.05)
-    stdout, stderr = process.communicate()
-    wall = time.perf_counter() - started
+    # Output goes to files, not pipes: a pipe nobody reads while we sample would fill up and
+    # stall the scan as it prints its summary.
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "veille", "scan", "-c", str(config), "--json"],
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+        peak_pss = 0
+        while process.poll() is None:
+            peak_pss = max(peak_pss, _pss_of_tree(process.pid))
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode not in (0, 1):
         sys.exit(f"scan failed ({process.returncode}): {stderr.strip()[-2000:]}")

@@ -232,3 +232,43 @@ def test_a_configured_tone_engine_judges_every_mention(
     broken = runner.invoke(app, ["scan", "-c", str(write_config(config, "broken.yaml"))])
     assert broken.exit_code == 2
     assert "settings.tone_engine" in broken.stderr and "no_such_module" in broken.stderr
+
+
+JUDGED: list[str] = []
+
+
+def counting_engine(text: str, lang: str | None) -> dict:
+    """A tone engine that records what it was asked to judge."""
+    JUDGED.append(text)
+    return {"tone": "neutral", "score": 0.0}
+
+
+def test_a_changed_feed_judges_only_its_new_mentions(
+    httpserver: HTTPServer, write_config, runner
+) -> None:
+    def feed(count: int) -> str:
+        items = "".join(
+            f"<item><title>Acme news {n}</title><link>https://news.example/{n}</link></item>"
+            for n in range(count)
+        )
+        head = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        return f"{head}{items}</channel></rss>"
+
+    httpserver.expect_request("/feed").respond_with_data(
+        feed(5), content_type="application/rss+xml"
+    )
+    config = sweep_config(httpserver, [])
+    config["sources"] = [{"name": "f", "type": "rss", "url": httpserver.url_for("/feed")}]
+    config["settings"]["tone_engine"] = "test_scan:counting_engine"
+    path = write_config(config)
+    JUDGED.clear()
+    assert runner.invoke(app, ["scan", "-c", str(path)]).exit_code == 0
+    assert len(JUDGED) == 5
+    httpserver.clear()
+    httpserver.expect_request("/feed").respond_with_data(
+        feed(7), content_type="application/rss+xml"
+    )
+    JUDGED.clear()
+    result = runner.invoke(app, ["scan", "-c", str(path), "--json"])
+    assert json.loads(result.stdout)["mentions_new"] == 2
+    assert len(JUDGED) == 2

@@ -10,7 +10,7 @@ recorded on its row and never stops the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,6 +178,7 @@ async def _scan_source(
         checked_at,
         rules,
         engine,
+        store.stored_mentions(source.name),
     )
     if analysis.error:
         store.record_source(source.name, {**health, "last_error": analysis.error})
@@ -217,6 +218,7 @@ def analyse_source(
     found_at: str,
     rules: Sequence[BrandRules],
     engine: ToneEngine | None = None,
+    stored: Collection[tuple[str, str]] = (),
 ) -> Analysis:
     """Parse a source's deferred feed bodies, then match and judge every item (CPU only):
     one call, so that it can run off the event loop in one piece."""
@@ -224,7 +226,7 @@ def analyse_source(
     if error:
         return Analysis(error=error)
     every = unique_items([*items, *parsed])
-    mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine)
+    mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine, stored)
     return Analysis(items_seen=len(every), mentions=mentions, warnings=warnings)
 
 
@@ -235,8 +237,13 @@ def find_source_mentions(
     rules: Sequence[BrandRules],
     found_at: str,
     engine: ToneEngine | None = None,
+    stored: Collection[tuple[str, str]] = (),
 ) -> list[Mention]:
-    """Every brand hit in the items, as toned mentions ready to store (CPU only)."""
+    """Every brand hit in the items, as toned mentions ready to store (CPU only).
+
+    A (brand, url) already in `stored` is skipped before its tone is judged: the insert would
+    ignore it anyway, and a feed that changed by one item must not cost fifty judgements.
+    """
     mentions = []
     for item in items:
         url = canonical_url(item.url)
@@ -246,6 +253,8 @@ def find_source_mentions(
             published = found_at
         page_text = page_texts.get(item.key, "")
         for hit in find_mentions(item, rules, page_text):
+            if (hit.brand, url) in stored:
+                continue
             tone = tone_around(hit.text, hit.start, hit.end, engine=engine)
             mentions.append(
                 Mention(

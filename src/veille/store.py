@@ -261,6 +261,11 @@ class Store:
             )
         return inserted
 
+    def stored_mentions(self, source: str) -> set[tuple[str, str]]:
+        """(brand, url) of the mentions already stored from a source."""
+        rows = self.db.execute("SELECT brand, url FROM mentions WHERE source = ?", [source])
+        return {(brand, url) for brand, url in rows}
+
     def sources(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self.db["sources"].rows]
 
