@@ -10,11 +10,12 @@ them, so the reading commands (`report`, `mentions`, …) start in half the time
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -197,6 +198,16 @@ def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
         console.print(scan_summary(summary, width=console.width))
 
 
+@contextlib.contextmanager
+def _listing(
+    config: Path | None, db: Path | None, *values: Any
+) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
+    """The store and the checked filter of a listing command, from its options."""
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        yield store, _listing_filter(loaded, store, *values), loaded
+
+
 def _listing_filter(
     loaded: Config | None,
     store: Store,
@@ -249,11 +260,11 @@ def mentions(
     ] = False,
 ) -> None:
     """List stored mentions, newest first."""
-    loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
-        filters = _listing_filter(
-            loaded, store, brand, source, since, until, tone, flag, status, lang
-        )
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
         rows = store.iter_mentions(filters, limit=limit)
         if as_json:
             _print_json_lines(rows)
@@ -286,11 +297,11 @@ def export(
     """Export mentions as CSV or JSON Lines, streamed."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format {fmt!r}: choose csv or jsonl")
-    loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
-        filters = _listing_filter(
-            loaded, store, brand, source, since, until, tone, flag, status, lang
-        )
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
         rows = store.iter_mentions(filters)
         if output is None:
             sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
@@ -431,21 +442,13 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
-    loaded, db_path = load_for_command(config, db, require_config=False)
     now = datetime.now(timezone.utc)
-    with Store(db_path, create=False) as store:
-        filters = _listing_filter(
-            loaded,
-            store,
-            brand,
-            source,
-            since or default_since(now),
-            until,
-            tone,
-            flag,
-            status,
-            lang,
-        )
+    period_start = since or default_since(now)
+    with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        loaded,
+    ):
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
         figures = build_report(store, filters, now=now, competitors=competitors, top=top)
     if as_json:
@@ -477,11 +480,11 @@ def search(
     ] = False,
 ) -> None:
     """Full-text search over stored mentions, newest first, matched words highlighted."""
-    loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
-        filters = _listing_filter(
-            loaded, store, brand, source, since, until, tone, flag, status, lang
-        )
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
         rows = store.search(query, filters, limit=limit)
     if as_json:
         _print_json_lines(
@@ -515,11 +518,11 @@ def inbox(
 ) -> None:
     """New mentions that need a human, most urgent first: questions and complaints, then
     insults, then other negative mentions; newest first within each."""
-    loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
-        filters = _listing_filter(
-            loaded, store, brand, source, since, until, tone, flag, None, lang
-        )
+    with _listing(config, db, brand, source, since, until, tone, flag, None, lang) as (
+        store,
+        filters,
+        _,
+    ):
         rows = store.inbox(filters, limit=limit)
     if as_json:
         _print_json_lines(rows)

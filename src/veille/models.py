@@ -12,9 +12,7 @@ from typing import Literal
 
 SourceType = Literal["rss", "forum", "blog", "search"]
 ToneLabel = Literal["positive", "neutral", "negative"]
-Status = Literal["new", "handled", "ignored"]
 
-SOURCE_TYPES: tuple[str, ...] = ("rss", "forum", "blog", "search")
 TONES: tuple[str, ...] = ("positive", "neutral", "negative")
 FLAGS: tuple[str, ...] = ("question", "complaint", "insult", "adult", "spam")
 STATUSES: tuple[str, ...] = ("new", "handled", "ignored")
