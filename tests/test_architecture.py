@@ -40,6 +40,7 @@ ALLOWED = {
     "report": {"models", "text"},
     "export": set(),
     "demo": {"models", "scan"},
+    "warm": {"scan", "tone"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
     | {"demo", "tone", "figures", "health", "cron", "opml"},

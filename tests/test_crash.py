@@ -69,6 +69,28 @@ def wait_for_mentions(db_path: Path, process: subprocess.Popen, minimum: int = 1
     raise AssertionError("no mention stored in time")
 
 
+def processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose command line holds `marker` (a sweep's helpers name its folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                state = (entry / "stat").read_text().split(")")[-1].split()[0]
+            except OSError:
+                continue
+            if marker in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def assert_no_leftover_process(marker: str) -> None:
+    deadline = time.monotonic() + 10
+    while processes_mentioning(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_mentioning(marker) == [], "a sweep's process outlived it"
+
+
 def mentions(db_path: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(db_path) as db:
         return db.execute("select brand, url from mentions").fetchall()
@@ -80,6 +102,7 @@ def test_kill_9_then_rescan_leaves_no_duplicate_and_no_half_row(slow_feeds: Path
     wait_for_mentions(db_path, process, minimum=5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    assert_no_leftover_process(str(slow_feeds.parent))
     partial = mentions(db_path)
     assert 0 < len(partial) < len(EXPECTED)
     with sqlite3.connect(db_path) as db:
@@ -122,6 +145,7 @@ def test_ctrl_c_exits_130_and_keeps_what_was_fetched(slow_feeds: Path) -> None:
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert b"Traceback" not in stderr
+    assert_no_leftover_process(str(slow_feeds.parent))
     kept = mentions(db_path)
     assert 0 < len(kept) < len(EXPECTED)
     with sqlite3.connect(db_path) as db:

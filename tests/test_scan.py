@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -234,18 +237,24 @@ def test_a_configured_tone_engine_judges_every_mention(
     assert "settings.tone_engine" in broken.stderr and "no_such_module" in broken.stderr
 
 
-JUDGED: list[str] = []
-
-
 def counting_engine(text: str, lang: str | None) -> dict:
-    """A tone engine that records what it was asked to judge."""
-    JUDGED.append(text)
+    """A tone engine that records each judgement in a file: it may run in a worker process."""
+    with open(os.environ["VEILLE_TEST_JUDGED"], "a", encoding="utf-8") as log:
+        log.write(" ".join(text.split()) + "\n")
     return {"tone": "neutral", "score": 0.0}
 
 
 def test_a_changed_feed_judges_only_its_new_mentions(
-    httpserver: HTTPServer, write_config, runner
+    httpserver: HTTPServer, write_config, runner, tmp_path: Path, monkeypatch
 ) -> None:
+    judged = tmp_path / "judged.txt"
+    monkeypatch.setenv("VEILLE_TEST_JUDGED", str(judged))
+
+    def judgements() -> int:
+        count = len(judged.read_text(encoding="utf-8").splitlines()) if judged.exists() else 0
+        judged.unlink(missing_ok=True)
+        return count
+
     def feed(count: int) -> str:
         items = "".join(
             f"<item><title>Acme news {n}</title><link>https://news.example/{n}</link></item>"
@@ -261,14 +270,30 @@ def test_a_changed_feed_judges_only_its_new_mentions(
     config["sources"] = [{"name": "f", "type": "rss", "url": httpserver.url_for("/feed")}]
     config["settings"]["tone_engine"] = "test_scan:counting_engine"
     path = write_config(config)
-    JUDGED.clear()
-    assert runner.invoke(app, ["scan", "-c", str(path)]).exit_code == 0
-    assert len(JUDGED) == 5
+    # A process of its own: its worker processes must see this test's environment.
+    command = [sys.executable, "-m", "veille", "scan", "-c", str(path), "--json"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert first.returncode == 0, first.stderr
+    assert judgements() == 5
     httpserver.clear()
     httpserver.expect_request("/feed").respond_with_data(
         feed(7), content_type="application/rss+xml"
     )
-    JUDGED.clear()
-    result = runner.invoke(app, ["scan", "-c", str(path), "--json"])
-    assert json.loads(result.stdout)["mentions_new"] == 2
-    assert len(JUDGED) == 2
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert json.loads(second.stdout)["mentions_new"] == 2
+    assert judgements() == 2
+
+
+def test_a_failing_tone_engine_fails_its_sources_not_the_sweep(
+    httpserver: HTTPServer, write_config, runner
+) -> None:
+    feeds = generate_feeds(2, 10, base="https://news.example")
+    serve_feeds(httpserver, feeds)
+    config = sweep_config(httpserver, feeds)
+    config["settings"]["tone_engine"] = "test_tone:bad_label_engine"
+    result = runner.invoke(app, ["scan", "-c", str(write_config(config)), "--json"])
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout)
+    assert summary["sources_failed"] == 2
+    assert all("analysis failed" in s["error"] for s in summary["sources"])

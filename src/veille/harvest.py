@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urljoin
@@ -57,7 +58,7 @@ class Harvest:
 
     items: list[Item] = field(default_factory=list)
     # Feed bodies whose parsing is left to the caller, which parses, matches and judges them
-    # in one call off the event loop.
+    # in one call, in a worker process: the items then never cross a process boundary.
     documents: list[Fetched] = field(default_factory=list)
     page_texts: dict[str, str] = field(default_factory=dict)  # item key -> its page's text
     status: int | None = None
@@ -80,11 +81,16 @@ class HarvestContext:
     fetcher: Fetcher
     settings: Settings
     brands: tuple[Brand, ...]
+    cpu: Executor | None = None  # worker processes for CPU-bound work; None: a thread
     full_text_left: int = FULL_TEXT_BUDGET
 
     async def run_cpu(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run parsing, extraction or analysis off the event loop, which keeps fetching."""
-        return await asyncio.to_thread(functools.partial(func, *args, **kwargs))
+        """Run parsing, extraction or analysis off the event loop, which keeps fetching, on
+        another core when there is a worker pool."""
+        call = functools.partial(func, *args, **kwargs)
+        if self.cpu is None:
+            return await asyncio.to_thread(call)
+        return await asyncio.get_running_loop().run_in_executor(self.cpu, call)
 
 
 async def harvest_source(

@@ -10,9 +10,17 @@ recorded on its row and never stops the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Mapping, Sequence
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from veille.errors import ConfigError, SourceError, UsageError
 from veille.fetch import Fetcher
@@ -40,6 +48,8 @@ from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tone_around
 from veille.urls import canonical_url, domain_of
 
 ProgressCallback = Callable[[SourceOutcome], None]
+CPU_WORKERS = 2
+PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
 
 
 class ScanInterrupted(Exception):
@@ -85,13 +95,13 @@ def run_scan(
 ) -> ScanSummary:
     """Sweep the plan's sources into the database; raises LockedError or ScanInterrupted."""
     engine = load_tone_engine(config)
-    with ScanLock(db_path), Store(db_path) as store:
+    with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
         store.sync_sources(config.sources)
         started_at = utc_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"
         try:
-            asyncio.run(_sweep(plan, config.settings, engine, store, summary, progress))
+            asyncio.run(_sweep(plan, config.settings, engine, store, summary, progress, pool))
             status = "failed" if summary.sources_failed else "ok"
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -122,10 +132,11 @@ async def _sweep(
     store: Store,
     summary: ScanSummary,
     progress: ProgressCallback | None,
+    pool: Executor | None,
 ) -> None:
     rules = [compile_brand(brand) for brand in plan.brands]
     async with Fetcher(settings) as fetcher:
-        context = HarvestContext(fetcher=fetcher, settings=settings, brands=plan.brands)
+        context = HarvestContext(fetcher=fetcher, settings=settings, brands=plan.brands, cpu=pool)
 
         # Sources between their fetch and their commit hold bodies and items in memory:
         # bounding them bounds memory by the concurrency, not by the number of sources.
@@ -169,17 +180,20 @@ async def _scan_source(
     if harvest.unchanged:
         store.record_source(source.name, health)
         return SourceOutcome(name=source.name, state="unchanged")
-    analysis = await context.run_cpu(
-        analyse_source,
-        harvest.items,
-        harvest.documents,
-        harvest.page_texts,
-        source,
-        checked_at,
-        rules,
-        engine,
-        store.stored_mentions(source.name),
-    )
+    try:
+        analysis = await context.run_cpu(
+            analyse_source,
+            harvest.items,
+            harvest.documents,
+            harvest.page_texts,
+            source,
+            checked_at,
+            None if context.cpu else rules,
+            None if context.cpu else engine,
+            store.stored_mentions(source.name),
+        )
+    except Exception as error:  # a tone engine's bug or a dead worker: this source only
+        analysis = Analysis(error=f"analysis failed ({type(error).__name__}: {error})")
     if analysis.error:
         store.record_source(source.name, {**health, "last_error": analysis.error})
         return SourceOutcome(name=source.name, state="failed", error=analysis.error)
@@ -210,22 +224,34 @@ class Analysis:
     error: str | None = None
 
 
+# Set in each worker process by `_start_worker`: brand rules compiled once per process, and
+# the tone engine (a configured one is a closure, which cannot be sent to a process).
+_WORKER_RULES: list[BrandRules] = []
+_WORKER_ENGINE: list[ToneEngine | None] = [None]
+
+
 def analyse_source(
     items: list[Item],
     documents: list[Fetched],
     page_texts: Mapping[str, str],
     source: Source,
     found_at: str,
-    rules: Sequence[BrandRules],
+    rules: Sequence[BrandRules] | None,
     engine: ToneEngine | None = None,
     stored: Collection[tuple[str, str]] = (),
 ) -> Analysis:
-    """Parse a source's deferred feed bodies, then match and judge every item (CPU only):
-    one call, so that it can run off the event loop in one piece."""
+    """Parse a source's deferred feed bodies, then match and judge every item (CPU only).
+
+    One call, so that it runs in one piece off the event loop: in a worker process when
+    there is one (`rules` is then None and the worker's own are used), so that a feed's
+    items are parsed, matched and toned without crossing a process boundary.
+    """
     parsed, warnings, error = parse_documents(documents, strict=source.type == "rss")
     if error:
         return Analysis(error=error)
     every = unique_items([*items, *parsed])
+    if rules is None:
+        rules, engine = _WORKER_RULES, _WORKER_ENGINE[0]
     mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine, stored)
     return Analysis(items_seen=len(every), mentions=mentions, warnings=warnings)
 
@@ -277,6 +303,70 @@ def find_source_mentions(
                 )
             )
     return mentions
+
+
+class WorkerPool(Executor):
+    """Worker processes for parsing, matching and tone, started on first use.
+
+    The main process keeps the event loop: fetching and writing. A sweep whose sources are
+    all unchanged never starts a worker. Workers come from a fork server that has loaded the
+    tone models once (`veille.warm`), so they share those pages rather than each holding a
+    copy, and so none is forked from the main process once it has threads.
+    """
+
+    def __init__(self, plan: ScanPlan, config: Config, workers: int) -> None:
+        self._arguments = (plan.brands, config)
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["veille.warm"])
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=self._arguments,
+            )
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextlib.contextmanager
+def cpu_pool(plan: ScanPlan, config: Config) -> Iterator[Executor | None]:
+    """A WorkerPool on a machine with cores to spare and a fork server, else None (threads)."""
+    workers = min(CPU_WORKERS, os.cpu_count() or 1)
+    if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    pool = WorkerPool(plan, config, workers)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(brands: tuple[Brand, ...], config: Config) -> None:
+    # Ctrl-C is the main process's to handle: it cancels the sweep and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    _WORKER_RULES[:] = [compile_brand(brand) for brand in brands]
+    _WORKER_ENGINE[0] = load_tone_engine(config)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies, even by `kill -9`: a sweep's
+    fork server and workers must never outlive it. Elsewhere the pool's own pipes end them
+    when the parent exits normally."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os._exit(1)
 
 
 def load_tone_engine(config: Config) -> ToneEngine | None:
