@@ -13,8 +13,8 @@
 
 HTML pages are fetched only when robots.txt allows it (feeds are not HTML pages). With
 `full_text`, an item whose text is short has its page fetched and extracted, up to a budget of
-pages per sweep shared by all sources. Parsing and extraction run in worker threads, so the
-event loop keeps fetching meanwhile.
+pages per sweep shared by all sources. Parsing and extraction run off the event loop (in the
+sweep's worker processes, else threads), so it keeps fetching meanwhile.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 This is the only module that composes the stages: `harvest` (fetch → parse/extract) gives a
 source's items, then match → tone → store. Fetching is async and bounded (see
-`fetch.Fetcher`); the CPU-bound parts run in worker threads so the event loop keeps fetching
-meanwhile; each source's results are then written in one transaction. A failing source is
-recorded on its row and never stops the others.
+`fetch.Fetcher`); the CPU-bound parts run in worker processes (`WorkerPool`) so the event
+loop keeps fetching meanwhile; each source's results are then written in one transaction.
+A failing source is recorded on its row and never stops the others.
 """
 
 from __future__ import annotations
