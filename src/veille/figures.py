@@ -65,8 +65,13 @@ def build_report(
 
     brand_rows = store.breakdown("brand", current, limit=1000)
     totals = _tone_totals(brand_rows)
-    previous_total = sum(row["mentions"] for row in store.breakdown("brand", previous, limit=1000))
-    voice_rows = store.breakdown("brand", replace(current, brands=()), limit=1000)
+    previous_total = store.count_mentions(previous)
+    # Share of voice ignores --brand; without it, that is the breakdown already read.
+    voice_rows = (
+        store.breakdown("brand", replace(current, brands=()), limit=1000)
+        if current.brands
+        else brand_rows
+    )
     voice_total = sum(row["mentions"] for row in voice_rows)
     return {
         "period": {

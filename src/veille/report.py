@@ -164,6 +164,11 @@ def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
     }
 
 
+def _date(row: Mapping[str, Any]) -> str:
+    """A mention's date: when it was published, else when veille found it."""
+    return row.get("published_at") or row.get("found_at") or ""
+
+
 def mentions_table(
     rows: Iterable[Mapping[str, Any]], title: str = "Mentions", width: int = 80
 ) -> Table:
@@ -181,7 +186,7 @@ def mentions_table(
     lines = [
         [
             str(row["id"]),
-            (row.get("published_at") or row.get("found_at") or "")[5 if narrow else 0 : 10],
+            _date(row)[5 if narrow else 0 : 10],
             row.get("brand"),
             tone_text(row.get("tone")),
             *([] if narrow else [row.get("source")]),
@@ -211,7 +216,7 @@ def inbox_table(rows: Iterable[Mapping[str, Any]], width: int = 80) -> Renderabl
         [
             str(row["id"]),
             Text(row["flags"] or row["tone"], style="red" if row["urgency"] < 2 else ""),
-            (row.get("published_at") or row.get("found_at") or "")[5:10],
+            _date(row)[5:10],
             row.get("brand"),
             row.get("author"),
             row.get("title") or row.get("snippet"),
@@ -424,7 +429,7 @@ def search_results(rows: Iterable[Mapping[str, Any]], width: int = 80) -> Render
     """Each match as a heading line, its highlighted title, and its highlighted excerpt."""
     parts: list[RenderableType] = []
     for row in rows:
-        date = (row.get("published_at") or row.get("found_at") or "")[:10]
+        date = _date(row)[:10]
         heading = Text.assemble(
             (f"#{row['id']} ", "bold"),
             f"{date} · ",
