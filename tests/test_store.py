@@ -77,7 +77,7 @@ def test_older_database_is_upgraded_in_place(db_path: Path) -> None:
 def test_insert_is_idempotent_and_keeps_triage(store: Store) -> None:
     store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/feed")])
     first = store.record_source("Feed", {"items_seen": 1}, [make_mention()])
-    assert first == [("Acme", "positive")]
+    assert first == [("Acme", "positive", 1)]
     store.db.execute("UPDATE mentions SET status = 'handled', note = 'answered'")
     store.db.conn.commit()
     again = store.record_source("Feed", {"items_seen": 1}, [make_mention(title="changed")])
@@ -85,7 +85,7 @@ def test_insert_is_idempotent_and_keeps_triage(store: Store) -> None:
     (row,) = store.iter_mentions()
     assert (row["status"], row["note"], row["title"]) == ("handled", "answered", "Acme ouvre")
     other_brand = store.record_source("Feed", {}, [make_mention(brand="Globex")])
-    assert other_brand == [("Globex", "positive")]
+    assert other_brand == [("Globex", "positive", 1)]
 
 
 def test_source_is_written_in_one_transaction(store: Store) -> None:

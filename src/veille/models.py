@@ -167,7 +167,7 @@ class SourceOutcome:
     mentions_new: int = 0
     error: str | None = None
     warning: str | None = None
-    new: tuple[tuple[str, str], ...] = ()  # (brand, tone) of each new mention
+    new: tuple[tuple[str, str, int], ...] = ()  # (brand, tone, count) of the new mentions
 
 
 @dataclass

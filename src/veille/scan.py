@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -138,21 +139,23 @@ async def _sweep(
     async with Fetcher(settings) as fetcher:
         context = HarvestContext(fetcher=fetcher, settings=settings, brands=plan.brands, cpu=pool)
 
-        # Sources between their fetch and their commit hold bodies and items in memory:
-        # bounding them bounds memory by the concurrency, not by the number of sources.
-        in_progress = asyncio.Semaphore(2 * settings.concurrency)
+        # Sources between their fetch and their commit hold bodies and items in memory: a
+        # fixed number of lanes, each taking the next source when done with one, bounds
+        # memory (tasks included) by the concurrency, not by the number of sources.
+        waiting = iter(plan.sources)
 
-        async def one(source: Source) -> None:
-            async with in_progress:
+        async def lane() -> None:
+            for source in waiting:
                 outcome = await _scan_source(source, rules, engine, context, store)
-            summary.sources.append(outcome)
-            for brand, tone in outcome.new:
-                by_tone = summary.new_by_brand_tone.setdefault(brand, {})
-                by_tone[tone] = by_tone.get(tone, 0) + 1
-            if progress is not None:
-                progress(outcome)
+                summary.sources.append(outcome)
+                for brand, tone, count in outcome.new:
+                    by_tone = summary.new_by_brand_tone.setdefault(brand, {})
+                    by_tone[tone] = by_tone.get(tone, 0) + count
+                if progress is not None:
+                    progress(outcome)
 
-        await asyncio.gather(*(one(source) for source in plan.sources))
+        lanes = min(len(plan.sources), 2 * settings.concurrency)
+        await asyncio.gather(*(lane() for _ in range(lanes)))
 
 
 async def _scan_source(
@@ -163,6 +166,8 @@ async def _scan_source(
     store: Store,
 ) -> SourceOutcome:
     state = store.source_state(source.name)
+    if isinstance(context.cpu, WorkerPool) and not (state.etag or state.last_modified):
+        context.cpu.start()  # this source's body will need analysing: no 304 to hope for
     harvest = await harvest_source(
         source, context, etag=state.etag, last_modified=state.last_modified
     )
@@ -208,7 +213,7 @@ async def _scan_source(
         name=source.name,
         state="ok",
         items_seen=analysis.items_seen,
-        mentions_new=len(new),
+        mentions_new=sum(count for _, _, count in new),
         warning="; ".join(warnings) or None,
         new=tuple(new),
     )
@@ -311,29 +316,93 @@ class WorkerPool(Executor):
     The main process keeps the event loop: fetching and writing. A sweep whose sources are
     all unchanged never starts a worker. Workers come from a fork server that has loaded the
     tone models once (`veille.warm`), so they share those pages rather than each holding a
-    copy, and so none is forked from the main process once it has threads.
+    copy, and so none is forked from the main process once it has threads. Starting them
+    takes most of a second, spent in a thread so that fetching goes on meanwhile.
     """
 
     def __init__(self, plan: ScanPlan, config: Config, workers: int) -> None:
         self._arguments = (plan.brands, config)
         self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._started: Future[ProcessPoolExecutor] | None = None
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def start(self) -> Future[ProcessPoolExecutor]:
+        """Start the workers in the background, once; a source without validators will need
+        them, and its fetch then overlaps their start."""
+        with self._lock:
+            if self._started is None:
+                self._started = Future()
+                threading.Thread(target=self._start, name="veille-workers", daemon=True).start()
+            return self._started
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if self._pool is None:
+        started = self.start()
+        if started.done():
+            return started.result().submit(fn, *args, **kwargs)
+        task: Future[Any] = Future()
+
+        def forward(started: Future[ProcessPoolExecutor]) -> None:
+            try:
+                _relay(started.result().submit(fn, *args, **kwargs), task)
+            except BaseException as error:  # noqa: BLE001 - delivered to the task's awaiter
+                _settle(task, error=error)
+
+        started.add_done_callback(forward)
+        return task
+
+    def _start(self) -> None:
+        assert self._started is not None
+        try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["veille.warm"])
-            self._pool = ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self._workers,
                 mp_context=context,
                 initializer=_start_worker,
                 initargs=self._arguments,
             )
-        return self._pool.submit(fn, *args, **kwargs)
+            # One call per worker, all at once: each call spawns a worker while none is idle.
+            for ready in [pool.submit(os.getpid) for _ in range(self._workers)]:
+                ready.result()
+        except BaseException as error:  # noqa: BLE001 - every task submitted will report it
+            self._started.set_exception(error)
+        else:
+            self._started.set_result(pool)
+            # The fork server dies with the thread that started it (`die_with_parent`).
+            self._closed.wait()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        with self._lock:
+            started = self._started
+        if started is None or started.exception() is not None:
+            return
+        started.result().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._closed.set()
+
+
+def _relay(inner: Future[Any], outer: Future[Any]) -> None:
+    """Settle `outer` as `inner` settles."""
+
+    def copy(done: Future[Any]) -> None:
+        if done.cancelled():
+            outer.cancel()
+        elif done.exception() is not None:
+            _settle(outer, error=done.exception())
+        else:
+            _settle(outer, result=done.result())
+
+    inner.add_done_callback(copy)
+
+
+def _settle(future: Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:
+    """Set a future's outcome unless it was cancelled meanwhile (an interrupted sweep)."""
+    if not future.set_running_or_notify_cancel():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 @contextlib.contextmanager

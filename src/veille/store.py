@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,15 @@ MENTION_COLUMNS = (
     "matched lang tone tone_score flags status note"
 ).split()
 DATE_COLUMN = "mentioned_at"  # generated: published_at, else found_at
+_INSERTED_COLUMNS = MENTION_COLUMNS[1:]
+# ON CONFLICT DO NOTHING keeps a stored mention's triage (status, note) across rescans.
+_INSERT_MENTION = (
+    f"INSERT INTO mentions ({', '.join(_INSERTED_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERTED_COLUMNS))}) "
+    "ON CONFLICT (brand, url) DO NOTHING"
+)
+# A Mention's fields by name, without dataclasses.asdict's deep copy of each value.
+_mention_values = attrgetter(*_INSERTED_COLUMNS)
 
 
 def _has_flag(flag: str) -> str:
@@ -232,27 +242,29 @@ class Store:
         return SourceState(etag=row[0], last_modified=row[1], failures=row[2] or 0)
 
     def record_source(
-        self, name: str, health: dict[str, Any], mentions: Iterable[Mention] = ()
-    ) -> list[tuple[str, str]]:
+        self, name: str, health: dict[str, Any], mentions: Sequence[Mention] = ()
+    ) -> list[tuple[str, str, int]]:
         """Store a source's new mentions and its health in one transaction.
 
         `health` holds the `sources` columns to set; `failures` is computed here: reset on
-        success, incremented when `last_error` is set. Returns (brand, tone) of each mention
-        that was new.
+        success, incremented when `last_error` is set. Returns how many mentions were new, by
+        brand and tone: (brand, tone, count), so that a sweep's memory holds counts, not rows.
         """
-        inserted: list[tuple[str, str]] = []
-        columns = MENTION_COLUMNS[1:]
-        sql = (
-            f"INSERT INTO mentions ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))}) "
-            "ON CONFLICT (brand, url) DO NOTHING RETURNING brand, tone"
-        )
-        with self.db.conn:
-            for mention in mentions:
-                values = asdict(mention)
-                row = self.db.execute(sql, [values[c] for c in columns]).fetchone()
-                if row is not None:
-                    inserted.append((row[0], row[1]))
+        connection = self.db.conn
+        inserted: list[tuple[str, str, int]] = []
+        with connection:
+            if mentions:
+                # Ids only grow and this transaction is the only writer (the scan lock): the
+                # rows past the largest id before the insert are exactly the new mentions.
+                before = connection.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()
+                connection.executemany(_INSERT_MENTION, map(_mention_values, mentions))
+                # NOT INDEXED keeps the rowid range: to group, the planner would rather walk
+                # the whole (brand, url) index, a cost that grows with the table.
+                inserted = connection.execute(
+                    "SELECT brand, tone, count(*) FROM mentions NOT INDEXED WHERE id > ? "
+                    "GROUP BY brand, tone ORDER BY brand, tone",
+                    before,
+                ).fetchall()
             failures = "failures + 1" if health.get("last_error") else "0"
             assignments = [f"{key} = ?" for key in health] + [f"failures = {failures}"]
             self.db.execute(

@@ -13,6 +13,7 @@ never creates a duplicate mention. The rules, in order:
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -101,8 +102,13 @@ def is_http_url(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
-    """The form of `url` used as a mention's identity (see the module docstring)."""
+    """The form of `url` used as a mention's identity (see the module docstring).
+
+    Cached: a sweep asks for the same item's form several times (deduplication, matching,
+    storing), and the work is all string parsing.
+    """
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -144,8 +150,12 @@ def host_in_domains(url: str, domains: tuple[str, ...]) -> bool:
 
 def absolute_url(base: str, href: str) -> str:
     """Resolve `href` against `base`; keeps only http(s) results, else returns ''."""
+    href = href.strip()
+    if href.startswith(("http://", "https://")):
+        # Already absolute, as most feed links are: urljoin would give it back unchanged.
+        return href if is_http_url(href) else ""
     try:
-        joined = urljoin(base, href.strip())
+        joined = urljoin(base, href)
     except ValueError:
         return ""
     return joined if is_http_url(joined) else ""
