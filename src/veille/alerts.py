@@ -45,7 +45,8 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words that say nothing about what drove a spike, French and English.
 STOPWORDS = frozenset(
-    """
+    fold(word)
+    for word in """
     les des une est pas pour que qui dans sur avec par plus mais son ses sont aux ont été
     cette ces tout tous très bien fait faire comme nous vous leur leurs elle elles ils lui
     même aussi avoir être peu encore depuis chez sans car donc alors quand où deux entre
@@ -247,19 +248,27 @@ def explain_spike(
 
 
 def top_words(rows: Sequence[dict[str, Any]], rules: Brand | None) -> list[tuple[str, int]]:
-    """The words most of the mentions share: counted once per mention, stop words and the
-    brand's own terms left out."""
+    """The words most of the mentions share, each counted once per mention (accents and case
+    aside), stop words and the brand's own terms left out; ties in alphabetical order."""
     brand_words = {
         word
         for term in ((rules.name, *rules.terms) if rules else ())
         for word in _WORD.findall(fold(term))
     }
     counts: Counter[str] = Counter()
+    shown: dict[str, str] = {}
     for row in rows:
-        text = fold(f"{row.get('title') or ''} {row.get('snippet') or ''}")
-        words = {w.strip("'’-") for w in _WORD.findall(text)}
-        counts.update(w for w in words if len(w) > 2 and w not in STOPWORDS | brand_words)
-    return [(word, n) for word, n in counts.most_common(SPIKE_WORDS) if n > 1]
+        text = clean_text(f"{row.get('title') or ''} {row.get('snippet') or ''}").lower()
+        words = {}
+        for word in _WORD.findall(text):
+            word = word.strip("'’-")
+            words.setdefault(fold(word), word)
+        for key, word in words.items():
+            if len(key) > 2 and key not in STOPWORDS and key not in brand_words:
+                counts[key] += 1
+                shown.setdefault(key, word)
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [(shown[key], n) for key, n in ranked[:SPIKE_WORDS] if n > 1]
 
 
 def build_digest(

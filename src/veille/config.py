@@ -50,6 +50,17 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
+class _KeysAsWritten(yaml.SafeLoader):
+    """YAML 1.1 reads a key `on` (or `off`, `yes`, `no`) as a boolean: an alert's `on:` would
+    arrive as `True`. Keys stay as written; values are read as usual."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith(":bool"):
+                key_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -283,7 +294,7 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
     """
     try:
         root = yaml.compose(raw_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(raw_text)
+        data = yaml.load(raw_text, Loader=_KeysAsWritten)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = f":{mark.line + 1}" if mark else ""

@@ -96,16 +96,23 @@ class _Records(logging.Handler):
             self.messages.append(record.getMessage())
 
 
+# Apprise logs under "apprise"; the HTTP library most of its plugins use logs each request's
+# URL (path and query included) under "urllib3".
+CAPTURED_LOGGERS = ("apprise", "urllib3")
+
+
 @contextlib.contextmanager
 def _captured() -> Iterator[_Records]:
-    logger = logging.getLogger("apprise")
     records = _Records()
-    saved = logger.handlers[:], logger.propagate
-    logger.handlers, logger.propagate = [records], False
+    loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
+    saved = [(logger.handlers[:], logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.handlers, logger.propagate = [records], False
     try:
         yield records
     finally:
-        logger.handlers, logger.propagate = saved
+        for logger, (handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 def _apprise(url: str):  # type: ignore[no-untyped-def]

@@ -160,7 +160,8 @@ def alerts_view(outcomes: Iterable[AlertOutcome]) -> Text:
     text = Text("Alerts", style="bold")
     for outcome in outcomes:
         text.append("\n")
-        text.append_text(web_text(f"{outcome.name}: "))
+        text.append_text(web_text(outcome.name))
+        text.append(": ")
         text.append_text(web_text(alert_line(outcome), "red" if outcome.state == "failed" else ""))
     return text
 

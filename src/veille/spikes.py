@@ -73,12 +73,15 @@ def spike_threshold(baseline: float) -> float:
     return max(MIN_SPIKE_COUNT - 0.5, baseline + 3 * math.sqrt(max(baseline, 1.0)))
 
 
-def volume_baseline(counts: Sequence[int], index: int) -> float:
-    """The usual count of day `index`: see the module docstring."""
+def volume_baseline(counts: Sequence[int], index: int, known_from: int = 0) -> float:
+    """The usual count of day `index`: see the module docstring. Same weekdays before
+    `known_from` (the brand's first mention) are not history, so they do not count."""
     window = counts[max(0, index - BASELINE_DAYS) : index]
     recent = sum(window) / BASELINE_DAYS if window else 0.0
     same_weekday = [
-        counts[index - 7 * week] for week in range(1, SEASON_WEEKS + 1) if index - 7 * week >= 0
+        counts[index - 7 * week]
+        for week in range(1, SEASON_WEEKS + 1)
+        if index - 7 * week >= known_from
     ]
     seasonal = sum(same_weekday) / len(same_weekday) if same_weekday else 0.0
     return max(recent, seasonal)
@@ -110,7 +113,7 @@ def find_spikes(
     for index in range(max(first, known_from + BASELINE_DAYS), len(counts)):
         count = counts[index]
         negative = negatives[index] if negatives is not None else 0
-        baseline = volume_baseline(counts, index)
+        baseline = volume_baseline(counts, index, known_from)
         threshold = spike_threshold(baseline)
         if count > threshold:
             spikes.append(Spike(index, "volume", count, baseline, threshold, count, negative))
