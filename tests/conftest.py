@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from alert_servers import Mailbox, Webhook
+from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from veille.store import Store
@@ -52,3 +54,16 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def webhook(httpserver: HTTPServer) -> Webhook:
+    return Webhook(httpserver)
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox("Sm7p-Pa55")
+    box.controller.start()
+    yield box
+    box.controller.stop()

@@ -18,7 +18,9 @@ ALLOWED = {
     "models": set(),
     "text": set(),
     "urls": set(),
-    "config": {"css", "errors", "models", "urls"},
+    "config": {"css", "errors", "models", "notify", "urls"},
+    "notify": {"text"},
+    "alerts": {"errors", "figures", "models", "notify", "spikes", "store", "text"},
     "css": {"errors"},
     "fetch": {"__init__", "models", "errors", "urls"},
     "parse": {"models", "errors", "text", "urls"},
@@ -43,7 +45,7 @@ ALLOWED = {
     "warm": {"scan", "tone"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
-    | {"demo", "tone", "figures", "health", "cron", "opml"},
+    | {"demo", "tone", "figures", "health", "cron", "opml", "alerts"},
 }
 
 

@@ -106,6 +106,47 @@ BAD_CASES = {
         "alerts:\n  - {name: t, urls: ['json://localhost'], brand: B}\n",
         r"s.yaml:6: alerts[0].brand: unknown brand 'B'",
     ),
+    "alert with an unknown trigger": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: ['json://localhost']\n    on: [new, buzz]\n",
+        r"s.yaml:8: alerts[0].on[1]: Input should be 'new', 'attention' or 'spike'",
+    ),
+    "alert without urls": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: []\n",
+        r"s.yaml:7: alerts[0].urls: needs at least one entry",
+    ),
+    "alert with min_mentions 0": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: ['json://localhost']\n    min_mentions: 0\n",
+        r"s.yaml:8: alerts[0].min_mentions: Input should be greater than or equal to 1",
+    ),
+    "alert with bad quiet hours": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: ['json://localhost']\n    quiet_hours: '22h-7h'\n",
+        r"s.yaml:8: alerts[0].quiet_hours: '22h-7h': write two local times such as 22:00-07:00",
+    ),
+    "alert with 25:00": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: ['json://localhost']\n    quiet_hours: 22:00-25:00\n",
+        r"s.yaml:8: alerts[0].quiet_hours: '22:00-25:00': hours go from 00:00 to 23:59",
+    ),
+    "alert with an unclosed variable": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls:\n      - json://localhost\n      - json://${TOKEN@h\n",
+        r"s.yaml:9: alerts[0].urls[1]: a `${` is not closed by `}`",
+    ),
+    "duplicate alert": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - {name: t, urls: ['json://localhost']}\n"
+        "  - {name: t, urls: ['json://localhost']}\n",
+        r"s.yaml:7: alerts[1].name: duplicate name 't'",
+    ),
+    "unknown alert key": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - {name: t, urls: ['json://localhost'], mute: true}\n",
+        r"s.yaml:6: alerts[0].mute: unknown key 'mute'",
+    ),
     "domain with a scheme": (
         "brands:\n  - {name: A, terms: [a], domains: ['https://a.com/']}\nsources:\n"
         "  - {name: x, type: rss, url: http://x.fr}\n",
@@ -176,3 +217,17 @@ def test_example_sources_yaml_in_the_repository_is_valid() -> None:
     example = Path(__file__).resolve().parents[1] / "sources.yaml"
     config = load_config(example)
     assert config.brands and config.sources
+
+
+def test_alert_keys_are_read_as_written(tmp_path: Path) -> None:
+    """`on` is a boolean in YAML 1.1; as a key it stays the word the user wrote."""
+    text = (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        "alerts:\n  - name: t\n    urls: ['json://u:${T}@localhost/h']\n    on: [attention]\n"
+        "    brand: A\n    min_mentions: 3\n    quiet_hours: 23:30 - 6:00\n    limit: 5\n"
+    )
+    (alert,) = parse_config(text, Path("s.yaml")).alerts
+    assert (alert.on, alert.brand, alert.min_mentions, alert.limit) == (("attention",), "A", 3, 5)
+    assert alert.quiet_hours == ("23:30", "06:00")
+    assert alert.urls == ("json://u:${T}@localhost/h",)  # as written until a command sends
+    assert "${T}" not in repr(alert)

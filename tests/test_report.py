@@ -170,6 +170,9 @@ def test_days_and_spikes(report_db: Path) -> None:
     assert [d["counts"]["Globex"] for d in days] == [0, 2, 0, 1, 0, 0, 1]
     assert [d["date"] for d in days if d["spikes"]] == ["2026-11-26"]
     assert days[5]["spikes"] == ["Acme"]
+    # 6 of its 8 mentions are negative, against 1 of 6 the week before
+    assert days[5]["spike_kinds"] == {"Acme": ["volume", "negative"]}
+    assert all(day["spike_kinds"] == {} for day in days if day["date"] != "2026-11-26")
 
 
 def test_attention_is_new_negative_or_asking_newest_first(report_db: Path) -> None:
@@ -218,7 +221,7 @@ def test_report_text_at_80_columns(report_db: Path, runner, monkeypatch) -> None
     assert "Tone: 5 positive (28%) · 5 neutral (28%) · 8 negative (44%)" in out
     rows = [line.split() for line in out.splitlines() if line.strip()]
     assert ["Acme", "14", "78%", "21%", "29%", "50%", "-0.29"] in rows
-    assert ["Acme", "▂▂▂▁▂█▃", "14", "8", "11-26", "(8)"] in rows
+    assert ["Acme", "▂▂▂▁▂█▃", "14", "8", "11-26", "(8,", "negative)"] in rows
     assert ["Forum", "B", "forum", "10", "56%", "1", "3", "6"] in rows
     json_out = runner.invoke(
         app, ["report", "--db", str(report_db), "--since", SINCE, "--until", UNTIL, "--json"]

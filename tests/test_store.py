@@ -53,6 +53,15 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
         "id", "started_at", "finished_at", "sources_ok", "sources_failed",
         "sources_unchanged", "items_seen", "mentions_new", "status",
     }  # fmt: skip
+    assert db["alert_state"].columns_dict == {
+        "alert": str, "target": int, "last_mention_id": int, "last_sent_at": str,
+        "last_error": str, "failures": int,
+    }  # fmt: skip
+    assert db["alert_state"].pks == ["alert", "target"]
+    assert list(db["alert_spikes"].columns_dict) == [
+        "alert", "target", "brand", "day", "kind", "sent_at",
+    ]  # fmt: skip
+    assert db["alert_spikes"].pks == ["alert", "target", "brand", "day", "kind"]
     unique = [i.columns for i in db["mentions"].indexes if i.unique]
     assert ["brand", "url"] in unique
     assert db["mentions"].detect_fts() == "mentions_fts"
@@ -60,18 +69,32 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(migrations.applied(db))
 
 
-def test_older_database_is_upgraded_in_place(db_path: Path) -> None:
+def older_database(db_path: Path, stop_before: str) -> None:
+    """A database as a release before `stop_before` left it, with one mention."""
     db = Database(db_path)
-    migrations.apply(db, stop_before="m002_listing_indexes")
+    migrations.apply(db, stop_before=stop_before)
     db["mentions"].insert(
         {"brand": "Acme", "url": "https://a.fr/", "found_at": "2026-11-01T00:00:00Z"}
     )
     db.conn.close()
+
+
+def test_older_database_is_upgraded_in_place(db_path: Path) -> None:
+    older_database(db_path, "m002_listing_indexes")
     with Store(db_path) as store:
         assert store.count_mentions() == 1
         names = {i.name for i in store.db["mentions"].indexes}
         assert "idx_mentions_date" in names
         assert not migrations.pending(store.db)
+        assert store.alert_states() == []
+
+
+def test_a_release_before_alerts_is_upgraded_in_place(db_path: Path) -> None:
+    older_database(db_path, "m003_alerts")
+    with Store(db_path) as store:
+        assert store.alert_watermarks("team", 2, start_after="2026-11-02T00:00:00Z") == [1, 1]
+        assert [row["target"] for row in store.alert_states()] == [1, 2]
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
 
 
 def test_insert_is_idempotent_and_keeps_triage(store: Store) -> None:

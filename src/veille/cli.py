@@ -33,14 +33,17 @@ from veille.config import (
     write_starter,
 )
 from veille.cron import cron_line
-from veille.errors import UsageError, VeilleError
+from veille.errors import LockedError, UsageError, VeilleError
 from veille.export import EXPORT_FORMATS, write_export
 from veille.figures import build_report, default_since
 from veille.health import source_health
-from veille.models import Config, Settings, SourceOutcome
+from veille.models import AlertOutcome, Config, Settings, SourceOutcome
 from veille.opml import read_opml, write_opml
 from veille.query import build_filter, parse_when
 from veille.report import (
+    alert_line,
+    alerts_data,
+    alerts_view,
     health_table,
     inbox_table,
     mentions_table,
@@ -51,7 +54,7 @@ from veille.report import (
     search_results,
     web_text,
 )
-from veille.store import MentionFilter, Store
+from veille.store import MentionFilter, ScanLock, Store
 from veille.text import clean_text
 
 app = typer.Typer(
@@ -168,11 +171,14 @@ def scan(
         bool, typer.Option("--quiet", "-q", help="Print nothing unless a source failed.")
     ] = False,
     as_json: JsonOption = False,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Store only: deliver no alert this time.")
+    ] = False,
 ) -> None:
-    """Sweep every source (or the --source/--brand ones) and store new mentions."""
+    """Sweep every source (or the --source/--brand ones), store new mentions, deliver alerts."""
     from veille.scan import ScanInterrupted, plan_scan, run_scan
 
-    loaded, db_path = load_for_command(config, db, require_config=True)
+    loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=not no_alerts)
     assert loaded is not None
     plan = plan_scan(loaded, source or (), brand or ())
     progress, on_progress = (None, None) if quiet or as_json else _progress_bar(len(plan.sources))
@@ -185,9 +191,24 @@ def scan(
     except ScanInterrupted as interrupted:
         _print_summary(interrupted.summary, quiet=quiet, as_json=as_json)
         raise typer.Exit(130) from None
+    if loaded.alerts and not no_alerts:
+        summary.alerts = _deliver_after_scan(loaded, db_path)
     _print_summary(summary, quiet=quiet, as_json=as_json)
     if summary.sources_failed:
         raise typer.Exit(1)
+
+
+def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
+    """Deliver the alerts once the sweep is stored. A scan that started in between holds
+    the lock and will deliver them itself: they are then reported as held, not failed."""
+    from veille.alerts import deliver_alerts
+
+    try:
+        with ScanLock(db_path), Store(db_path) as store:
+            return deliver_alerts(loaded, store, now=datetime.now(timezone.utc))
+    except LockedError:
+        reason = "another scan started meanwhile; it delivers them"
+        return [AlertOutcome(alert.name, "held", reason=reason) for alert in loaded.alerts]
 
 
 def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
@@ -196,6 +217,15 @@ def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
     elif not quiet or summary.sources_failed or summary.interrupted:
         console = _console()
         console.print(scan_summary(summary, width=console.width))
+        return
+    _warn_failed_alerts(summary.alerts)
+
+
+def _warn_failed_alerts(outcomes: Iterable[AlertOutcome]) -> None:
+    """A failed delivery reaches stderr even with --quiet or --json: cron mails it."""
+    for outcome in outcomes:
+        if outcome.state == "failed":
+            typer.echo(f"veille: alert {clean_text(outcome.name)} {alert_line(outcome)}", err=True)
 
 
 @contextlib.contextmanager
@@ -623,6 +653,63 @@ def sources_export(
         output.write_text(document, encoding="utf-8")
     except OSError as error:
         raise UsageError(f"{output}: cannot write ({error.strerror})") from None
+
+
+alerts_app = typer.Typer(
+    help="Deliver pending alerts now, or send a test message.", no_args_is_help=True
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("send")
+@handles_errors
+def alerts_send(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Only these alerts (default: every one).")
+    ] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Deliver what is pending for each alert now, as a scan does after its sweep."""
+    from veille.alerts import deliver_alerts, pick_alerts
+
+    loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=True)
+    assert loaded is not None
+    if not loaded.alerts:
+        raise UsageError(f"{loaded.path}: no alerts configured; add an `alerts:` section")
+    pick_alerts(loaded, names or ())
+    with Store(db_path, create=False) as store, ScanLock(db_path):
+        outcomes = deliver_alerts(loaded, store, now=datetime.now(timezone.utc), names=names or ())
+    if as_json:
+        typer.echo(json.dumps(alerts_data(outcomes), ensure_ascii=False, indent=2))
+        _warn_failed_alerts(outcomes)
+    else:
+        _console().print(alerts_view(outcomes))
+    if any(outcome.state == "failed" for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@alerts_app.command("test")
+@handles_errors
+def alerts_test(
+    name: Annotated[str, typer.Argument(help="The alert's name in sources.yaml.")],
+    config: ConfigOption = None,
+) -> None:
+    """Send a test message to each URL of an alert."""
+    from veille.alerts import describe_alert_urls, pick_alerts, send_test
+
+    loaded, _ = load_for_command(config, None, require_config=True, alert_urls=True)
+    assert loaded is not None
+    (alert,) = pick_alerts(loaded, [name])
+    errors = send_test(alert, now=datetime.now(timezone.utc))
+    for error in errors:
+        typer.echo(f"veille: error: alert {clean_text(name)}: {error}", err=True)
+    if errors:
+        raise typer.Exit(1)
+    typer.echo(
+        f"Sent a test message for {clean_text(name)} to " + ", ".join(describe_alert_urls(alert))
+    )
 
 
 @app.command()

@@ -11,6 +11,7 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from pydantic import (
 from veille.css import check_selector
 from veille.errors import ConfigError, UsageError
 from veille.models import Alert, Brand, Config, Settings, Source
+from veille.notify import check_url
 from veille.urls import canonical_url, is_http_url
 
 CONFIG_ENV = "VEILLE_CONFIG"
@@ -43,8 +45,22 @@ ALERT_TRIGGERS = ("new", "attention", "spike")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ENGINE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_QUIET_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]
+    """YAML 1.1 reads a key `on` (or `off`, `yes`, `no`) as a boolean: an alert's `on:` would
+    arrive as `True`. Keys stay as written; values are read as usual."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag.endswith(":bool"):
+                key_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
 
 
 class _Strict(BaseModel):
@@ -111,8 +127,32 @@ class _Source(_Strict):
 class _Alert(_Strict):
     name: NonEmpty
     urls: list[NonEmpty] = Field(min_length=1)
-    on: list[Literal[ALERT_TRIGGERS]] = list(ALERT_TRIGGERS)  # type: ignore[valid-type]
+    on: list[Literal[ALERT_TRIGGERS]] = Field(default=list(ALERT_TRIGGERS), min_length=1)  # type: ignore[valid-type]
     brand: NonEmpty | None = None
+    min_mentions: int = Field(default=1, ge=1, le=100_000)
+    quiet_hours: NonEmpty | None = None
+    limit: int = Field(default=20, ge=1, le=1000)
+
+    @field_validator("urls")
+    @classmethod
+    def _references(cls, urls: list[str]) -> list[str]:
+        # Only the form is checked here; the variables are read by the commands that send.
+        for index, url in enumerate(urls):
+            if "${" in url and url.count("${") != len(_ENV_REFERENCE.findall(url)):
+                raise _LocatedValueError((index,), "a `${` is not closed by `}`")
+            for name in _ENV_REFERENCE.findall(url):
+                if not _ENV_NAME.fullmatch(name):
+                    raise _LocatedValueError(
+                        (index,), f"${{{clean_name(name)}}} is not an environment variable name"
+                    )
+        return urls
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, hours: str | None) -> str | None:
+        if hours is not None:
+            parse_quiet_hours(hours)
+        return hours
 
 
 class _Settings(_Strict):
@@ -187,6 +227,25 @@ def _reject_duplicates(section: str, names: list[str]) -> None:
         seen.add(name)
 
 
+def clean_name(text: str) -> str:
+    """A short, printable rendering of something the user wrote, for an error message."""
+    return re.sub(r"[^\w.-]", "?", text)[:40]
+
+
+def parse_quiet_hours(text: str) -> tuple[str, str]:
+    """ "22:00-07:00" → ("22:00", "07:00"); ValueError when it is not two times of day."""
+    match = _QUIET_HOURS.match(text)
+    if not match:
+        raise ValueError(f"{text!r}: write two local times such as 22:00-07:00")
+    hours = (int(match[1]), int(match[2]), int(match[3]), int(match[4]))
+    if hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59:
+        raise ValueError(f"{text!r}: hours go from 00:00 to 23:59")
+    start, end = f"{hours[0]:02d}:{hours[1]:02d}", f"{hours[2]:02d}:{hours[3]:02d}"
+    if start == end:
+        raise ValueError(f"{text!r}: the quiet hours start and end at the same time")
+    return start, end
+
+
 def find_config(explicit: Path | None) -> Path:
     """The config file to use: `-c FILE`, else `$VEILLE_CONFIG`, else `./sources.yaml`."""
     if explicit is not None:
@@ -212,8 +271,11 @@ def resolve_database(explicit: Path | None, config: Config | None) -> Path:
     return DEFAULT_DB
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate a config file; raise ConfigError naming file, line and key."""
+def load_config(path: Path, *, alert_urls: bool = False) -> Config:
+    """Read and validate a config file; raise ConfigError naming file, line and key.
+
+    With `alert_urls`, the alerts' URLs are also made ready to send (see `parse_config`).
+    """
     try:
         raw_text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -222,12 +284,17 @@ def load_config(path: Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the config file ({error})") from None
-    return parse_config(raw_text, path)
+    return parse_config(raw_text, path, alert_urls=alert_urls)
 
 
-def parse_config(raw_text: str, path: Path) -> Config:
-    """Validate YAML text as a veille config (see `load_config`)."""
-    loader = _YAML_LOADER(raw_text)
+def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Config:
+    """Validate YAML text as a veille config (see `load_config`).
+
+    With `alert_urls` (the commands that deliver alerts), each `${VAR}` in an alert URL is
+    replaced by the environment variable and Apprise must accept the URL. The other commands
+    leave the URLs as written, so `veille report` works without the delivery secrets.
+    """
+    loader = _KeysAsWritten(raw_text)
     try:
         # One pass: the node tree gives line numbers for errors, the data is built from it.
         root = loader.get_single_node()
@@ -248,7 +315,50 @@ def parse_config(raw_text: str, path: Path) -> Config:
         model = _Config.model_validate(data)
     except ValidationError as error:
         raise _located_error(path, dict(_node_lines(root)), error) from None
-    return _to_config(model, path)
+    config = _to_config(model, path)
+    if alert_urls and config.alerts:
+        lines = dict(_node_lines(root))
+        config = replace(
+            config,
+            alerts=tuple(
+                replace(alert, urls=_ready_urls(alert, index, path, lines))
+                for index, alert in enumerate(config.alerts)
+            ),
+        )
+    return config
+
+
+def _ready_urls(
+    alert: Alert, index: int, path: Path, lines: dict[tuple[str | int, ...], int]
+) -> tuple[str, ...]:
+    """An alert's URLs with `${VAR}` expanded, each checked by Apprise; the errors name the
+    variable or the service, never what the URL holds."""
+    ready = []
+    for position, url in enumerate(alert.urls):
+        loc = ("alerts", index, "urls", position)
+        missing = [n for n in _ENV_REFERENCE.findall(url) if n not in os.environ]
+        if missing:
+            raise _config_error(
+                path,
+                lines,
+                loc,
+                f"the environment variable {missing[0]} is not set; set it where veille runs "
+                "(for cron, in the crontab line or a file it sources)",
+            )
+        expanded = _ENV_REFERENCE.sub(lambda match: os.environ[match[1]], url)
+        problem = check_url(expanded)
+        if problem:
+            raise _config_error(path, lines, loc, problem)
+        ready.append(expanded)
+    return tuple(ready)
+
+
+def _config_error(
+    path: Path, lines: dict[tuple[str | int, ...], int], loc: tuple[str | int, ...], message: str
+) -> ConfigError:
+    line = _line_for(lines, loc)
+    where = f"{path}:{line}" if line else str(path)
+    return ConfigError(f"{where}: {_dotted(loc) or 'config'}: {message}")
 
 
 def _located_error(
@@ -270,9 +380,7 @@ def _located_error(
         message = "this key is required"
     elif first["type"] == "too_short":
         message = "needs at least one entry"
-    line = _line_for(lines, loc)
-    where = f"{path}:{line}" if line else str(path)
-    return ConfigError(f"{where}: {_dotted(loc) or 'config'}: {message}")
+    return _config_error(path, lines, loc, message)
 
 
 def _is_pydantic_tag(part: str | int) -> bool:
@@ -355,7 +463,15 @@ def _to_config(model: _Config, path: Path) -> Config:
             tone_engine=settings.tone_engine,
         ),
         alerts=tuple(
-            Alert(name=a.name, urls=tuple(a.urls), on=tuple(a.on), brand=a.brand)
+            Alert(
+                name=a.name,
+                urls=tuple(a.urls),
+                on=tuple(dict.fromkeys(a.on)),
+                brand=a.brand,
+                min_mentions=a.min_mentions,
+                quiet_hours=parse_quiet_hours(a.quiet_hours) if a.quiet_hours else None,
+                limit=a.limit,
+            )
             for a in model.alerts
         ),
     )
@@ -394,11 +510,16 @@ sources:
   #   type: search                 # each brand's terms become search-feed URLs
   #   providers: [google_news, bing_news, reddit, hackernews, mastodon]
 
-# alerts:                         # delivered through Apprise after each scan
-#   - name: team
-#     urls: ["mailto://user:${SMTP_PASSWORD}@example.com"]
-#     on: [new, attention, spike]
-#     brand: Acme
+# alerts:                         # a digest after each scan, through Apprise (email, Slack,
+#                                 # Discord, Teams, Telegram, ntfy, Matrix, webhooks…)
+#   - name: team                  # unique; `veille alerts test team` sends a test message
+#     urls: ["mailto://user:${SMTP_PASSWORD}@example.com"]   # one or more Apprise URLs;
+#                                 # ${VAR} is read from the environment (keep secrets there)
+#     on: [new, attention, spike] # new mentions; those needing a human; volume/negativity spikes
+#     brand: Acme                 # optional: only this brand
+#     min_mentions: 1             # hold the digest until this many mentions are pending
+#     quiet_hours: "22:00-07:00"  # local time; held meanwhile, sent at the first scan after
+#     limit: 20                   # mentions listed in a digest; beyond, "and N more"
 
 # settings:                       # all optional
 #   concurrency: 32               # requests in flight overall
@@ -426,17 +547,22 @@ def write_starter(path: Path) -> Path:
 
 
 def load_for_command(
-    config_path: Path | None, db_path: Path | None, *, require_config: bool
+    config_path: Path | None,
+    db_path: Path | None,
+    *,
+    require_config: bool,
+    alert_urls: bool = False,
 ) -> tuple[Config | None, Path]:
     """The config (when needed or present) and the database a command works on.
 
     Reading commands work without a config file when the database is found by `--db`,
-    `$VEILLE_DB` or the default; a config file the user named must exist.
+    `$VEILLE_DB` or the default; a config file the user named must exist. Commands that
+    deliver alerts ask for `alert_urls` (see `parse_config`).
     """
     path = find_config(config_path)
     config = None
     if require_config or config_was_named(config_path) or path.exists():
-        config = load_config(path)
+        config = load_config(path, alert_urls=alert_urls)
     return config, resolve_database(db_path, config)
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from veille.spikes import BASELINE_DAYS, SPIKE_RULE, spike_days
+from veille.spikes import HISTORY_DAYS, SPIKE_RULE, Spike, find_spikes
 from veille.store import MentionFilter, Store
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -152,27 +152,44 @@ def _tone_mix(row: dict[str, Any]) -> dict[str, int]:
 
 
 def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list[dict[str, Any]]:
-    """Mentions per day and brand over the period, each day's spikes named.
-
-    The BASELINE_DAYS days before the period are read too: they are the first days' baseline.
-    """
-    start = first - timedelta(days=BASELINE_DAYS)
-    counts: dict[str, dict[str, int]] = {}
-    for row in store.daily_counts(replace(filters, since=start.isoformat() + "T00:00:00Z")):
-        counts.setdefault(row["brand"], {})[row["day"]] = row["mentions"]
-    days = [start + timedelta(days=n) for n in range((last - start).days + 1)]
-    spikes_by_day: dict[str, list[str]] = {}
-    for brand, by_day in counts.items():
-        series = [by_day.get(day.isoformat(), 0) for day in days]
-        for index in spike_days(series, first=BASELINE_DAYS):
-            spikes_by_day.setdefault(days[index].isoformat(), []).append(brand)
+    """Mentions per day and brand over the period, each day's spikes named with their kinds."""
+    counts, spikes = daily_spikes(store, filters, first, last)
+    kinds: dict[str, dict[str, list[str]]] = {}
+    for brand, day, spike in spikes:
+        kinds.setdefault(day.isoformat(), {}).setdefault(brand, []).append(spike.kind)
+    days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
     return [
         {
-            "date": day.isoformat(),
+            "date": day,
             "counts": {
-                brand: by_day.get(day.isoformat(), 0) for brand, by_day in sorted(counts.items())
+                brand: by_day.get(day, (0, 0))[0] for brand, by_day in sorted(counts.items())
             },
-            "spikes": sorted(spikes_by_day.get(day.isoformat(), [])),
+            "spikes": sorted(kinds.get(day, {})),
+            "spike_kinds": dict(sorted(kinds.get(day, {}).items())),
         }
-        for day in days[BASELINE_DAYS:]
+        for day in days
     ]
+
+
+def daily_spikes(
+    store: Store, filters: MentionFilter, first: date, last: date
+) -> tuple[dict[str, dict[str, tuple[int, int]]], list[tuple[str, date, Spike]]]:
+    """Each brand's (mentions, negative) per day, and the spikes of the days first → last.
+
+    The one place spikes are found, for the report and the alerts alike. The HISTORY_DAYS
+    days before `first` are read too: they are the first days' baseline.
+    """
+    start = first - timedelta(days=HISTORY_DAYS)
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    window = replace(filters, since=start.isoformat() + "T00:00:00Z")
+    for row in store.daily_counts(window):
+        counts.setdefault(row["brand"], {})[row["day"]] = (row["mentions"], row["negative"])
+    days = [start + timedelta(days=n) for n in range((last - start).days + 1)]
+    found = []
+    for brand, by_day in sorted(counts.items()):
+        series = [by_day.get(day.isoformat(), (0, 0)) for day in days]
+        totals = [total for total, _ in series]
+        negatives = [negative for _, negative in series]
+        for spike in find_spikes(totals, negatives, first=HISTORY_DAYS):
+            found.append((brand, days[spike.index], spike))
+    return counts, found

@@ -97,6 +97,32 @@ def m002_listing_indexes(db: Database) -> None:
     db["mentions"].create_index(["source"], if_not_exists=True)
 
 
+@migrations()
+def m003_alerts(db: Database) -> None:
+    # One row per alert and URL (its position in the alert's `urls`, from 1): each URL keeps
+    # its own watermark, so a URL that failed gets the mentions again at the next sweep while
+    # the ones that accepted them never see them twice. The URL itself is never stored: it
+    # may hold a password.
+    db["alert_state"].create(
+        {
+            "alert": str,
+            "target": int,
+            "last_mention_id": int,
+            "last_sent_at": str,
+            "last_error": str,
+            "failures": int,
+        },
+        pk=("alert", "target"),
+        not_null={"last_mention_id"},
+        defaults={"failures": 0},
+    )
+    # A spike is announced once per alert, URL, brand, day and kind.
+    db["alert_spikes"].create(
+        {"alert": str, "target": int, "brand": str, "day": str, "kind": str, "sent_at": str},
+        pk=("alert", "target", "brand", "day", "kind"),
+    )
+
+
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
     if not migrations.pending(db):

@@ -55,10 +55,27 @@ class Settings:
 
 @dataclass(frozen=True)
 class Alert:
+    """Where and when to notify. `urls` may hold secrets: kept out of repr, never printed."""
+
     name: str
-    urls: tuple[str, ...]
+    urls: tuple[str, ...] = field(repr=False)
     on: tuple[str, ...] = ("new", "attention", "spike")
     brand: str | None = None
+    min_mentions: int = 1
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"), local time
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    """What one alert did after a sweep; `error` is already free of secrets."""
+
+    name: str
+    state: Literal["sent", "held", "nothing", "failed"]
+    mentions: int = 0
+    spikes: int = 0
+    reason: str = ""
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,7 @@ class ScanSummary:
     sources: list[SourceOutcome] = field(default_factory=list)
     new_by_brand_tone: dict[str, dict[str, int]] = field(default_factory=dict)
     interrupted: bool = False
+    alerts: list[AlertOutcome] = field(default_factory=list)
 
     @property
     def sources_ok(self) -> int:

@@ -19,7 +19,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from veille.models import TONES, ScanSummary
+from veille.models import TONES, AlertOutcome, ScanSummary
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_controls
 
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
@@ -134,7 +134,51 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
         parts.append(
             fitted_table("Source problems", [Column("Source", 28), Column("Problem")], rows, width)
         )
+    if summary.alerts:
+        parts.append(alerts_view(summary.alerts))
     return Group(*parts)
+
+
+def alert_line(outcome: AlertOutcome) -> str:
+    """What one alert did, in words: sent, held (and why), nothing new, or failed (and why)."""
+    what = ", ".join(
+        f"{count} {noun}{'' if count == 1 else 's'}"
+        for count, noun in ((outcome.mentions, "mention"), (outcome.spikes, "spike"))
+        if count
+    )
+    if outcome.state == "sent":
+        return f"sent {what}"
+    if outcome.state == "held":
+        return f"held: {outcome.reason}" + (f" ({what} waiting)" if what else "")
+    if outcome.state == "failed":
+        return f"failed, kept for the next sweep: {outcome.error}"
+    return "nothing new"
+
+
+def alerts_view(outcomes: Iterable[AlertOutcome]) -> Text:
+    """One line per alert, failures in red."""
+    text = Text("Alerts", style="bold")
+    for outcome in outcomes:
+        text.append("\n")
+        text.append_text(web_text(outcome.name))
+        text.append(": ")
+        text.append_text(web_text(alert_line(outcome), "red" if outcome.state == "failed" else ""))
+    return text
+
+
+def alerts_data(outcomes: Iterable[AlertOutcome]) -> list[dict[str, Any]]:
+    """Alert outcomes as plain data for `--json`."""
+    return [
+        {
+            "name": o.name,
+            "state": o.state,
+            "mentions": o.mentions,
+            "spikes": o.spikes,
+            "reason": o.reason or None,
+            "error": o.error,
+        }
+        for o in outcomes
+    ]
 
 
 def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
@@ -161,6 +205,7 @@ def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
             }
             for o in sorted(summary.sources, key=lambda o: o.name)
         ],
+        "alerts": alerts_data(summary.alerts),
     }
 
 
@@ -293,7 +338,11 @@ def _over_time(figures: Mapping[str, Any], width: int) -> Table:
         for day, char in zip(days, sparkline(counts), strict=True):
             spark.append(char, style="bold red" if brand in day["spikes"] else "")
         spikes = [
-            f"{day['date'][5:]} ({day['counts'][brand]})" for day in days if brand in day["spikes"]
+            f"{day['date'][5:]} ({day['counts'][brand]}"
+            + (", negative" if "negative" in day["spike_kinds"][brand] else "")
+            + ")"
+            for day in days
+            if brand in day["spikes"]
         ]
         rows.append([brand, spark, sum(counts), max(counts, default=0), ", ".join(spikes) or "-"])
     first, last = (days[0]["date"][5:], days[-1]["date"][5:]) if days else ("", "")
