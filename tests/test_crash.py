@@ -7,7 +7,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,28 +23,36 @@ pytestmark = pytest.mark.slow
 
 FEEDS = generate_feeds(60, 10, base="https://news.example")
 EXPECTED = set().union(*(feed.expected for feed in FEEDS))
+OPEN_FEEDS = 10
+# Closed, it holds every feed after the first OPEN_FEEDS: the sweep is then still at work when
+# a test signals it, however fast the first ones went.
+GATE = threading.Event()
 
 
 @pytest.fixture
-def slow_feeds(httpserver: HTTPServer, write_config) -> Path:
-    """60 feeds served one at a time, 50 ms each: a sweep takes a few seconds."""
-    for feed in FEEDS:
+def slow_feeds(httpserver: HTTPServer, write_config) -> Iterator[Path]:
+    """60 feeds served one at a time, 50 ms each, all but the first ten held at the gate."""
+    GATE.clear()
+    for index, feed in enumerate(FEEDS):
 
-        def handler(request: Request, feed=feed) -> Response:
+        def handler(request: Request, feed=feed, index=index) -> Response:
             time.sleep(0.05)
+            if index >= OPEN_FEEDS:
+                GATE.wait(timeout=20)
             return Response(feed.body, headers={"Content-Type": feed.content_type})
 
         httpserver.expect_request(feed.path).respond_with_handler(handler)
-    return write_config(
+    yield write_config(
         {
             "brands": BRANDS_CONFIG,
             "sources": [
                 {"name": f"feed {i:03d}", "type": "rss", "url": httpserver.url_for(f.path)}
                 for i, f in enumerate(FEEDS)
             ],
-            "settings": {"per_host": 1, "timeout": 10},
+            "settings": {"per_host": 1, "timeout": 30},
         }
     )
+    GATE.set()
 
 
 def start_scan(config: Path) -> subprocess.Popen:
@@ -102,6 +112,7 @@ def test_kill_9_then_rescan_leaves_no_duplicate_and_no_half_row(slow_feeds: Path
     wait_for_mentions(db_path, process, minimum=5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    GATE.set()
     assert_no_leftover_process(str(slow_feeds.parent))
     partial = mentions(db_path)
     assert 0 < len(partial) < len(EXPECTED)
@@ -135,6 +146,7 @@ def test_second_scan_exits_75_at_once_while_one_runs(slow_feeds: Path, runner) -
     finally:
         process.kill()
         process.wait(timeout=10)
+        GATE.set()
 
 
 def test_ctrl_c_exits_130_and_keeps_what_was_fetched(slow_feeds: Path) -> None:
@@ -142,6 +154,7 @@ def test_ctrl_c_exits_130_and_keeps_what_was_fetched(slow_feeds: Path) -> None:
     process = start_scan(slow_feeds)
     wait_for_mentions(db_path, process, minimum=5)
     process.send_signal(signal.SIGINT)
+    GATE.set()
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 130, stderr
     assert b"Traceback" not in stderr

@@ -353,6 +353,7 @@ class WorkerPool(Executor):
 
     def _start(self) -> None:
         assert self._started is not None
+        pool = None
         try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["veille.warm"])
@@ -366,6 +367,8 @@ class WorkerPool(Executor):
             for ready in [pool.submit(os.getpid) for _ in range(self._workers)]:
                 ready.result()
         except BaseException as error:  # noqa: BLE001 - every task submitted will report it
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
             self._started.set_exception(error)
         else:
             self._started.set_result(pool)
