@@ -61,7 +61,14 @@ def start_scan(config: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=config.parent,
+        # As from a terminal: a test run started in the background inherits SIGINT ignored,
+        # and an ignored SIGINT stays ignored in every process started from it.
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_mentions(db_path: Path, process: subprocess.Popen, minimum: int = 1) -> int:
