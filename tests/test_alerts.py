@@ -264,6 +264,25 @@ def test_web_text_reaches_messages_as_plain_text() -> None:
     assert "  Hello world second line" in digest.body
 
 
+def test_a_snippet_does_not_repeat_the_title_shown_above_it() -> None:
+    row = {
+        "brand": "Acme",
+        "source": "Forum",
+        "author": "Nina",
+        "title": "Acme : comment annuler ma commande ?",
+        "snippet": "Acme : comment annuler ma commande ? Bonjour, une commande passée hier.",
+        "url": "https://forum.example/t/1",
+        "published_at": "2026-11-28T10:00:00Z",
+        "flags": "question",
+        "tone": "neutral",
+        "urgency": 0,
+    }
+    counts = [{"brand": "Acme", "tone": "neutral", "mentions": 1, "attention": 1}]
+    body = build_digest(Alert(name="t", urls=("json://localhost",)), counts, [row]).body
+    assert body.count("comment annuler ma commande") == 1
+    assert "\n  Bonjour, une commande passée hier.\n" in body
+
+
 def test_an_alert_without_new_mentions_sends_nothing(store: Store, webhook: Webhook) -> None:
     config = config_with(Alert(name="team", urls=(webhook.url,)))
     assert [o.state for o in deliver_alerts(config, store, now=NOW)] == ["nothing"]

@@ -373,7 +373,10 @@ def _mention_lines(row: dict[str, Any]) -> list[str]:
     if title:
         lines.append(f"  {shorten(title, 160)}")
     snippet = _plain(row.get("snippet"))
-    if snippet and snippet != title:
+    if title and snippet.startswith(title):
+        # A snippet near the start of an item opens with its title, already shown above.
+        snippet = snippet[len(title) :].strip()
+    if snippet:
         lines.append(f"  {shorten(snippet, SNIPPET_WIDTH)}")
     lines.append(f"  {_plain(row.get('url'))}")
     return lines
