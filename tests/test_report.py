@@ -12,7 +12,7 @@ from test_store import make_mention
 from veille.cli import app
 from veille.figures import build_report, default_since
 from veille.models import Source
-from veille.spikes import spike_days
+from veille.spikes import find_spikes
 from veille.store import MentionFilter, Store
 
 SOURCES = {
@@ -205,7 +205,7 @@ def test_brand_filter_narrows_the_summary_not_the_share_of_voice(report_db: Path
     ids=["spike", "quiet 1 to 3", "slow rise", "busy noise", "busy spike"],
 )
 def test_spike_rule(counts: list[int], spikes: list[int]) -> None:
-    assert spike_days(counts) == spikes
+    assert [spike.index for spike in find_spikes(counts)] == spikes
 
 
 def test_report_text_at_80_columns(report_db: Path, runner, monkeypatch) -> None:

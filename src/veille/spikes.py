@@ -127,8 +127,3 @@ def find_spikes(
                     )
                 )
     return spikes
-
-
-def spike_days(counts: Sequence[int], first: int = BASELINE_DAYS) -> list[int]:
-    """Indexes (from `first` on) of the days whose volume alone is a spike."""
-    return [spike.index for spike in find_spikes(counts, first=first)]

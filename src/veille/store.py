@@ -259,14 +259,14 @@ class Store:
             if mentions:
                 # Ids only grow and this transaction is the only writer (the scan lock): the
                 # rows past the largest id before the insert are exactly the new mentions.
-                before = connection.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()
+                before = self.last_mention_id()
                 connection.executemany(_INSERT_MENTION, map(_mention_values, mentions))
                 # NOT INDEXED keeps the rowid range: to group, the planner would rather walk
                 # the whole (brand, url) index, a cost that grows with the table.
                 inserted = connection.execute(
                     "SELECT brand, tone, count(*) FROM mentions NOT INDEXED WHERE id > ? "
                     "GROUP BY brand, tone ORDER BY brand, tone",
-                    before,
+                    [before],
                 ).fetchall()
             failures = "failures + 1" if health.get("last_error") else "0"
             assignments = [f"{key} = ?" for key in health] + [f"failures = {failures}"]

@@ -152,7 +152,8 @@ def absolute_url(base: str, href: str) -> str:
     """Resolve `href` against `base`; keeps only http(s) results, else returns ''."""
     href = href.strip()
     if href.startswith(("http://", "https://")):
-        # Already absolute, as most feed links are: urljoin would give it back unchanged.
+        # Already absolute, as most feed links are: taken as written (urljoin would only
+        # parse it again, and drop an empty `?` or `#`).
         return href if is_http_url(href) else ""
     try:
         joined = urljoin(base, href)
