@@ -25,6 +25,7 @@ from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from veille.arraycache import cached_arrays
 from veille.models import FLAGS, TONES, Tone
 from veille.text import clean_text, fold, sentence_spans
 
@@ -139,22 +140,20 @@ class _LanguageModel:
 
     def __init__(self) -> None:
         import numpy as np
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-        model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        arrays = cached_arrays("langid", MODEL_DIR / MODEL_FILE, _unpack_langid)
         self.np = np
-        self.nb_ptc_bits = model.nb_ptc.view(np.uint16)
+        self.nb_ptc_bits = arrays["nb_ptc_bits"]
         self.widen = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
         self.widen = self.widen.astype(np.float32)
-        self.nb_pc = model.nb_pc
-        self.classes = list(model.nb_classes)
-        self.nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32)
-        self.rowbase = np.asarray(model._rowbase, dtype=np.intp)
-        self.output = np.asarray(model.tk_output, dtype=np.int32)
-        pairs = model._alias_pairs
-        self.alias_first = np.asarray([i for i, _ in pairs], dtype=np.intp)
-        self.alias_dupe = np.asarray([j for _, j in pairs], dtype=np.intp)
-        # `model` itself, with the Python lists py3langid keeps for its walk (≈10 MB), goes.
+        self.nb_pc = np.array(arrays["nb_pc"])
+        self.classes = arrays["classes"].tolist()
+        self.nextmove = arrays["nextmove"]
+        self.rowbase = arrays["rowbase"]
+        self.output = arrays["output"]
+        self.alias_first = np.array(arrays["alias_first"])
+        self.alias_dupe = np.array(arrays["alias_dupe"])
 
     def check_memory(self, memory: int = 0) -> bool:
         """Whether, for every state reached after one byte c and every string z of `memory`
@@ -206,6 +205,26 @@ class _LanguageModel:
             scores[self.alias_dupe] = 0.0
         best = int(scores.argmax())
         return self.classes[best], float(scores[best])
+
+
+def _unpack_langid() -> dict[str, Any]:
+    """The arrays `_LanguageModel` walks, from py3langid's compressed model (≈0.5 s); the
+    Python lists py3langid keeps for its own walk (≈10 MB) are left out."""
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    pairs = model._alias_pairs
+    return {
+        "nb_ptc_bits": model.nb_ptc.view(np.uint16),
+        "nb_pc": model.nb_pc,
+        "classes": np.asarray(model.nb_classes, dtype=str),
+        "nextmove": np.frombuffer(model.tk_nextmove, dtype=np.uint32),
+        "rowbase": np.asarray(model._rowbase, dtype=np.intp),
+        "output": np.asarray(model.tk_output, dtype=np.int32),
+        "alias_first": np.asarray([i for i, _ in pairs], dtype=np.intp),
+        "alias_dupe": np.asarray([j for _, j in pairs], dtype=np.intp),
+    }
 
 
 # After this many bytes py3langid's automaton is in the same state whatever came before.

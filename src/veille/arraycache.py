@@ -1,0 +1,87 @@
+"""Arrays derived from a bundled model, kept in the user's cache folder and mapped from disk.
+
+py3langid ships its model LZMA-compressed: unpacking it costs about half a second of CPU in
+every process that loads it, before a sweep can analyse its first feed. Unpacked once into
+plain `.npy` files, it maps in milliseconds, and processes that map the same files share
+their pages. The cache is only ever an optimisation: a folder that cannot be written, or
+files that cannot be read, mean the arrays are built in memory as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["cache_folder", "cached_arrays"]
+
+# Bump when the layout of what is cached changes, so that old folders are not read.
+FORMAT = 1
+
+
+def cache_folder() -> Path:
+    """veille's folder under the XDG cache folder (``~/.cache/veille`` by default)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "veille"
+
+
+def cached_arrays(
+    name: str, source: Path, build: Callable[[], Mapping[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """`build()`'s arrays, read-only, from the cache when it holds them for this `source`.
+
+    The cache entry is named after `source`'s path, size and modification time, so a new
+    version of the model is unpacked afresh. Entries are written to a scratch folder and
+    renamed into place: a reader never sees half an entry, and two processes that build at
+    once both succeed.
+    """
+    entry = cache_folder() / f"{name}-{_fingerprint(source)}"
+    try:
+        return _read(entry)
+    except (OSError, ValueError, EOFError):
+        pass
+    arrays = {key: np.ascontiguousarray(value) for key, value in build().items()}
+    try:
+        _write(entry, arrays)
+    except OSError:
+        return arrays
+    try:
+        return _read(entry)
+    except (OSError, ValueError, EOFError):
+        return arrays
+
+
+def _fingerprint(source: Path) -> str:
+    status = source.stat()
+    key = f"{FORMAT}:{source.resolve()}:{status.st_size}:{status.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _read(entry: Path) -> dict[str, np.ndarray]:
+    names = (entry / "arrays.txt").read_text(encoding="utf-8").split()
+    if not names:
+        raise ValueError(f"{entry}: empty")
+    # Plain ndarray views of the maps: indexing a np.memmap builds memmap objects, slower.
+    return {key: np.asarray(np.load(entry / f"{key}.npy", mmap_mode="r")) for key in names}
+
+
+def _write(entry: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
+    try:
+        for key, value in arrays.items():
+            np.save(scratch / f"{key}.npy", value, allow_pickle=False)
+        # Written last: its presence says every array before it is complete.
+        (scratch / "arrays.txt").write_text("\n".join(arrays), encoding="utf-8")
+        try:
+            scratch.rename(entry)
+        except OSError:
+            if not (entry / "arrays.txt").exists():  # not another process's complete entry
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
