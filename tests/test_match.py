@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from veille.match import compile_brand, find_mentions, make_snippet
+from veille.match import compile_brand, find_mentions, make_snippet, searchable_text
 from veille.models import Brand, Item
+from veille.text import fold
 
 ACME = Brand(
     name="Acme",
@@ -87,3 +90,29 @@ def test_the_hit_prefers_the_text_to_the_title() -> None:
     title_only = Item(key="k", url="https://f.fr/t#p3", title="Acme ou pas ?", text="Aucun avis.")
     (hit,) = find_mentions(title_only, rules)
     assert hit.start == 0
+
+
+_WORDS = st.sampled_from(["Acme", "acme", "Corp", "corp", "pharmacme", "x", "#acme", "é"])
+_GAPS = st.sampled_from([" ", "  ", "\n", " \n ", "", ".", "'"])
+_TEXTS = st.lists(st.tuples(_WORDS, _GAPS), max_size=8).map(
+    lambda parts: "".join(word + gap for word, gap in parts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=_TEXTS, text=_TEXTS)
+def test_the_hit_is_the_first_in_the_text_else_the_first_anywhere(title: str, text: str) -> None:
+    """Rule 7 as written: the first match from the body's start, else the first match of the
+    whole searched text (which then starts in the title)."""
+    brand = Brand(name="Acme", terms=("Acme", "Acme Corp"))
+    item = Item(key="k", url="https://x.fr/1", title=title, text=text)
+    searched = fold(searchable_text(item))
+    pattern = compile_brand(brand).terms
+    body_start = len(title) + 1 if title else 0
+    expected = pattern.search(searched, body_start) or pattern.search(searched)
+    hits = find_mentions(item, [compile_brand(brand)])
+    if expected is None:
+        assert hits == []
+    else:
+        (hit,) = hits
+        assert (hit.start, hit.end) == expected.span()

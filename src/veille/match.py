@@ -123,7 +123,11 @@ def _match_brand(
 ) -> Hit | None:
     if rule.exclude is not None and rule.exclude.search(folded):
         return None
-    found = rule.terms.search(folded, body_start) or rule.terms.search(folded)
+    # Rule 7 in one scan for most items: only a first match in the title calls for a second
+    # look, from the body's start.
+    found = rule.terms.search(folded)
+    if found is not None and found.start() < body_start:
+        found = rule.terms.search(folded, body_start) or found
     if found is not None and (rule.require_any is None or rule.require_any.search(folded)):
         start, end = found.span()
         return Hit(
