@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veille.match import compile_brand, find_mentions, make_snippet, searchable_text
+from veille.match import BrandSet, compile_brand, find_mentions, make_snippet, searchable_text
 from veille.models import Brand, Item
 from veille.text import fold
 
@@ -116,3 +116,36 @@ def test_the_hit_is_the_first_in_the_text_else_the_first_anywhere(title: str, te
     else:
         (hit,) = hits
         assert (hit.start, hit.end) == expected.span()
+
+
+_BRANDS = (ACME, DECATHLON, ROCKET, GLOBEX, CASED)
+_SET_WORDS = st.sampled_from(
+    ["Acme", "ACME", "Corp", "anvil", "décathlon", "Rocket", "shoes", "Globex", "IT", "it", "x"]
+)
+_SET_TEXTS = st.lists(st.tuples(_SET_WORDS, _GAPS), max_size=10).map(
+    lambda parts: "".join(word + gap for word, gap in parts)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=_SET_TEXTS,
+    text=_SET_TEXTS,
+    links=st.lists(st.sampled_from(["https://shop.globex.com/a", "https://other.example/"])),
+)
+def test_a_brand_set_finds_what_each_brand_finds(title: str, text: str, links: list[str]) -> None:
+    """The shared pattern of a BrandSet only skips brands that cannot match: the hits are
+    those of the brands' own rules, one by one, for every rule (case, exclude, require_any,
+    domains)."""
+    item = Item(key="k", url="https://x.fr/1", title=title, text=text, links=tuple(links))
+    one_by_one = find_mentions(item, [compile_brand(brand) for brand in _BRANDS])
+    assert find_mentions(item, BrandSet(_BRANDS)) == one_by_one
+
+
+def test_a_brand_set_rules_out_an_item_in_one_scan() -> None:
+    brands = BrandSet(_BRANDS)
+    assert len(brands) == len(_BRANDS) and brands[0].brand is ACME
+    assert brands.any_term[False].search(fold("rien à signaler, pharmacme")) is None
+    assert brands.any_term[False].search(fold("chez DÉCATHLON")) is not None
+    assert brands.any_term[True].search("it works") is None
+    assert brands.any_term[True].search("IT works") is not None

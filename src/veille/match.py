@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from veille.models import Brand, Hit, Item
 from veille.text import fold
@@ -97,6 +98,41 @@ def compile_brand(brand: Brand) -> BrandRules:
     )
 
 
+class BrandSet(Sequence[BrandRules]):
+    """Every brand of a sweep, compiled once, with one pattern for all their terms.
+
+    Most items name no brand: one scan for any term of any brand (per case rule) rules them
+    out at once, where each brand's own pattern would scan the text again. The shared pattern
+    matches somewhere exactly when some brand's terms do (same phrases, same word
+    boundaries), so it only ever skips work, never a mention.
+    """
+
+    def __init__(self, brands: Iterable[Brand]) -> None:
+        self.rules = tuple(compile_brand(brand) for brand in brands)
+        self.any_term = {
+            case_sensitive: _phrase_pattern(
+                (
+                    term
+                    for rule in self.rules
+                    if rule.brand.case_sensitive == case_sensitive
+                    for term in rule.brand.terms
+                ),
+                case_sensitive,
+            )
+            for case_sensitive in (False, True)
+        }
+
+    @overload
+    def __getitem__(self, index: int) -> BrandRules: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BrandRules]: ...
+    def __getitem__(self, index: int | slice) -> BrandRules | Sequence[BrandRules]:
+        return self.rules[index]
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
 def searchable_text(item: Item, page_text: str = "") -> str:
     """The text a brand is looked for in: title, then item text, then the page's text."""
     return "\n".join(part for part in (item.title, item.text, page_text) if part)
@@ -106,26 +142,40 @@ def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") 
     """Every brand the item mentions, each once, located by rule 7 of the module docstring."""
     text = searchable_text(item, page_text)
     body_start = len(item.title) + 1 if item.title else 0
-    folded = {False: fold(text), True: None}
+    folded: dict[bool, str] = {}
+    possible: dict[bool, bool] = {}
     hits = []
     for rule in rules:
         case_sensitive = rule.brand.case_sensitive
-        if folded[case_sensitive] is None:
-            folded[case_sensitive] = fold(text, case_sensitive=True)
-        hit = _match_brand(item, rule, text, folded[case_sensitive], body_start)
+        if case_sensitive not in folded:
+            folded[case_sensitive] = fold(text, case_sensitive=case_sensitive)
+            any_term = rules.any_term[case_sensitive] if isinstance(rules, BrandSet) else None
+            possible[case_sensitive] = any_term is None or bool(
+                any_term.search(folded[case_sensitive])
+            )
+        if not possible[case_sensitive] and not rule.brand.domains:
+            continue
+        hit = _match_brand(
+            item, rule, text, folded[case_sensitive], body_start, possible[case_sensitive]
+        )
         if hit is not None:
             hits.append(hit)
     return hits
 
 
 def _match_brand(
-    item: Item, rule: BrandRules, text: str, folded: str, body_start: int
+    item: Item,
+    rule: BrandRules,
+    text: str,
+    folded: str,
+    body_start: int,
+    terms_possible: bool = True,
 ) -> Hit | None:
     if rule.exclude is not None and rule.exclude.search(folded):
         return None
     # Rule 7 in one scan for most items: only a first match in the title calls for a second
     # look, from the body's start.
-    found = rule.terms.search(folded)
+    found = rule.terms.search(folded) if terms_possible else None
     if found is not None and found.start() < body_start:
         found = rule.terms.search(folded, body_start) or found
     if found is not None and (rule.require_any is None or rule.require_any.search(folded)):

@@ -32,7 +32,7 @@ from veille.harvest import (
     parse_documents,
     unique_items,
 )
-from veille.match import BrandRules, compile_brand, find_mentions
+from veille.match import BrandRules, BrandSet, find_mentions
 from veille.models import (
     Brand,
     Config,
@@ -135,7 +135,7 @@ async def _sweep(
     progress: ProgressCallback | None,
     pool: Executor | None,
 ) -> None:
-    rules = [compile_brand(brand) for brand in plan.brands]
+    rules = BrandSet(plan.brands)
     async with Fetcher(settings) as fetcher:
         context = HarvestContext(fetcher=fetcher, settings=settings, brands=plan.brands, cpu=pool)
 
@@ -160,7 +160,7 @@ async def _sweep(
 
 async def _scan_source(
     source: Source,
-    rules: list[BrandRules],
+    rules: BrandSet,
     engine: ToneEngine | None,
     context: HarvestContext,
     store: Store,
@@ -231,7 +231,7 @@ class Analysis:
 
 # Set in each worker process by `_start_worker`: brand rules compiled once per process, and
 # the tone engine (a configured one is a closure, which cannot be sent to a process).
-_WORKER_RULES: list[BrandRules] = []
+_WORKER_RULES: list[BrandSet] = [BrandSet(())]
 _WORKER_ENGINE: list[ToneEngine | None] = [None]
 
 
@@ -256,7 +256,7 @@ def analyse_source(
         return Analysis(error=error)
     every = unique_items([*items, *parsed])
     if rules is None:
-        rules, engine = _WORKER_RULES, _WORKER_ENGINE[0]
+        rules, engine = _WORKER_RULES[0], _WORKER_ENGINE[0]
     mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine, stored)
     return Analysis(items_seen=len(every), mentions=mentions, warnings=warnings)
 
@@ -426,7 +426,7 @@ def _start_worker(brands: tuple[Brand, ...], config: Config) -> None:
     # Ctrl-C is the main process's to handle: it cancels the sweep and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    _WORKER_RULES[:] = [compile_brand(brand) for brand in brands]
+    _WORKER_RULES[0] = BrandSet(brands)
     _WORKER_ENGINE[0] = load_tone_engine(config)
 
 
