@@ -218,29 +218,40 @@ def parse_floor(feeds: list[GeneratedFeed]) -> float:
     return time.perf_counter() - started
 
 
-def matching_cost(feeds: list[GeneratedFeed]) -> tuple[float, float, float, float]:
-    """Seconds to match every item against 10 terms, 1,000 terms of one brand and 1,000
-    terms of 50 brands; and the text's MB."""
-    from veille.match import BrandSet, find_mentions
+def matching_cost(feeds: list[GeneratedFeed]) -> dict[str, float]:
+    """Seconds to match every item against 10 terms, 1,000 terms of one brand, and 1,000
+    terms of 50 brands: with the brands' shared pattern (`BrandSet`) or each on its own, on
+    these items (60% name "Acme", one of the terms) or with "Acme" left out; and the MB."""
+    from veille.match import BrandSet, compile_brand, find_mentions
     from veille.models import Brand
     from veille.parse import parse_feed
 
     items = [item for feed in feeds for item in parse_feed(feed.body, "https://x.example/").items]
-    megabytes = sum(len(i.title) + len(i.text) for i in items) / 1e6
 
-    def timed(count: int, brands: int = 1) -> float:
-        words = [f"marque{n}" for n in range(count - 1)] + ["Acme"]
+    def timed(count: int, brands: int = 1, shared: bool = True, named: bool = True) -> float:
+        words = [f"marque{n}" for n in range(count)]
+        if named:
+            words[-1] = "Acme"
         share = count // brands
-        rules = BrandSet(
+        chosen = [
             Brand(name=f"B{b}", terms=tuple(words[b * share : (b + 1) * share]))
             for b in range(brands)
-        )
+        ]
+        rules = BrandSet(chosen) if shared else [compile_brand(brand) for brand in chosen]
         started = time.perf_counter()
         for item in items:
             find_mentions(item, rules)
         return time.perf_counter() - started
 
-    return timed(10), timed(1000), timed(1000, brands=50), megabytes
+    return {
+        "megabytes": sum(len(i.title) + len(i.text) for i in items) / 1e6,
+        "ten": timed(10),
+        "thousand": timed(1000),
+        "brands": timed(1000, brands=50),
+        "brands alone": timed(1000, brands=50, shared=False),
+        "none": timed(1000, brands=50, named=False),
+        "none alone": timed(1000, brands=50, shared=False, named=False),
+    }
 
 
 def main() -> None:
@@ -267,12 +278,15 @@ def main() -> None:
     print(f"{'naive loop (scaled)':24} {naive:7.2f} s")
     print(f"{'network floor':24} {network:7.2f} s")
     print(f"{'parse floor (feedparser)':24} {parsing:7.2f} s")
-    ten, thousand, brands, megabytes = matching_cost(feeds[:200])
+    cost = matching_cost(feeds[:200])
     print(
-        f"matching {megabytes:.1f} MB of text: 10 terms {ten:.2f} s "
-        f"({megabytes / ten:.0f} MB/s), 1,000 terms {thousand:.2f} s "
-        f"({megabytes / thousand:.0f} MB/s): {thousand / ten:.2f}x; "
-        f"1,000 terms of 50 brands {brands:.2f} s: {brands / ten:.2f}x"
+        f"matching {cost['megabytes']:.1f} MB of text: 10 terms {cost['ten']:.2f} s, "
+        f"1,000 terms {cost['thousand']:.2f} s: {cost['thousand'] / cost['ten']:.2f}x"
+    )
+    print(
+        f"1,000 terms of 50 brands {cost['brands']:.2f} s (each brand on its own "
+        f"{cost['brands alone']:.2f} s); on items naming none of them {cost['none']:.2f} s "
+        f"({cost['none alone']:.2f} s)"
     )
 
     with tempfile.TemporaryDirectory(prefix="veille-bench-") as scratch:
