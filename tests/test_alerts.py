@@ -11,7 +11,7 @@ from alert_servers import Mailbox, Webhook
 from pytest_httpserver import HTTPServer
 from test_store import make_mention
 
-from veille.alerts import build_digest, deliver_alerts, quiet_until
+from veille.alerts import build_digest, deliver_alerts, quiet_until, target_keys
 from veille.models import Alert, Brand, Config, Source
 from veille.store import Store
 
@@ -131,6 +131,52 @@ def test_a_url_that_fails_does_not_make_the_others_repeat(
     (second,) = deliver_alerts(config, busy_store, now=NOW + timedelta(minutes=1))
     assert second.state == "sent"
     assert len(webhook.messages()) == 1 and len(other.messages()) == 1
+
+
+def test_a_urls_state_is_kept_under_its_service_and_host_never_a_secret() -> None:
+    urls = [
+        "mailtos://cm:S3cret-Pw@smtp.example.com?to=team@example.com",
+        "slack://T1ABCDEF/B2GHIJKL/xoxoSecretToken",
+        "slack://T9ZYXWVU/B8TSRQPO/otherSecretToken",
+        "json://hooks.example.com/veille?token=abc123",
+    ]
+    keys = target_keys(urls)
+    assert keys == [
+        "mailtos://smtp.example.com",
+        "slack://…",
+        "slack://… #2",
+        "json://hooks.example.com",
+    ]
+    for secret in ("S3cret-Pw", "T1ABCDEF", "xoxoSecretToken", "abc123", "T9ZYXWVU"):
+        assert all(secret not in key for key in keys)
+
+
+def test_each_url_keeps_its_own_state_when_the_urls_are_reordered(
+    busy_store: Store, webhook: Webhook
+) -> None:
+    """A URL that failed is behind the others: after the alert's URLs are reordered, it
+    still gets what it missed, and the one that had it all gets nothing twice."""
+    second_server = HTTPServer()
+    second_server.start()
+    try:
+        other = Webhook(second_server, "/other")
+        other.status = 503
+        first_order = config_with(Alert(name="team", urls=(webhook.url, other.url)))
+        (failed,) = deliver_alerts(first_order, busy_store, now=NOW)
+        assert failed.state == "failed" and len(webhook.messages()) == 1
+        other.status = 200
+        add(busy_store, 6, NOW + timedelta(minutes=1))
+        swapped = config_with(Alert(name="team", urls=(other.url, webhook.url)))
+        (sent,) = deliver_alerts(swapped, busy_store, now=NOW + timedelta(minutes=2))
+        assert sent.state == "sent"
+        (late,) = other.messages()
+        assert sorted(titles_in(late["message"])) == [f"Post {n}" for n in range(1, 7)]
+        first, update = webhook.messages()
+        assert titles_in(update["message"]) == ["Post 6"]
+    finally:
+        second_server.clear()
+        if second_server.is_running():
+            second_server.stop()
 
 
 def test_digest_by_email_through_a_real_smtp_server(busy_store: Store, mailbox: Mailbox) -> None:

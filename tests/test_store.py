@@ -54,7 +54,7 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
         "sources_unchanged", "items_seen", "mentions_new", "status",
     }  # fmt: skip
     assert db["alert_state"].columns_dict == {
-        "alert": str, "target": int, "last_mention_id": int, "last_sent_at": str,
+        "alert": str, "target": str, "last_mention_id": int, "last_sent_at": str,
         "last_error": str, "failures": int,
     }  # fmt: skip
     assert db["alert_state"].pks == ["alert", "target"]
@@ -92,9 +92,40 @@ def test_older_database_is_upgraded_in_place(db_path: Path) -> None:
 def test_a_release_before_alerts_is_upgraded_in_place(db_path: Path) -> None:
     older_database(db_path, "m003_alerts")
     with Store(db_path) as store:
-        assert store.alert_watermarks("team", 2, start_after="2026-11-02T00:00:00Z") == [1, 1]
-        assert [row["target"] for row in store.alert_states()] == [1, 2]
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        targets = ["json://a.example", "json://b.example"]
+        watermarks = store.alert_watermarks("team", targets, start_after="2026-11-02T00:00:00Z")
+        assert watermarks == [1, 1]
+        assert [row["target"] for row in store.alert_states()] == targets
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+
+
+def test_alert_state_kept_by_position_is_taken_over_by_the_url_now_there(
+    db_path: Path,
+) -> None:
+    """A release that kept an alert URL's state by its position ("1", "2"): after the
+    upgrade, the URL at that position takes it over, watermark, failures and spikes alike."""
+    older_database(db_path, "m004_alert_targets")
+    db = Database(db_path)
+    db["alert_state"].insert_all(
+        [
+            {"alert": "team", "target": 1, "last_mention_id": 7, "failures": 0},
+            {"alert": "team", "target": 2, "last_mention_id": 3, "failures": 2},
+        ]
+    )
+    db["alert_spikes"].insert(
+        {"alert": "team", "target": 2, "brand": "Acme", "day": "2026-11-01", "kind": "volume"}
+    )
+    db.conn.close()
+    with Store(db_path) as store:
+        targets = ["json://a.example", "mailtos://smtp.example"]
+        assert store.alert_watermarks("team", targets, start_after="2026-11-02") == [7, 3]
+        states = {row["target"]: row for row in store.alert_states()}
+        assert sorted(states) == sorted(targets)
+        assert states["mailtos://smtp.example"]["failures"] == 2
+        announced = store.spikes_announced("team", "mailtos://smtp.example", "2026-11-01")
+        assert announced == {("Acme", "2026-11-01", "volume")}
+        again = store.alert_watermarks("team", targets[::-1], start_after="2026-11-02")
+        assert again == [3, 7]
 
 
 def test_insert_is_idempotent_and_keeps_triage(store: Store) -> None:

@@ -122,6 +122,19 @@ def send_test(alert: Alert, *, now: datetime) -> list[str]:
     return errors
 
 
+def target_keys(urls: Sequence[str]) -> list[str]:
+    """What each URL's delivery state is kept under: the URL as veille shows it (service and
+    host, never a secret), numbered when an alert has several alike (`slack://…`,
+    `slack://… #2`). So the state follows a URL when the list is reordered or grows."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for url in urls:
+        shown = describe_url(url)
+        seen[shown] += 1
+        keys.append(shown if seen[shown] == 1 else f"{shown} #{seen[shown]}")
+    return keys
+
+
 def quiet_until(alert: Alert, now: datetime) -> str | None:
     """The end of the quiet hours (HH:MM, local time) when `now` falls inside them."""
     if alert.quiet_hours is None:
@@ -135,15 +148,18 @@ def quiet_until(alert: Alert, now: datetime) -> str | None:
 def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> AlertOutcome:
     upto = store.last_mention_id()
     filters = MentionFilter(brands=(alert.brand,) if alert.brand else ())
+    targets = target_keys(alert.urls)
     watermarks = store.alert_watermarks(
-        alert.name, len(alert.urls), start_after=_format(now - FIRST_WINDOW)
+        alert.name, targets, start_after=_format(now - FIRST_WINDOW)
     )
     notes = _spike_notes(alert, config, store, now) if "spike" in alert.on else []
     attention_only = "new" not in alert.on and "attention" in alert.on
     with_mentions = "new" in alert.on or "attention" in alert.on
     quiet = quiet_until(alert, now)
     outcomes = []
-    for target, (url, after) in enumerate(zip(alert.urls, watermarks, strict=True), start=1):
+    for position, (url, target, after) in enumerate(
+        zip(alert.urls, targets, watermarks, strict=True), start=1
+    ):
         announced = store.spikes_announced(
             alert.name, target, min((n.day for n in notes), default="")
         )
@@ -173,7 +189,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
         error = send_message(url, digest.title, digest.body)
         if error:
             store.record_alert_failure(alert.name, target, error)
-            prefix = f"URL {target} of {len(alert.urls)}, " if len(alert.urls) > 1 else ""
+            prefix = f"URL {position} of {len(alert.urls)}, " if len(alert.urls) > 1 else ""
             outcomes.append(
                 AlertOutcome(alert.name, "failed", pending, len(fresh), error=prefix + error)
             )

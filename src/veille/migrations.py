@@ -123,6 +123,17 @@ def m003_alerts(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_alert_targets(db: Database) -> None:
+    # An alert URL's state follows the URL, not its position in `urls`: reordering or adding
+    # URLs must not hand one URL's watermark to another (one would repeat mentions, the other
+    # miss them). The key is the URL as veille shows it, service and host, never a secret
+    # (see `alerts.target_keys`). Rows written before hold the position as text ("1", "2"),
+    # and are renamed to their URL's key at its next delivery.
+    db["alert_state"].transform(types={"target": str})
+    db["alert_spikes"].transform(types={"target": str})
+
+
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
     if not migrations.pending(db):

@@ -459,11 +459,15 @@ class Store:
         """The newest mention's id, 0 for an empty database: what a delivery covers up to."""
         return self.db.execute("SELECT coalesce(max(id), 0) FROM mentions").fetchone()[0]
 
-    def alert_watermarks(self, alert: str, targets: int, *, start_after: str) -> list[int]:
-        """The last mention id delivered to each of an alert's URLs (positions 1..targets).
+    def alert_watermarks(
+        self, alert: str, targets: Sequence[str], *, start_after: str
+    ) -> list[int]:
+        """The last mention id delivered to each of an alert's URLs, by their keys, in order.
 
         A URL seen for the first time starts after the mentions found before `start_after`,
-        so an alert added to a database with a long history does not replay it.
+        so an alert added to a database with a long history does not replay it. State kept
+        by position, as releases before keys did ("1", "2"), is taken over by the key of the
+        URL now at that position.
         """
         with self.db.conn:
             known = dict(
@@ -471,16 +475,26 @@ class Store:
                     "SELECT target, last_mention_id FROM alert_state WHERE alert = ?", [alert]
                 ).fetchall()
             )
-            for target in range(1, targets + 1):
-                if target not in known:
-                    known[target] = self.db.execute(
-                        "SELECT coalesce(max(id), 0) FROM mentions WHERE found_at < ?",
-                        [start_after],
-                    ).fetchone()[0]
-                    self.db["alert_state"].insert(
-                        {"alert": alert, "target": target, "last_mention_id": known[target]}
-                    )
-        return [known[target] for target in range(1, targets + 1)]
+            for position, target in enumerate(targets, start=1):
+                if target in known:
+                    continue
+                legacy = str(position)
+                if legacy in known:
+                    for table in ("alert_state", "alert_spikes"):
+                        self.db.execute(
+                            f"UPDATE {table} SET target = ? WHERE alert = ? AND target = ?",
+                            [target, alert, legacy],
+                        )
+                    known[target] = known.pop(legacy)
+                    continue
+                known[target] = self.db.execute(
+                    "SELECT coalesce(max(id), 0) FROM mentions WHERE found_at < ?",
+                    [start_after],
+                ).fetchone()[0]
+                self.db["alert_state"].insert(
+                    {"alert": alert, "target": target, "last_mention_id": known[target]}
+                )
+        return [known[target] for target in targets]
 
     def pending_counts(
         self, after: int, upto: int, filters: MentionFilter, *, attention_only: bool
@@ -516,7 +530,7 @@ class Store:
         return where, [*params, after, upto]
 
     def spikes_announced(
-        self, alert: str, target: int, since_day: str
+        self, alert: str, target: str, since_day: str
     ) -> set[tuple[str, str, str]]:
         """(brand, day, kind) of the spikes already delivered to a URL, from `since_day` on."""
         rows = self.db.execute(
@@ -528,7 +542,7 @@ class Store:
     def record_alert_sent(
         self,
         alert: str,
-        target: int,
+        target: str,
         *,
         upto: int,
         sent_at: str,
@@ -548,7 +562,7 @@ class Store:
                 [(alert, target, brand, day, kind, sent_at) for brand, day, kind in spikes],
             )
 
-    def record_alert_failure(self, alert: str, target: int, error: str) -> None:
+    def record_alert_failure(self, alert: str, target: str, error: str) -> None:
         """A delivery failed: keep the watermark (all is retried) and count the failure.
         `error` must already be free of secrets."""
         with self.db.conn:
@@ -559,5 +573,5 @@ class Store:
             )
 
     def alert_states(self) -> list[dict[str, Any]]:
-        """Every alert URL's delivery state, by alert and position."""
+        """Every alert URL's delivery state, by alert and URL key."""
         return self._dicts("SELECT * FROM alert_state ORDER BY alert, target", [])
