@@ -72,6 +72,31 @@ def test_a_damaged_entry_is_rebuilt(model: Path) -> None:
     (entry / "table.npy").write_bytes(b"\x93NUMPY garbage")
     _same(cached_arrays("m", model, build))
     assert build.calls == 2
+    _same(cached_arrays("m", model, build))  # the rebuilt entry is read from now on
+    assert build.calls == 2
+
+
+def test_an_entry_of_the_wrong_shape_is_rebuilt(model: Path) -> None:
+    def fits(arrays: dict[str, np.ndarray]) -> bool:
+        return arrays["table"].shape == (3, 4)
+
+    def wrong() -> dict[str, np.ndarray]:
+        return {"table": np.zeros((2, 2), dtype=np.uint32), "names": np.asarray(["x"])}
+
+    cached_arrays("m", model, wrong)
+    build = Builder()
+    _same(cached_arrays("m", model, build, fits))
+    _same(cached_arrays("m", model, build, fits))
+    assert build.calls == 1
+
+
+def test_entries_of_older_models_are_removed(model: Path) -> None:
+    cached_arrays("m", model, Builder())
+    cached_arrays("other", model, Builder())
+    model.write_bytes(b"model v2, longer")
+    cached_arrays("m", model, Builder())
+    names = sorted(p.name.split("-")[0] for p in cache_folder().iterdir())
+    assert names == ["m", "other"]
 
 
 def test_an_unwritable_cache_still_gives_the_arrays(

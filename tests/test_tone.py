@@ -713,6 +713,16 @@ def test_language_model_is_py3langid() -> None:
         assert model.classify(text) == reference.classify(text), text
 
 
+def test_language_model_arrays_of_another_layout_are_not_read() -> None:
+    from veille import tone
+
+    arrays = tone._unpack_langid()
+    assert tone._langid_fits(arrays)
+    assert not tone._langid_fits({**arrays, "output": arrays["output"].astype("int64")})
+    assert not tone._langid_fits({**arrays, "nb_pc": arrays["nb_pc"][:-1]})
+    assert not tone._langid_fits({k: v for k, v in arrays.items() if k != "classes"})
+
+
 def test_language_automaton_forgets_after_six_bytes() -> None:
     """The property the vectorised walk rests on, checked over every state and byte."""
     from veille import tone

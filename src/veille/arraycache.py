@@ -9,10 +9,12 @@ files that cannot be read, mean the arrays are built in memory as before.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -31,29 +33,34 @@ def cache_folder() -> Path:
 
 
 def cached_arrays(
-    name: str, source: Path, build: Callable[[], Mapping[str, np.ndarray]]
+    name: str,
+    source: Path,
+    build: Callable[[], Mapping[str, np.ndarray]],
+    fits: Callable[[Mapping[str, np.ndarray]], bool] = lambda arrays: True,
 ) -> dict[str, np.ndarray]:
     """`build()`'s arrays, read-only, from the cache when it holds them for this `source`.
 
     The cache entry is named after `source`'s path, size and modification time, so a new
-    version of the model is unpacked afresh. Entries are written to a scratch folder and
-    renamed into place: a reader never sees half an entry, and two processes that build at
-    once both succeed.
+    version of the model is unpacked afresh (and the entries of older ones are removed).
+    Entries are written to a scratch folder and renamed into place: a reader never sees half
+    an entry, and two processes that build at once both succeed. An entry that cannot be
+    read, or whose arrays do not pass `fits` (their shapes, say), is built again.
     """
     entry = cache_folder() / f"{name}-{_fingerprint(source)}"
     try:
-        return _read(entry)
+        arrays = _read(entry)
+        if fits(arrays):
+            return arrays
     except (OSError, ValueError, EOFError):
         pass
     arrays = {key: np.ascontiguousarray(value) for key, value in build().items()}
     try:
         _write(entry, arrays)
-    except OSError:
-        return arrays
-    try:
-        return _read(entry)
+        _remove_others(entry, name)
+        written = _read(entry)
     except (OSError, ValueError, EOFError):
         return arrays
+    return written if fits(written) else arrays
 
 
 def _fingerprint(source: Path) -> str:
@@ -78,6 +85,8 @@ def _write(entry: Path, arrays: Mapping[str, np.ndarray]) -> None:
             np.save(scratch / f"{key}.npy", value, allow_pickle=False)
         # Written last: its presence says every array before it is complete.
         (scratch / "arrays.txt").write_text("\n".join(arrays), encoding="utf-8")
+        if entry.exists():  # damaged: set aside first, as a folder is only renamed onto nothing
+            _discard(entry)
         try:
             scratch.rename(entry)
         except OSError:
@@ -85,3 +94,26 @@ def _write(entry: Path, arrays: Mapping[str, np.ndarray]) -> None:
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _remove_others(entry: Path, name: str) -> None:
+    """Entries of older models, and scratch folders a killed process left over an hour ago
+    (a younger one may be another process's write in progress)."""
+    for other in entry.parent.glob(f"{name}-*"):
+        if other != entry:
+            _discard(other)
+    for scratch in entry.parent.glob(f".{name}-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - scratch.stat().st_mtime > 3600:
+                _discard(scratch)
+
+
+def _discard(folder: Path) -> None:
+    """Remove a folder that other processes may be reading: moved aside in one step, then
+    deleted (files a process has mapped stay readable to it until it lets go)."""
+    aside = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    try:
+        folder.rename(aside)
+    except OSError:
+        return
+    shutil.rmtree(aside, ignore_errors=True)

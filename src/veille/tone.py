@@ -142,7 +142,7 @@ class _LanguageModel:
         import numpy as np
         from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-        arrays = cached_arrays("langid", MODEL_DIR / MODEL_FILE, _unpack_langid)
+        arrays = cached_arrays("langid", MODEL_DIR / MODEL_FILE, _unpack_langid, _langid_fits)
         self.np = np
         self.nb_ptc_bits = arrays["nb_ptc_bits"]
         self.widen = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
@@ -225,6 +225,34 @@ def _unpack_langid() -> dict[str, Any]:
         "alias_first": np.asarray([i for i, _ in pairs], dtype=np.intp),
         "alias_dupe": np.asarray([j for _, j in pairs], dtype=np.intp),
     }
+
+
+def _langid_fits(arrays: Mapping[str, Any]) -> bool:
+    """Whether cached arrays have the layout `_LanguageModel` reads (names, types, shapes):
+    a cache written by another version is rebuilt rather than misread."""
+    import numpy as np
+
+    expected = {
+        "nb_ptc_bits": (np.uint16, 2),
+        "nb_pc": (np.float32, 1),
+        "classes": (np.str_, 1),
+        "nextmove": (np.uint32, 1),
+        "rowbase": (np.intp, 1),
+        "output": (np.int32, 1),
+        "alias_first": (np.intp, 1),
+        "alias_dupe": (np.intp, 1),
+    }
+    if set(arrays) != set(expected):
+        return False
+    for key, (kind, dimensions) in expected.items():
+        if arrays[key].ndim != dimensions or arrays[key].dtype.type is not kind:
+            return False
+    classes = len(arrays["classes"])
+    return (
+        arrays["nb_ptc_bits"].shape[1] == classes == len(arrays["nb_pc"])
+        and len(arrays["rowbase"]) == len(arrays["output"])
+        and len(arrays["nextmove"]) % 256 == 0
+    )
 
 
 # After this many bytes py3langid's automaton is in the same state whatever came before.
