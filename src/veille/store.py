@@ -466,8 +466,8 @@ class Store:
 
         A URL seen for the first time starts after the mentions found before `start_after`,
         so an alert added to a database with a long history does not replay it. State kept
-        by position, as releases before keys did ("1", "2"), is taken over by the key of the
-        URL now at that position.
+        by position ("1", "2": databases from before the keys) is taken over by the URL now
+        at that position.
         """
         with self.db.conn:
             known = dict(

@@ -25,7 +25,6 @@ from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from veille.arraycache import cached_arrays
 from veille.models import FLAGS, TONES, Tone
 from veille.text import clean_text, fold, sentence_spans
 
@@ -141,6 +140,8 @@ class _LanguageModel:
     def __init__(self) -> None:
         import numpy as np
         from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+        from veille.arraycache import cached_arrays
 
         arrays = cached_arrays("langid", MODEL_DIR / MODEL_FILE, _unpack_langid, _langid_fits)
         self.np = np
