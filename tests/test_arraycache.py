@@ -116,3 +116,14 @@ def test_cache_folder_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert cache_folder() == tmp_path / "xdg" / "veille"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert cache_folder() == Path.home() / ".cache" / "veille"
+
+
+def test_without_a_home_folder_the_arrays_are_built_in_memory(
+    model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setattr(Path, "home", no_home)
+    _same(cached_arrays("m", model, Builder()))

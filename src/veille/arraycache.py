@@ -46,7 +46,10 @@ def cached_arrays(
     an entry, and two processes that build at once both succeed. An entry that cannot be
     read, or whose arrays do not pass `fits` (their shapes, say), is built again.
     """
-    entry = cache_folder() / f"{name}-{_fingerprint(source)}"
+    try:
+        entry = cache_folder() / f"{name}-{_fingerprint(source)}"
+    except (OSError, RuntimeError):  # no home folder (a user without a passwd entry)
+        return dict(build())
     try:
         arrays = _read(entry)
         if fits(arrays):
