@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from veille.match import BrandSet, compile_brand, find_mentions, make_snippet, searchable_text
@@ -118,7 +118,10 @@ def test_the_hit_is_the_first_in_the_text_else_the_first_anywhere(title: str, te
         assert (hit.start, hit.end) == expected.span()
 
 
-_BRANDS = (ACME, DECATHLON, ROCKET, GLOBEX, CASED)
+# Terms of different brands that overlap: one starts inside another, one extends another.
+CORP = Brand(name="Corp", terms=("Corp", "Acme Corp Rocket"))
+SHOES = Brand(name="Shoes", terms=("rocket shoes", "shoes"), exclude=("shoes anvil",))
+_BRANDS = (ACME, DECATHLON, ROCKET, GLOBEX, CASED, CORP, SHOES)
 _SET_WORDS = st.sampled_from(
     ["Acme", "ACME", "Corp", "anvil", "décathlon", "Rocket", "shoes", "Globex", "IT", "it", "x"]
 )
@@ -128,6 +131,8 @@ _SET_TEXTS = st.lists(st.tuples(_SET_WORDS, _GAPS), max_size=10).map(
 
 
 @settings(max_examples=300, deadline=None)
+@example(title="", text="ACME Corp x", links=[])  # "Corp" inside the longer "Acme Corp"
+@example(title="Acme Corp Rocket shoes", text="", links=[])
 @given(
     title=_SET_TEXTS,
     text=_SET_TEXTS,
@@ -142,10 +147,16 @@ def test_a_brand_set_finds_what_each_brand_finds(title: str, text: str, links: l
     assert find_mentions(item, BrandSet(_BRANDS)) == one_by_one
 
 
-def test_a_brand_set_rules_out_an_item_in_one_scan() -> None:
+def test_a_brand_set_names_the_brands_whose_terms_appear() -> None:
     brands = BrandSet(_BRANDS)
     assert len(brands) == len(_BRANDS) and brands[0].brand is ACME
-    assert brands.any_term[False].search(fold("rien à signaler, pharmacme")) is None
-    assert brands.any_term[False].search(fold("chez DÉCATHLON")) is not None
-    assert brands.any_term[True].search("it works") is None
-    assert brands.any_term[True].search("IT works") is not None
+
+    def named(text: str, case_sensitive: bool = False) -> set[str]:
+        ids = brands.named(fold(text, case_sensitive=case_sensitive), case_sensitive)
+        return {rule.brand.name for rule in brands if id(rule) in ids}
+
+    assert named("rien à signaler, pharmacme") == set()
+    assert named("chez DÉCATHLON") == {"Décathlon"}
+    assert named("Acme Corp Rocket shoes") == {"Acme", "Corp", "Rocket", "Shoes"}
+    assert named("it works", case_sensitive=True) == set()
+    assert named("IT works", case_sensitive=True) == {"IT"}

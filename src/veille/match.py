@@ -24,7 +24,7 @@ The rules, in the order they are applied to each (item, brand):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import overload
 
@@ -101,26 +101,57 @@ def compile_brand(brand: Brand) -> BrandRules:
 class BrandSet(Sequence[BrandRules]):
     """Every brand of a sweep, compiled once, with one pattern for all their terms.
 
-    Most items name no brand: one scan for any term of any brand (per case rule) rules them
-    out at once, where each brand's own pattern would scan the text again. The shared pattern
-    matches somewhere exactly when some brand's terms do (same phrases, same word
-    boundaries), so it only ever skips work, never a mention.
+    Most items name no brand, or one or two: one scan for any term of any brand (per case
+    rule) finds the places where some brand is named, and only the brands named there are
+    searched in full, where each brand's own pattern would scan the whole text. The shared
+    pattern matches at a place exactly when some brand's terms do (same phrases, same word
+    boundaries), and every such place is visited, so it only ever skips work, never a mention.
     """
 
     def __init__(self, brands: Iterable[Brand]) -> None:
         self.rules = tuple(compile_brand(brand) for brand in brands)
-        self.any_term = {
-            case_sensitive: _phrase_pattern(
-                (
-                    term
-                    for rule in self.rules
-                    if rule.brand.case_sensitive == case_sensitive
-                    for term in rule.brand.terms
-                ),
-                case_sensitive,
-            )
+        self.by_case = {
+            case_sensitive: tuple(r for r in self.rules if r.brand.case_sensitive == case_sensitive)
             for case_sensitive in (False, True)
         }
+        self.any_term = {
+            case_sensitive: _phrase_pattern(
+                (term for rule in rules for term in rule.brand.terms), case_sensitive
+            )
+            for case_sensitive, rules in self.by_case.items()
+        }
+        self.by_link = tuple((rule, False) for rule in self.rules if rule.brand.domains)
+
+    def to_search(self, folded_as: Callable[[bool], str]) -> Sequence[tuple[BrandRules, bool]]:
+        """The rules worth applying to a text, in order, each with whether its terms may
+        match there: the brands it names, and those a link alone can name."""
+        found: set[int] = set()
+        for case_sensitive, rules in self.by_case.items():
+            if rules:
+                found |= self.named(folded_as(case_sensitive), case_sensitive)
+        if not found:
+            return self.by_link
+        return [
+            (rule, id(rule) in found)
+            for rule in self.rules
+            if id(rule) in found or rule.brand.domains
+        ]
+
+    def named(self, folded: str, case_sensitive: bool) -> set[int]:
+        """Ids of the rules (of that case rule) whose terms match somewhere in `folded`."""
+        pattern, left = self.any_term[case_sensitive], self.by_case[case_sensitive]
+        found: set[int] = set()
+        place = pattern.search(folded) if pattern is not None else None
+        if len(left) == 1:  # the shared pattern is that brand's own
+            return {id(left[0])} if place is not None else found
+        while place is not None and left:
+            start = place.start()
+            named_here = [rule for rule in left if rule.terms.match(folded, start)]
+            if named_here:
+                found.update(map(id, named_here))
+                left = tuple(rule for rule in left if id(rule) not in found)
+            place = pattern.search(folded, start + 1)  # the next place, overlapping ones too
+        return found
 
     @overload
     def __getitem__(self, index: int) -> BrandRules: ...
@@ -143,21 +174,20 @@ def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") 
     text = searchable_text(item, page_text)
     body_start = len(item.title) + 1 if item.title else 0
     folded: dict[bool, str] = {}
-    possible: dict[bool, bool] = {}
-    hits = []
-    for rule in rules:
-        case_sensitive = rule.brand.case_sensitive
+
+    def folded_as(case_sensitive: bool) -> str:
         if case_sensitive not in folded:
             folded[case_sensitive] = fold(text, case_sensitive=case_sensitive)
-            any_term = rules.any_term[case_sensitive] if isinstance(rules, BrandSet) else None
-            possible[case_sensitive] = any_term is None or bool(
-                any_term.search(folded[case_sensitive])
-            )
-        if not possible[case_sensitive] and not rule.brand.domains:
-            continue
-        hit = _match_brand(
-            item, rule, text, folded[case_sensitive], body_start, possible[case_sensitive]
-        )
+        return folded[case_sensitive]
+
+    if isinstance(rules, BrandSet):
+        chosen = rules.to_search(folded_as)
+    else:
+        chosen = [(rule, True) for rule in rules]
+    hits = []
+    for rule, possible in chosen:
+        folded_text = folded_as(rule.brand.case_sensitive)
+        hit = _match_brand(item, rule, text, folded_text, body_start, possible)
         if hit is not None:
             hits.append(hit)
     return hits
