@@ -99,6 +99,24 @@ def test_entries_of_older_models_are_removed(model: Path) -> None:
     assert names == ["m", "other"]
 
 
+def test_another_installations_entry_stays_until_it_is_uninstalled(
+    model: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "other-venv" / "model.bin"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"model v0")
+    cached_arrays("m", elsewhere, Builder())
+    cached_arrays("m", model, Builder())
+    assert len(list(cache_folder().iterdir())) == 2
+    build = Builder()
+    cached_arrays("m", elsewhere, build)
+    assert build.calls == 0  # still there: each installation keeps its own
+    elsewhere.unlink()
+    model.write_bytes(b"model v2, longer")
+    cached_arrays("m", model, Builder())
+    assert len(list(cache_folder().iterdir())) == 1
+
+
 def test_an_unwritable_cache_still_gives_the_arrays(
     model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

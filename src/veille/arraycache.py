@@ -23,7 +23,7 @@ import numpy as np
 __all__ = ["cache_folder", "cached_arrays"]
 
 # Bump when the layout of what is cached changes, so that old folders are not read.
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_folder() -> Path:
@@ -58,8 +58,8 @@ def cached_arrays(
         pass
     arrays = {key: np.ascontiguousarray(value) for key, value in build().items()}
     try:
-        _write(entry, arrays)
-        _remove_others(entry, name)
+        _write(entry, arrays, source)
+        _remove_others(entry, name, source)
         written = _read(entry)
     except (OSError, ValueError, EOFError):
         return arrays
@@ -80,10 +80,11 @@ def _read(entry: Path) -> dict[str, np.ndarray]:
     return {key: np.asarray(np.load(entry / f"{key}.npy", mmap_mode="r")) for key in names}
 
 
-def _write(entry: Path, arrays: Mapping[str, np.ndarray]) -> None:
+def _write(entry: Path, arrays: Mapping[str, np.ndarray], source: Path) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=entry.parent))
     try:
+        (scratch / "source.txt").write_text(str(source.resolve()), encoding="utf-8")
         for key, value in arrays.items():
             np.save(scratch / f"{key}.npy", value, allow_pickle=False)
         # Written last: its presence says every array before it is complete.
@@ -99,11 +100,20 @@ def _write(entry: Path, arrays: Mapping[str, np.ndarray]) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _remove_others(entry: Path, name: str) -> None:
-    """Entries of older models, and scratch folders a killed process left over an hour ago
-    (a younger one may be another process's write in progress)."""
+def _remove_others(entry: Path, name: str, source: Path) -> None:
+    """Entries of older versions of this model, or of a model no longer installed; and
+    scratch folders a killed process left over an hour ago (a younger one may be another
+    process's write in progress). Another installation's entry stays: two virtual
+    environments sharing this folder must not undo each other's cache at every run."""
+    ours = str(source.resolve())
     for other in entry.parent.glob(f"{name}-*"):
-        if other != entry:
+        if other == entry:
+            continue
+        try:
+            theirs = (other / "source.txt").read_text(encoding="utf-8")
+        except OSError:
+            theirs = ""
+        if theirs == ours or not theirs or not Path(theirs).exists():
             _discard(other)
     for scratch in entry.parent.glob(f".{name}-*"):
         with contextlib.suppress(OSError):
