@@ -41,7 +41,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from feedgen import BRANDS_CONFIG, GeneratedFeed, generate_feeds  # noqa: E402
+from feedgen import BRANDS_CONFIG, GeneratedFeed, generate_feeds, splice  # noqa: E402
 
 
 class FeedServer:
@@ -87,26 +87,10 @@ class FeedServer:
         renewed = generate_feeds(count, items, base="https://news.example/v2")
         for old, new in zip(list(self.by_path.values()), renewed, strict=True):
             keep = int(items * (1 - share))
-            body = _splice(old, new, keep)
+            body = splice(old, new, keep)
             self.by_path[old.path] = GeneratedFeed(
                 old.path, old.fmt, body, old.content_type, f'"{hash(body) & 0xFFFFFFFF:x}"'
             )
-
-
-def _splice(old: GeneratedFeed, new: GeneratedFeed, keep: int) -> bytes:
-    """A body with the first `keep` items of `old` and the rest from `new`."""
-    if old.fmt == "jsonfeed":
-        document = json.loads(old.body)
-        document["items"] = document["items"][:keep] + json.loads(new.body)["items"][keep:]
-        return json.dumps(document, ensure_ascii=False).encode()
-    tag = {"rss2": b"<item>", "rss1": b"<item ", "atom": b"<entry>"}[old.fmt]
-    old_parts, new_parts = old.body.split(tag), new.body.split(tag)
-    items = old_parts[1 : keep + 1] + new_parts[keep + 1 :]
-    last = items[-1]
-    close = {"rss2": b"</item>", "rss1": b"</item>", "atom": b"</entry>"}[old.fmt]
-    tail = old_parts[-1][old_parts[-1].rindex(close) + len(close) :]
-    items[-1] = last[: last.rindex(close) + len(close)] + tail
-    return old_parts[0] + tag + tag.join(items)
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")

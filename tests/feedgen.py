@@ -166,4 +166,20 @@ def _jsonfeed(number: int, base: str, items: list[dict]) -> tuple[bytes, str]:
     return json.dumps(document, ensure_ascii=False).encode(), "application/feed+json"
 
 
+def splice(old: GeneratedFeed, new: GeneratedFeed, keep: int) -> bytes:
+    """A body with the first `keep` items of `old` and the rest from `new`."""
+    if old.fmt == "jsonfeed":
+        document = json.loads(old.body)
+        document["items"] = document["items"][:keep] + json.loads(new.body)["items"][keep:]
+        return json.dumps(document, ensure_ascii=False).encode()
+    tag = {"rss2": b"<item>", "rss1": b"<item ", "atom": b"<entry>"}[old.fmt]
+    old_parts, new_parts = old.body.split(tag), new.body.split(tag)
+    items = old_parts[1 : keep + 1] + new_parts[keep + 1 :]
+    last = items[-1]
+    close = {"rss2": b"</item>", "rss1": b"</item>", "atom": b"</entry>"}[old.fmt]
+    tail = old_parts[-1][old_parts[-1].rindex(close) + len(close) :]
+    items[-1] = last[: last.rindex(close) + len(close)] + tail
+    return old_parts[0] + tag + tag.join(items)
+
+
 RENDERERS = {"rss2": _rss2, "atom": _atom, "rss1": _rss1, "jsonfeed": _jsonfeed}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -119,26 +119,42 @@ async def harvest_source(
     return harvest
 
 
+@dataclass
+class ParsedDocuments:
+    """What `parse_documents` read: the items, and the entries' fingerprints for next time."""
+
+    items: list[Item] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    fingerprints: list[str] = field(default_factory=list)
+    skipped: int = 0  # entries left out as known
+
+
 def parse_documents(
-    documents: list[Fetched], *, strict: bool
-) -> tuple[list[Item], list[str], str | None]:
-    """Parse deferred feed bodies: (items, warnings, error). With `strict` (one feed that is
-    the whole source), a body that is not a feed is the source's error; otherwise a warning."""
-    items: list[Item] = []
-    warnings: list[str] = []
+    documents: list[Fetched], *, strict: bool, known: Collection[str] = frozenset()
+) -> ParsedDocuments:
+    """Parse deferred feed bodies. With `strict` (one feed that is the whole source), a body
+    that is not a feed is the source's error; otherwise a warning. Entries whose fingerprint
+    is in `known` may be left out (see `parse_feed`)."""
+    result = ParsedDocuments()
     for document in documents:
         try:
             parsed = parse_feed(
-                document.body, document.final_url or document.url, document.content_type
+                document.body,
+                document.final_url or document.url,
+                document.content_type,
+                known=known,
             )
         except ParseError as error:
             if strict:
-                return [], [], str(error)
-            warnings.append(f"{document.url}: {error}")
+                return ParsedDocuments(error=str(error))
+            result.warnings.append(f"{document.url}: {error}")
             continue
-        items += parsed.items
-        warnings += [parsed.warning] if parsed.warning else []
-    return items, warnings, None
+        result.items += parsed.items
+        result.warnings += [parsed.warning] if parsed.warning else []
+        result.fingerprints += parsed.fingerprints
+        result.skipped += parsed.skipped
+    return result
 
 
 async def _harvest_feed(

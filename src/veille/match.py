@@ -23,6 +23,7 @@ The rules, in the order they are applied to each (item, brand):
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,17 @@ class BrandSet(Sequence[BrandRules]):
             for case_sensitive, rules in self.by_case.items()
         }
         self.by_link = tuple((rule, False) for rule in self.rules if rule.brand.domains)
+        # What these rules match, for telling whether an entry read before was read under
+        # them: the compiled patterns (so a change in how terms compile counts too).
+        shape = [
+            (rule.brand.name, rule.brand.domains)
+            + tuple(
+                (pattern.pattern, pattern.flags) if pattern is not None else None
+                for pattern in (rule.terms, rule.exclude, rule.require_any)
+            )
+            for rule in self.rules
+        ]
+        self.fingerprint = hashlib.blake2b(repr(shape).encode(), digest_size=12).hexdigest()
 
     def to_search(self, folded_as: Callable[[bool], str]) -> Sequence[tuple[BrandRules, bool]]:
         """The rules worth applying to a text, in order, each with whether its terms may

@@ -134,6 +134,16 @@ def m004_alert_targets(db: Database) -> None:
     db["alert_spikes"].transform(types={"target": str})
 
 
+@migrations()
+def m005_source_entries(db: Database) -> None:
+    # The fingerprints of the entries a feed source had at its last sweep, and of the brands
+    # they were matched against: a feed that changed by a few entries has only those cleaned
+    # and matched again. One row per source, rewritten with each successful read.
+    db["source_entries"].create(
+        {"source": str, "brands": str, "fingerprints": str}, pk="source", not_null={"brands"}
+    )
+
+
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
     if not migrations.pending(db):

@@ -49,7 +49,7 @@ import re
 import time
 import xml.sax
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urldefrag
@@ -338,7 +338,12 @@ ENGINES = ("auto", "feedparser", "fast")
 
 
 def parse_feed(
-    body: bytes, url: str, content_type: str | None = None, *, engine: str = "auto"
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    *,
+    engine: str = "auto",
+    known: Collection[str] = frozenset(),
 ) -> ParsedFeed:
     """Parse a fetched feed body; `url` is the final URL (the base for relative links).
 
@@ -348,6 +353,10 @@ def parse_feed(
     `engine` picks the parser of RSS and Atom (JSON Feed always has its own): "auto" (the
     default) tries the fast path and falls back to feedparser; "feedparser" never tries the fast
     path; "fast" takes feedparser-rs's result unchecked, to measure what the guards catch.
+
+    `known`: fingerprints of entries read before (`ParsedFeed.fingerprints`); on the fast
+    path, such entries are left out of the items (counted in `skipped`), when every entry of
+    the document has its own id, so that leaving some out cannot change the others' keys.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -360,7 +369,7 @@ def parse_feed(
         raise ParseError("not a feed: empty document")
     if head in "{[" or (head != "<" and mime in _JSON_TYPES):
         return _parse_json_feed(text, url)
-    return _parse_xml_feed(text, url, mime, note, engine)
+    return _parse_xml_feed(text, url, mime, note, engine, known)
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,7 +381,12 @@ _EMAIL_AND_NAME = re.compile(r"^\s*[^\s@()<>]+@[^\s()<>]+\s*\(([^()]+)\)\s*$")
 
 
 def _parse_xml_feed(
-    text: str, url: str, mime: str, note: str | None, engine: str = "auto"
+    text: str,
+    url: str,
+    mime: str,
+    note: str | None,
+    engine: str = "auto",
+    known: Collection[str] = frozenset(),
 ) -> ParsedFeed:
     document, root, html_doctype = _clean_prolog(text)
     if html_doctype or root.lower() in _HTML_ROOTS or (not root and mime == "text/html"):
@@ -383,7 +397,7 @@ def _parse_xml_feed(
     base = url if is_http_url(url) else ""
     parser = "feedparser"
     if engine != "feedparser":
-        fast, refused = _parse_fast(data, document, url, note, checked=engine == "auto")
+        fast, refused = _parse_fast(data, document, url, note, engine == "auto", known)
         if fast is not None:
             return fast
         parser = f"feedparser (fast path refused: {refused})"
@@ -640,7 +654,12 @@ def _shape(data: bytes) -> _Shape:
 
 
 def _parse_fast(
-    data: bytes, document: str, url: str, note: str | None, checked: bool = True
+    data: bytes,
+    document: str,
+    url: str,
+    note: str | None,
+    checked: bool = True,
+    known: Collection[str] = frozenset(),
 ) -> tuple[ParsedFeed | None, str]:
     """The feed through feedparser-rs, or (None, why not) when it cannot be trusted.
 
@@ -649,12 +668,19 @@ def _parse_fast(
     if feedparser_rs is None:
         return None, "feedparser-rs is not installed"
     try:
-        return _read_fast(data, document, url, note, checked), ""
+        return _read_fast(data, document, url, note, checked, known), ""
     except _Refused as refusal:
         return None, str(refusal)
 
 
-def _read_fast(data: bytes, document: str, url: str, note: str | None, checked: bool) -> ParsedFeed:
+def _read_fast(
+    data: bytes,
+    document: str,
+    url: str,
+    note: str | None,
+    checked: bool,
+    known: Collection[str] = frozenset(),
+) -> ParsedFeed:
     if checked:
         if "xml:base" in document:
             # feedparser resolves links against xml:base; feedparser-rs leaves them relative.
@@ -683,19 +709,27 @@ def _read_fast(data: bytes, document: str, url: str, note: str | None, checked: 
     feed_author = _fast_author(feed, atom, checked) if atom else ""
     base = url if is_http_url(url) else ""
     pubdate_only, linked = (shape.pubdate_only, shape.linked) if checked else (set(), set())
-    drafts = [
-        _draft_from_entry(
-            _fast_entry(entry, atom, checked, index in pubdate_only, index in linked),
-            base,
-            feed_author,
-        )
+    # Every entry goes through `_fast_entry`, whose guards may refuse the document; only the
+    # cleaning of known entries is left out.
+    entries = [
+        _fast_entry(entry, atom, checked, index in pubdate_only, index in linked)
         for index, entry in enumerate(parsed.entries)
+    ]
+    fingerprints = tuple(entry_fingerprint(base, entry) for entry in entries)
+    if not known or not _own_ids(entries):
+        known = frozenset()
+    drafts = [
+        _draft_from_entry(entry, base, feed_author)
+        for entry, fingerprint in zip(entries, fingerprints, strict=True)
+        if fingerprint not in known
     ]
     result = ParsedFeed(
         items=_finish_items(drafts, url),
         title=html_to_text(feed.title),
         warning=note,
         parser="feedparser-rs",
+        fingerprints=fingerprints,
+        skipped=len(entries) - len(drafts),
     )
     if checked:
         _check_output(result, document)
@@ -793,6 +827,36 @@ def _fast_entry(
         # only read when there is no published date (`_draft_from_entry`): parse it only then
         "updated_parsed": _feedparser_date(entry.updated) if published is None else None,
     }
+
+
+def entry_fingerprint(base: str, entry: Mapping[str, Any]) -> str:
+    """What an entry's items and mentions are made of: its id, links, title and text, and the
+    URL they are resolved against. Its author and dates are left out: they change no match.
+
+    An entry with the fingerprint of one read at the last sweep, under the same brands, can
+    give no new mention: that one's were stored then.
+    """
+    links = "\x1e".join(f"{link['href']}\x1d{link['rel']}" for link in entry["links"])
+    contents = "\x1e".join(str(content["value"]) for content in entry["content"])
+    fields = (
+        base,
+        entry["id"],
+        entry["guidislink"],
+        entry["link"],
+        links,
+        contents,
+        entry["summary"],
+        entry["title"],
+    )
+    raw = "\x1f".join("" if value is None else str(value) for value in fields)
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _own_ids(entries: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every entry has an id of its own: then each item's key is its id, whatever
+    the other entries of the document (see `_finish_items`)."""
+    ids = [entry["id"].strip() if isinstance(entry["id"], str) else "" for entry in entries]
+    return all(ids) and len(set(ids)) == len(ids)
 
 
 def _feedparser_date(value: str | None) -> time.struct_time | None:

@@ -196,6 +196,7 @@ async def _scan_source(
             None if context.cpu else rules,
             None if context.cpu else engine,
             store.stored_mentions(source.name),
+            store.known_entries(source.name, rules.fingerprint),
         )
     except Exception as error:  # a tone engine's bug or a dead worker: this source only
         analysis = Analysis(error=f"analysis failed ({type(error).__name__}: {error})")
@@ -207,7 +208,8 @@ async def _scan_source(
         "last_modified": harvest.last_modified,
         "items_seen": analysis.items_seen,
     }
-    new = store.record_source(source.name, health, analysis.mentions)
+    entries = (rules.fingerprint, analysis.fingerprints)
+    new = store.record_source(source.name, health, analysis.mentions, entries=entries)
     warnings = [*harvest.warnings, *analysis.warnings]
     return SourceOutcome(
         name=source.name,
@@ -227,6 +229,7 @@ class Analysis:
     mentions: list[Mention] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    fingerprints: list[str] = field(default_factory=list)
 
 
 # Set in each worker process by `_start_worker`: brand rules compiled once per process, and
@@ -244,21 +247,29 @@ def analyse_source(
     rules: Sequence[BrandRules] | None,
     engine: ToneEngine | None = None,
     stored: Collection[tuple[str, str]] = (),
+    known: Collection[str] = frozenset(),
 ) -> Analysis:
     """Parse a source's deferred feed bodies, then match and judge every item (CPU only).
 
     One call, so that it runs in one piece off the event loop: in a worker process when
     there is one (`rules` is then None and the worker's own are used), so that a feed's
-    items are parsed, matched and toned without crossing a process boundary.
+    items are parsed, matched and toned without crossing a process boundary. Entries
+    `known` from the last sweep (under the same brands) are neither cleaned nor matched
+    again: they can give no new mention.
     """
-    parsed, warnings, error = parse_documents(documents, strict=source.type == "rss")
-    if error:
-        return Analysis(error=error)
-    every = unique_items([*items, *parsed])
+    parsed = parse_documents(documents, strict=source.type == "rss", known=known)
+    if parsed.error:
+        return Analysis(error=parsed.error)
+    every = unique_items([*items, *parsed.items])
     if rules is None:
         rules, engine = _WORKER_RULES[0], _WORKER_ENGINE[0]
     mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine, stored)
-    return Analysis(items_seen=len(every), mentions=mentions, warnings=warnings)
+    return Analysis(
+        items_seen=len(every) + parsed.skipped,
+        mentions=mentions,
+        warnings=parsed.warnings,
+        fingerprints=parsed.fingerprints,
+    )
 
 
 def find_source_mentions(
@@ -457,12 +468,12 @@ def preview_source(source: Source, settings: Settings, brands: Sequence[Brand] =
     harvest = asyncio.run(_harvest_once(source, settings, tuple(brands)))
     if harvest.error:
         raise SourceError(f"{source.url or source.name}: {harvest.error}")
-    parsed, warnings, error = parse_documents(harvest.documents, strict=source.type == "rss")
-    if error:
-        raise SourceError(f"{source.url or source.name}: {error}")
-    harvest.items = [*harvest.items, *parsed]  # every entry, as the feed has them
+    parsed = parse_documents(harvest.documents, strict=source.type == "rss")
+    if parsed.error:
+        raise SourceError(f"{source.url or source.name}: {parsed.error}")
+    harvest.items = [*harvest.items, *parsed.items]  # every entry, as the feed has them
     harvest.documents = []
-    harvest.warnings += warnings
+    harvest.warnings += parsed.warnings
     return harvest
 
 

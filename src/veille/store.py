@@ -245,13 +245,21 @@ class Store:
         return SourceState(etag=row[0], last_modified=row[1], failures=row[2] or 0)
 
     def record_source(
-        self, name: str, health: dict[str, Any], mentions: Sequence[Mention] = ()
+        self,
+        name: str,
+        health: dict[str, Any],
+        mentions: Sequence[Mention] = (),
+        *,
+        entries: tuple[str, Sequence[str]] | None = None,
     ) -> list[tuple[str, str, int]]:
         """Store a source's new mentions and its health in one transaction.
 
         `health` holds the `sources` columns to set; `failures` is computed here: reset on
-        success, incremented when `last_error` is set. Returns how many mentions were new, by
-        brand and tone: (brand, tone, count), so that a sweep's memory holds counts, not rows.
+        success, incremented when `last_error` is set. `entries`, when given, replaces the
+        source's known entries (brands fingerprint, entry fingerprints; see `known_entries`)
+        in the same transaction, so they never claim mentions that were not stored. Returns
+        how many mentions were new, by brand and tone: (brand, tone, count), so that a
+        sweep's memory holds counts, not rows.
         """
         connection = self.db.conn
         inserted: list[tuple[str, str, int]] = []
@@ -268,6 +276,13 @@ class Store:
                     "GROUP BY brand, tone ORDER BY brand, tone",
                     [before],
                 ).fetchall()
+            if entries is not None:
+                brands, fingerprints = entries
+                connection.execute(
+                    "INSERT OR REPLACE INTO source_entries (source, brands, fingerprints) "
+                    "VALUES (?, ?, ?)",
+                    [name, brands, " ".join(fingerprints)],
+                )
             failures = "failures + 1" if health.get("last_error") else "0"
             assignments = [f"{key} = ?" for key in health] + [f"failures = {failures}"]
             self.db.execute(
@@ -275,6 +290,15 @@ class Store:
                 [*health.values(), name],
             )
         return inserted
+
+    def known_entries(self, source: str, brands: str) -> frozenset[str]:
+        """Fingerprints of the entries the source had at its last read, if it was read under
+        the same brands (`BrandSet.fingerprint`); none otherwise."""
+        row = self.db.execute(
+            "SELECT fingerprints FROM source_entries WHERE source = ? AND brands = ?",
+            [source, brands],
+        ).fetchone()
+        return frozenset(row[0].split()) if row and row[0] else frozenset()
 
     def stored_mentions(self, source: str) -> set[tuple[str, str]]:
         """(brand, url) of the mentions already stored from a source."""
