@@ -51,6 +51,19 @@ def test_known_entries_are_left_out_and_the_others_read_as_before() -> None:
     assert again.fingerprints == full.fingerprints
 
 
+def test_known_json_feed_items_are_left_out_too() -> None:
+    def feed(items: list[dict]) -> bytes:
+        return json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+
+    old = [{"id": str(n), "url": f"https://news.example/{n}", "title": f"N{n}"} for n in range(3)]
+    first = parse_feed(feed(old), FEED_URL)
+    edited = {**old[1], "content_text": "Acme, enfin."}
+    full = parse_feed(feed([old[0], edited, old[2]]), FEED_URL)
+    again = parse_feed(feed([old[0], edited, old[2]]), FEED_URL, known=set(first.fingerprints))
+    assert (first.parser, again.skipped) == ("json", 2)
+    assert again.items == (full.items[1],)
+
+
 def test_a_document_whose_entries_share_an_id_is_read_whole() -> None:
     repeated = [("a", "Un", "x"), ("a", "Deux", "y")]
     first = parse_feed(rss(repeated), FEED_URL)
@@ -148,7 +161,7 @@ def test_new_brands_are_looked_for_in_entries_read_before(
 def test_a_sweep_of_changed_feeds_stores_what_a_fresh_one_does(
     httpserver: HTTPServer, write_config, runner, tmp_path: Path
 ) -> None:
-    """Every format (JSON Feed included, never skipped), 30% of each feed's items new."""
+    """Every format (RSS 2.0, RSS 1.0, Atom, JSON Feed), 30% of each feed's items new."""
     old = generate_feeds(40, 10, base="https://news.example")
     new = generate_feeds(40, 10, base="https://news.example/v2")
     served = {feed.path: (feed.body, feed.etag) for feed in old}

@@ -49,7 +49,7 @@ import re
 import time
 import xml.sax
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urldefrag
@@ -355,8 +355,9 @@ def parse_feed(
     path; "fast" takes feedparser-rs's result unchecked, to measure what the guards catch.
 
     `known`: fingerprints of entries read before (`ParsedFeed.fingerprints`); on the fast
-    path, such entries are left out of the items (counted in `skipped`), when every entry of
-    the document has its own id, so that leaving some out cannot change the others' keys.
+    path and in JSON Feeds, such entries are left out of the items (counted in `skipped`),
+    when every entry of the document has its own id, so that leaving some out cannot change
+    the others' keys.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -368,7 +369,7 @@ def parse_feed(
     if not head:
         raise ParseError("not a feed: empty document")
     if head in "{[" or (head != "<" and mime in _JSON_TYPES):
-        return _parse_json_feed(text, url)
+        return _parse_json_feed(text, url, known)
     return _parse_xml_feed(text, url, mime, note, engine, known)
 
 
@@ -715,8 +716,8 @@ def _read_fast(
         _fast_entry(entry, atom, checked, index in pubdate_only, index in linked)
         for index, entry in enumerate(parsed.entries)
     ]
-    fingerprints = tuple(entry_fingerprint(base, entry) for entry in entries)
-    if not known or not _own_ids(entries):
+    fingerprints = tuple(entry_fingerprint(base, _fast_fields(entry)) for entry in entries)
+    if not known or not _own_ids(entry["id"] for entry in entries):
         known = frozenset()
     drafts = [
         _draft_from_entry(entry, base, feed_author)
@@ -829,17 +830,23 @@ def _fast_entry(
     }
 
 
-def entry_fingerprint(base: str, entry: Mapping[str, Any]) -> str:
-    """What an entry's items and mentions are made of: its id, links, title and text, and the
-    URL they are resolved against. Its author and dates are left out: they change no match.
+def entry_fingerprint(base: str, fields: Iterable[object]) -> str:
+    """What an entry's items and mentions are made of (its id, links, title and text, as the
+    feed gives them) and the URL they are resolved against. Its author and dates are left
+    out: they change no match.
 
     An entry with the fingerprint of one read at the last sweep, under the same brands, can
     give no new mention: that one's were stored then.
     """
-    links = "\x1e".join(f"{link['href']}\x1d{link['rel']}" for link in entry["links"])
-    contents = "\x1e".join(str(content["value"]) for content in entry["content"])
-    fields = (
-        base,
+    raw = json.dumps([base, *fields], ensure_ascii=False, default=str)
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
+    """The fields of a `_fast_entry` dict that `entry_fingerprint` covers."""
+    links = [(link["href"], link["rel"]) for link in entry["links"]]
+    contents = [content["value"] for content in entry["content"]]
+    return (
         entry["id"],
         entry["guidislink"],
         entry["link"],
@@ -848,15 +855,13 @@ def entry_fingerprint(base: str, entry: Mapping[str, Any]) -> str:
         entry["summary"],
         entry["title"],
     )
-    raw = "\x1f".join("" if value is None else str(value) for value in fields)
-    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _own_ids(entries: Sequence[Mapping[str, Any]]) -> bool:
+def _own_ids(ids: Iterable[object]) -> bool:
     """Whether every entry has an id of its own: then each item's key is its id, whatever
-    the other entries of the document (see `_finish_items`)."""
-    ids = [entry["id"].strip() if isinstance(entry["id"], str) else "" for entry in entries]
-    return all(ids) and len(set(ids)) == len(ids)
+    the other entries of the document (see `_finish_items`), and entries can be left out."""
+    stripped = [str(i).strip() if isinstance(i, (str, int, float)) else "" for i in ids]
+    return all(stripped) and len(set(stripped)) == len(stripped)
 
 
 def _feedparser_date(value: str | None) -> time.struct_time | None:
@@ -1017,7 +1022,7 @@ _RFC3339 = re.compile(
 )
 
 
-def _parse_json_feed(text: str, url: str) -> ParsedFeed:
+def _parse_json_feed(text: str, url: str, known: Collection[str] = frozenset()) -> ParsedFeed:
     """JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1), which feedparser cannot read."""
     try:
         document = json.loads(text)
@@ -1037,17 +1042,39 @@ def _parse_json_feed(text: str, url: str) -> ParsedFeed:
         )
     base = url if is_http_url(url) else ""
     feed_author = _json_authors(document)
+    entries = [
+        item for item in (items if isinstance(items, list) else ()) if isinstance(item, dict)
+    ]
+    fingerprints = tuple(
+        entry_fingerprint(base, [item.get(key) for key in _JSON_FINGERPRINTED]) for item in entries
+    )
+    if not known or not _own_ids(item.get("id") for item in entries):
+        known = frozenset()
     drafts = [
         _draft_from_json(item, base, feed_author)
-        for item in (items if isinstance(items, list) else ())
-        if isinstance(item, dict)
+        for item, fingerprint in zip(entries, fingerprints, strict=True)
+        if fingerprint not in known
     ]
     title = document.get("title")
     return ParsedFeed(
         items=_finish_items(drafts, url),
         title=html_to_text(title) if isinstance(title, str) else "",
         parser="json",
+        fingerprints=fingerprints,
+        skipped=len(entries) - len(drafts),
     )
+
+
+# What of a JSON Feed item makes its items and mentions (see `entry_fingerprint`).
+_JSON_FINGERPRINTED = (
+    "id",
+    "url",
+    "external_url",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+)
 
 
 def _json_authors(node: Mapping[str, Any]) -> str:
