@@ -838,7 +838,7 @@ def entry_fingerprint(base: str, fields: Iterable[object]) -> str:
     An entry with the fingerprint of one read at the last sweep, under the same brands, can
     give no new mention: that one's were stored then.
     """
-    raw = json.dumps([base, *fields], ensure_ascii=False, default=str)
+    raw = repr((base, *fields))  # strings, booleans, None and lists of them: exact and quick
     return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
