@@ -71,6 +71,14 @@ def test_a_document_whose_entries_share_an_id_is_read_whole() -> None:
     assert again.skipped == 0 and again.items == first.items
 
 
+@pytest.mark.parametrize("ids", [[True, 2], [None, 2], [1, "1"], [" a", "a"]])
+def test_json_items_without_ids_of_their_own_are_read_whole(ids: list) -> None:
+    items = [{"id": i, "url": f"https://news.example/{n}"} for n, i in enumerate(ids)]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    first = parse_feed(body, FEED_URL)
+    assert parse_feed(body, FEED_URL, known=set(first.fingerprints)).skipped == 0
+
+
 def test_the_same_entries_under_another_url_are_not_known() -> None:
     first = parse_feed(rss(OLD), FEED_URL)
     elsewhere = parse_feed(rss(OLD), "https://mirror.example/feed.xml")

@@ -860,7 +860,10 @@ def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
 def _own_ids(ids: Iterable[object]) -> bool:
     """Whether every entry has an id of its own: then each item's key is its id, whatever
     the other entries of the document (see `_finish_items`), and entries can be left out."""
-    stripped = [str(i).strip() if isinstance(i, (str, int, float)) else "" for i in ids]
+    stripped = [
+        str(i).strip() if isinstance(i, (str, int, float)) and not isinstance(i, bool) else ""
+        for i in ids
+    ]
     return all(stripped) and len(set(stripped)) == len(stripped)
 
 
