@@ -135,7 +135,23 @@ def _kilobytes(text: str, field: str) -> int:
     return next((int(line.split()[1]) for line in text.splitlines() if line.startswith(field)), 0)
 
 
-def sweep(config: Path) -> dict:
+def write_config(path: Path, urls: list[str], concurrency: int) -> Path:
+    """A config of the bench's brands and one rss source per URL, its database beside it."""
+    settings = {"concurrency": concurrency, "per_host": concurrency, "timeout": 60}
+    sources = [{"name": f"feed {i:05d}", "type": "rss", "url": url} for i, url in enumerate(urls)]
+    document = {
+        "database": f"{path.stem}.db",
+        "brands": BRANDS_CONFIG,
+        "sources": sources,
+        "settings": settings,
+    }
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def sweep(config: Path, checkout: Path | None = None) -> dict:
+    """One `veille scan`, from this repository's install or from `checkout`'s sources."""
+    environment = {**os.environ, "PYTHONPATH": str(checkout / "src")} if checkout else None
     started = time.perf_counter()
     # Output goes to files, not pipes: a pipe nobody reads while we sample would fill up and
     # stall the scan as it prints its summary.
@@ -145,6 +161,7 @@ def sweep(config: Path) -> dict:
             stdout=out,
             stderr=err,
             text=True,
+            env=environment,
         )
         sampler = TreeSampler(process.pid)
         while process.poll() is None:
@@ -274,23 +291,7 @@ def main() -> None:
     )
 
     with tempfile.TemporaryDirectory(prefix="veille-bench-") as scratch:
-        config = Path(scratch) / "sources.yaml"
-        settings = {"concurrency": args.concurrency, "per_host": args.concurrency, "timeout": 60}
-        config.write_text(
-            yaml.safe_dump(
-                {
-                    "database": "bench.db",
-                    "brands": BRANDS_CONFIG,
-                    "sources": [
-                        {"name": f"feed {i:05d}", "type": "rss", "url": url}
-                        for i, url in enumerate(urls)
-                    ],
-                    "settings": settings,
-                },
-                allow_unicode=True,
-            ),
-            encoding="utf-8",
-        )
+        config = write_config(Path(scratch) / "bench.yaml", urls, args.concurrency)
         runs = []
         for label in ("cold", "warm (all 304)", "10% new items"):
             if label == "10% new items":

@@ -14,38 +14,16 @@ the sweep) for each run. Run by hand; nothing here is a test.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 
-from feedgen import BRANDS_CONFIG, GeneratedFeed, generate_feeds, splice  # noqa: E402
-from scan_bench import FeedServer, TreeSampler  # noqa: E402
-
-SCAN = "import sys; from veille.cli import main; sys.argv[0] = 'veille'; main()"
-
-
-def sweep(checkout: Path, config: Path) -> tuple[float, float]:
-    """(wall, CPU) of one `veille scan` run from `checkout`'s sources."""
-    environment = {**os.environ, "PYTHONPATH": str(checkout / "src")}
-    command = [sys.executable, "-c", SCAN, "scan", "-c", str(config), "--json"]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=environment)
-    sampler = TreeSampler(process.pid)
-    while process.poll() is None:
-        sampler.sample()
-        time.sleep(0.05)
-    if process.returncode not in (0, 1):
-        sys.exit(f"{checkout}: scan failed ({process.returncode})")
-    return time.perf_counter() - started, sum(sampler.cpu.values())
+from feedgen import generate_feeds  # noqa: E402
+from scan_bench import FeedServer, sweep, write_config  # noqa: E402
 
 
 def main() -> None:
@@ -58,36 +36,20 @@ def main() -> None:
     args = parser.parse_args()
 
     feeds = generate_feeds(args.feeds, args.items, base="https://news.example")
-    renewed = generate_feeds(args.feeds, args.items, base="https://news.example/v2")
-    keep = int(args.items * 0.9)
-    changed = {}
-    for old, new in zip(feeds, renewed, strict=True):
-        body = splice(old, new, keep)
-        etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
-        changed[old.path] = GeneratedFeed(old.path, old.fmt, body, old.content_type, etag)
     server = FeedServer(feeds, 0.05)
     first = dict(server.by_path)
+    server.replace_share(args.feeds, args.items, 0.10)
+    changed = dict(server.by_path)
     urls = [server.base + feed.path for feed in feeds]
     results: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="veille-compare-") as scratch:
         for round_number in range(args.rounds):
             for label, checkout in (("old", args.old), ("new", args.new)):
-                config = Path(scratch) / f"{label}-{round_number}.yaml"
-                sources = [
-                    {"name": f"feed {i:05d}", "type": "rss", "url": url}
-                    for i, url in enumerate(urls)
-                ]
-                settings = {"concurrency": 64, "per_host": 64, "timeout": 60}
-                document = {
-                    "database": f"{label}-{round_number}.db",
-                    "brands": BRANDS_CONFIG,
-                    "sources": sources,
-                    "settings": settings,
-                }
-                config.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
+                config = write_config(Path(scratch) / f"{label}-{round_number}.yaml", urls, 64)
                 for run, content in (("cold", first), ("10% new", changed)):
                     server.by_path = content
-                    results.setdefault((label, run), []).append(sweep(checkout, config))
+                    result = sweep(config, checkout)
+                    results.setdefault((label, run), []).append((result["wall"], result["cpu"]))
     server.http.shutdown()
     print(f"{args.feeds} feeds x {args.items} items; old = {args.old}, new = {args.new}")
     for (label, run), figures in results.items():
