@@ -50,7 +50,7 @@ def main() -> None:
                     server.by_path = content
                     result = sweep(config, checkout)
                     results.setdefault((label, run), []).append((result["wall"], result["cpu"]))
-    server.http.shutdown()
+    server.shutdown()
     print(f"{args.feeds} feeds x {args.items} items; old = {args.old}, new = {args.new}")
     for (label, run), figures in results.items():
         shown = "  ".join(f"{wall:6.2f} s ({cpu:6.2f} s CPU)" for wall, cpu in figures)
