@@ -22,6 +22,7 @@ from veille.tone import (
     judge_tone,
     load_engine,
     tone_around,
+    tones_around,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -375,6 +376,42 @@ def test_tone_around_with_an_engine_judges_the_window() -> None:
     assert "complaint" in tone.flags  # veille's flags when the engine gives none
     raw = tone_around(OTHER_PRAISE, start, start + 4, "fr", engine=always_negative)
     assert (raw.tone, raw.lang) == ("negative", "fr")
+
+
+def test_tones_around_judges_a_shared_window_once() -> None:
+    text = "Free ou Orange, franchement ? Les deux sont pénibles. Bouygues, par contre, merci."
+    places = [(text.index(word), text.index(word) + len(word)) for word in ("Free", "Orange")]
+    places.append((text.index("Bouygues"), text.index("Bouygues") + 8))
+    seen_windows.clear()
+    tones = tones_around(text, places, engine=load_engine("test_tone:recording_engine"))
+    assert seen_windows == [context_window(text, *places[0]), context_window(text, *places[2])]
+    assert tones[0] is tones[1] and len(tones) == 3
+
+
+_SENTENCES = [
+    "Free ou Orange, franchement ?",
+    "Le service client de Fnac est lamentable et injoignable.",
+    "Great support from Acme, thanks!",
+    "The delivery was late again.",
+    "Bof.",
+    "Merci Darty, livraison en avance et un technicien adorable, je recommande vivement.",
+    "I waited three weeks for a refund that never came and nobody answers the phone.",
+    "",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_SENTENCES), min_size=1, max_size=6).map(" ".join),
+    st.lists(st.tuples(st.integers(-5, 400), st.integers(0, 12)), min_size=1, max_size=5),
+    st.sampled_from([None, "fr", "en"]),
+)
+def test_tones_around_is_tone_around_at_each_place(
+    text: str, places: list[tuple[int, int]], lang: str | None
+) -> None:
+    spans = [(start, start + length) for start, length in places]
+    expected = [tone_around(text, start, end, lang) for start, end in spans]
+    assert tones_around(text, spans, lang) == expected
 
 
 def test_tone_around_with_builtin_engine_is_unchanged() -> None:

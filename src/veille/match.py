@@ -182,7 +182,8 @@ def searchable_text(item: Item, page_text: str = "") -> str:
 
 
 def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") -> list[Hit]:
-    """Every brand the item mentions, each once, located by rule 7 of the module docstring."""
+    """Every brand the item mentions, each once, located by rule 7 of the module docstring.
+    All the hits share one `text`, the item's `searchable_text`."""
     text = searchable_text(item, page_text)
     body_start = len(item.title) + 1 if item.title else 0
     folded: dict[bool, str] = {}

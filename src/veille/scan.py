@@ -45,7 +45,7 @@ from veille.models import (
     SourceOutcome,
 )
 from veille.store import ScanLock, Store, utc_now
-from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tone_around
+from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tones_around
 from veille.urls import canonical_url, domain_of
 
 ProgressCallback = Callable[[SourceOutcome], None]
@@ -294,10 +294,11 @@ def find_source_mentions(
         if published is not None and published > found_at:
             published = found_at
         page_text = page_texts.get(item.key, "")
-        for hit in find_mentions(item, rules, page_text):
-            if (hit.brand, url) in stored:
-                continue
-            tone = tone_around(hit.text, hit.start, hit.end, engine=engine)
+        hits = [h for h in find_mentions(item, rules, page_text) if (h.brand, url) not in stored]
+        # An item's hits are all in its one searchable text.
+        places = [(hit.start, hit.end) for hit in hits]
+        tones = tones_around(hits[0].text, places, engine=engine) if hits else []
+        for hit, tone in zip(hits, tones, strict=True):
             mentions.append(
                 Mention(
                     brand=hit.brand,

@@ -20,7 +20,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,6 +39,7 @@ __all__ = [
     "judge_tone",
     "load_engine",
     "tone_around",
+    "tones_around",
 ]
 
 _LEXICON_DIR = Path(__file__).with_name("lexicons")
@@ -1367,21 +1368,63 @@ def tone_around(
     With an `engine` (see `load_engine`), that engine judges `context_window(...)` instead; the
     language is detected by veille when neither the caller nor the engine gives one.
     """
+    return tones_around(text, [(start, end)], lang, engine)[0]
+
+
+def tones_around(
+    text: str,
+    places: Sequence[tuple[int, int]],
+    lang: str | None = None,
+    engine: ToneEngine | None = None,
+) -> list[Tone]:
+    """`tone_around` for each (start, end) of several mentions in one text, in order.
+
+    Brand monitoring often finds a brand and its competitor in one sentence ("Free ou Orange
+    ?"); both get the same judgement, so it is made once. The text is split into sentences
+    once, and the language of the whole text, which short windows fall back on, is detected
+    once.
+    """
     if not text or not text.strip():
-        return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
+        return [Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())] * len(places)
+    if engine is judge_tone:
+        engine = None
+    elif engine is not None and not getattr(engine, "_veille_validated", False):
+        engine = _validate(engine)
     spans = sentence_spans(text)
-    before, center, after = _window(text, start, end, spans)
-    window = " ".join(part for part in (before, center, after) if part)
+    languages: dict[str, str] = {}
 
-    def detected() -> str:
-        return detect_language(window if len(window) >= 80 else clean_text(text[:3000]))
+    def language_of(window: str) -> str:
+        # Under 80 characters a window says too little: the text's opening speaks for it.
+        key = window if len(window) >= 80 else ""
+        if key not in languages:
+            languages[key] = detect_language(key or clean_text(text[:3000]))
+        return languages[key]
 
-    if engine is not None and engine is not judge_tone:
-        validated = engine if getattr(engine, "_veille_validated", False) else _validate(engine)
-        return validated(window, lang, _detect=detected)  # type: ignore[call-arg]
-    if not spans:
+    judged: dict[tuple[str, str, str], Tone] = {}
+    tones = []
+    for start, end in places:
+        parts = _window(text, start, end, spans)
+        if parts not in judged:
+            judged[parts] = _judge_window(text, parts, bool(spans), lang, engine, language_of)
+        tones.append(judged[parts])
+    return tones
+
+
+def _judge_window(
+    text: str,
+    parts: tuple[str, str, str],
+    has_sentences: bool,
+    lang: str | None,
+    engine: ToneEngine | None,
+    language_of: Callable[[str], str],
+) -> Tone:
+    before, center, after = parts
+    window = " ".join(part for part in parts if part)
+    if engine is not None:
+        return engine(window, lang, _detect=lambda: language_of(window))  # type: ignore[call-arg]
+    if not has_sentences:
         return judge_tone(text, lang)
-    lang = lang or detected()
+    lang = lang or language_of(window)
     score = _raw_score(center, lang)
     if NEGATIVE_AT < score < POSITIVE_AT:
         neighbours = [_raw_score(part, lang) for part in (before, after) if part]
