@@ -27,12 +27,13 @@ import argparse
 import asyncio
 import itertools
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,33 +47,52 @@ from feedgen import BRANDS_CONFIG, GeneratedFeed, generate_feeds, splice  # noqa
 
 
 class FeedServer:
-    """Serves the feeds; `replace_share` swaps a share of each feed's items for new ones.
+    """Serves the feeds from a child process; `publish` and `replace_share` change them.
 
-    An asyncio server on its own thread, with keep-alive: a request costs it little CPU, and
-    what it does cost is measured (`cpu_seconds`), because on a two-core machine the server
-    competes with the sweep for the same cores, which a remote site would not.
+    An asyncio server with keep-alive, in a process of its own: in the bench's process it
+    would share one interpreter lock with the network floor's client and flatter that floor.
+    A request costs it little CPU, and what it does cost is measured (`cpu_seconds`): on a
+    two-core machine the server competes with the sweep for the same cores, which a remote
+    site would not.
     """
 
     def __init__(self, feeds: list[GeneratedFeed], latency: float) -> None:
         self.by_path = {feed.path: feed for feed in feeds}
-        self.latency = latency
-        self.loop = asyncio.new_event_loop()
-        started = threading.Event()
-        self.thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
-        self.thread.start()
-        started.wait()
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    def _serve(self, started: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=2048)
+        self.channel, child = multiprocessing.get_context("fork").Pipe()
+        self.process = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(self.by_path, latency, child), daemon=True
         )
-        self.port = server.sockets[0].getsockname()[1]
-        started.set()
-        self.loop.run_forever()
+        self.process.start()
+        self.base = f"http://127.0.0.1:{self.channel.recv()}"
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def publish(self, by_path: dict[str, GeneratedFeed]) -> None:
+        """Serve these feeds from now on."""
+        self.by_path = by_path
+        self.channel.send(by_path)
+        self.channel.recv()
+
+    def replace_share(self, count: int, items: int, share: float) -> None:
+        """New bodies (and ETags) where `share` of each feed's items are new."""
+        renewed = generate_feeds(count, items, base="https://news.example/v2")
+        by_path = {}
+        for old, new in zip(self.by_path.values(), renewed, strict=True):
+            body = splice(old, new, int(items * (1 - share)))
+            by_path[old.path] = GeneratedFeed(
+                old.path, old.fmt, body, old.content_type, f'"{hash(body) & 0xFFFFFFFF:x}"'
+            )
+        self.publish(by_path)
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server's process has used so far."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / _TICKS
+
+    def shutdown(self) -> None:
+        self.process.kill()
+
+
+def _serve(by_path: dict[str, GeneratedFeed], latency: float, channel: Connection) -> None:
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -81,8 +101,8 @@ class FeedServer:
                     name.strip().lower(): value.strip()
                     for name, _, value in (line.partition(":") for line in header_lines if line)
                 }
-                await asyncio.sleep(self.latency)
-                writer.write(self._answer(request_line.split(" ")[1], headers))
+                await asyncio.sleep(latency)
+                writer.write(_answer(by_path.get(request_line.split(" ")[1]), headers))
                 await writer.drain()
                 if headers.get("connection", "").lower() == "close":
                     break
@@ -91,35 +111,31 @@ class FeedServer:
         finally:
             writer.close()
 
-    def _answer(self, path: str, headers: dict[str, str]) -> bytes:
-        feed = self.by_path.get(path)
-        if feed is None:
-            return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-        if headers.get("if-none-match") == feed.etag:
-            head = f"HTTP/1.1 304 Not Modified\r\nETag: {feed.etag}\r\nContent-Length: 0\r\n\r\n"
-            return head.encode()
-        head = (
-            f"HTTP/1.1 200 OK\r\nContent-Type: {feed.content_type}\r\n"
-            f"Content-Length: {len(feed.body)}\r\nETag: {feed.etag}\r\n\r\n"
-        )
-        return head.encode() + feed.body
+    def update() -> None:
+        nonlocal by_path
+        by_path = channel.recv()
+        channel.send("ok")
 
-    def cpu_seconds(self) -> float:
-        """CPU time the server's thread has used so far."""
-        return time.clock_gettime(time.pthread_getcpuclockid(self.thread.ident))
+    async def main() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", 0, backlog=2048)
+        asyncio.get_running_loop().add_reader(channel.fileno(), update)
+        channel.send(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
 
-    def shutdown(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
+    asyncio.run(main())
 
-    def replace_share(self, count: int, items: int, share: float) -> None:
-        """New bodies (and ETags) where `share` of each feed's items are new."""
-        renewed = generate_feeds(count, items, base="https://news.example/v2")
-        for old, new in zip(list(self.by_path.values()), renewed, strict=True):
-            keep = int(items * (1 - share))
-            body = splice(old, new, keep)
-            self.by_path[old.path] = GeneratedFeed(
-                old.path, old.fmt, body, old.content_type, f'"{hash(body) & 0xFFFFFFFF:x}"'
-            )
+
+def _answer(feed: GeneratedFeed | None, headers: dict[str, str]) -> bytes:
+    if feed is None:
+        return b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    if headers.get("if-none-match") == feed.etag:
+        head = f"HTTP/1.1 304 Not Modified\r\nETag: {feed.etag}\r\nContent-Length: 0\r\n\r\n"
+        return head.encode()
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: {feed.content_type}\r\n"
+        f"Content-Length: {len(feed.body)}\r\nETag: {feed.etag}\r\n\r\n"
+    )
+    return head.encode() + feed.body
 
 
 _TICKS = os.sysconf("SC_CLK_TCK")

@@ -47,7 +47,7 @@ def main() -> None:
             for label, checkout in (("old", args.old), ("new", args.new)):
                 config = write_config(Path(scratch) / f"{label}-{round_number}.yaml", urls, 64)
                 for run, content in (("cold", first), ("10% new", changed)):
-                    server.by_path = content
+                    server.publish(content)
                     result = sweep(config, checkout)
                     results.setdefault((label, run), []).append((result["wall"], result["cpu"]))
     server.shutdown()
