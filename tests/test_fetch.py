@@ -6,10 +6,12 @@ import asyncio
 import email.utils
 import gzip
 import resource
+import threading
 import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -526,6 +528,70 @@ def test_clients_are_closed_when_idle_and_on_exit(server: HostileServer) -> None
 
     fetcher = asyncio.run(main())
     assert fetcher._hosts == {}
+
+
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, unlike HostileServer: counts the connections it accepts."""
+
+    protocol_version = "HTTP/1.1"
+    server: _KeepAliveServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        status, body, headers = self.server.routes[self.path]
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _KeepAliveServer(ThreadingHTTPServer):
+    daemon_threads = True
+    connections = 0
+    routes: dict[str, tuple[int, bytes, list[tuple[str, str]]]]
+
+
+def test_unused_bodies_are_read_so_the_connection_is_kept() -> None:
+    """A 304, a redirect or a short error page leaves its connection open for the next
+    request: a sweep of a site's unchanged feeds must not open one connection per feed."""
+    http = _KeepAliveServer(("127.0.0.1", 0), _KeepAliveHandler)
+    http.routes = {
+        "/same": (304, b"", [("ETag", '"v1"')]),
+        "/moved": (301, b"<p>moved</p>", [("Location", "/feed")]),
+        "/missing": (404, b"<p>no such page</p>" * 50, []),
+        "/feed": (200, RSS, []),
+        "/huge-error": (500, b"x" * 200_000, []),
+    }
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{http.server_address[1]}"
+    one_connection = Settings(timeout=5.0, concurrency=1, per_host=1)
+
+    async def main(paths: list[str]) -> list[Fetched]:
+        async with Fetcher(one_connection, retries=0) as fetcher:
+            return await asyncio.gather(
+                *(fetcher.fetch(base + path, etag='"v1"') for path in paths)
+            )
+
+    try:
+        short = asyncio.run(main(["/same", "/moved", "/missing", "/same", "/feed"]))
+        assert [r.status for r in short] == [304, 200, 404, 304, 200]
+        assert http.connections == 1
+        http.connections = 0
+        asyncio.run(main(["/huge-error", "/feed"]))
+        assert http.connections == 2  # a long body is not worth reading: a new connection
+    finally:
+        http.shutdown()
+        http.server_close()
 
 
 def test_cancellation_propagates(server: HostileServer) -> None:

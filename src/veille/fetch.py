@@ -51,6 +51,8 @@ FEED_ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate"
 MAX_REDIRECTS = 5
 CONNECTIONS_PER_CLIENT = 8
+# Unused bodies up to this size are read to keep their connection (see `_drain`).
+DRAIN_LIMIT = 64 * 1024
 ROBOTS_AGENT = "veille"  # the product token robots.txt rules name
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -339,6 +341,8 @@ class Fetcher:
             reply = _Reply(str(response.url), response.status_code, response.headers)
             if 200 <= reply.status < 300:
                 reply.body = await self._read_body(response)
+            else:
+                await _drain(response)
             return reply
 
     async def _read_body(self, response: httpx.Response) -> bytes:
@@ -400,6 +404,19 @@ class Fetcher:
                 del self._hosts[name]
                 for client in host.clients:
                     await _close_quietly(client)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a body veille has no use for (a 304, a redirect, an error page) when it is short.
+
+    A response closed before its end takes its connection with it: every conditional GET
+    answered 304 would then cost a new connection, and a TLS handshake, to the same host.
+    """
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > DRAIN_LIMIT:
+            return  # cheaper to open a new connection than to read on
 
 
 async def _close_quietly(client: httpx.AsyncClient) -> None:
