@@ -294,19 +294,7 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
     replaced by the environment variable and Apprise must accept the URL. The other commands
     leave the URLs as written, so `veille report` works without the delivery secrets.
     """
-    loader = _KeysAsWritten(raw_text)
-    try:
-        # One pass: the node tree gives line numbers for errors, the data is built from it.
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: invalid YAML: {error.problem}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from None
-    finally:
-        loader.dispose()
+    data = _read_yaml(raw_text, path)
     if data is None:
         raise ConfigError(f"{path}: the file is empty — run `veille init` for a starter")
     if not isinstance(data, dict):
@@ -314,10 +302,10 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
     try:
         model = _Config.model_validate(data)
     except ValidationError as error:
-        raise _located_error(path, dict(_node_lines(root)), error) from None
+        raise _located_error(path, _lines(raw_text, path), error) from None
     config = _to_config(model, path)
     if alert_urls and config.alerts:
-        lines = dict(_node_lines(root))
+        lines = _lines(raw_text, path)
         config = replace(
             config,
             alerts=tuple(
@@ -326,6 +314,35 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
             ),
         )
     return config
+
+
+def _read_yaml(raw_text: str, path: Path) -> Any:
+    """The YAML document as Python data, or ConfigError naming the line."""
+    loader = _KeysAsWritten(raw_text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {error.problem}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _lines(raw_text: str, path: Path) -> dict[tuple[str | int, ...], int]:
+    """Line of each key and item of the document, for error messages.
+
+    Composed again when an error needs it rather than kept from the first read: for a config
+    of thousands of sources, the node tree is ten times the size of the data, and memory
+    held while the data is validated stays with the process.
+    """
+    loader = _KeysAsWritten(raw_text)
+    try:
+        return dict(_node_lines(loader.get_single_node()))
+    finally:
+        loader.dispose()
 
 
 def _ready_urls(
