@@ -1379,9 +1379,9 @@ def tones_around(
 ) -> list[Tone]:
     """`tone_around` for each (start, end) of several mentions in one text, in order.
 
-    Brand monitoring often finds a brand and its competitor in one sentence ("Free ou Orange
-    ?"); both get the same judgement, so it is made once. The text is split into sentences
-    once, and the language of the whole text, which short windows fall back on, is detected
+    Brand monitoring often finds a brand and its competitor in one sentence ("Free ou
+    Orange ?"); both get the same judgement, so it is made once. The text is split into
+    sentences once, and the language of its opening, which short windows go by, is detected
     once.
     """
     if not text or not text.strip():
