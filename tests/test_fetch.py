@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from hostile_server import (
+    Behaviour,
+    Connection,
     HostileServer,
     closed_port_url,
     delayed,
@@ -592,6 +594,33 @@ def test_unused_bodies_are_read_so_the_connection_is_kept() -> None:
     finally:
         http.shutdown()
         http.server_close()
+
+
+def _announce_then_drip(status: int, headers: dict[str, str]) -> Behaviour:
+    """A response whose announced 1,000-byte body comes one byte a second."""
+
+    def behaviour(conn: Connection) -> None:
+        if conn.send_head(status, {**headers, "Content-Length": "1000"}):
+            while conn.send(b"x") and not conn.wait(1.0):
+                pass
+
+    return behaviour
+
+
+def test_slow_or_broken_unused_bodies_are_not_waited_for(server: HostileServer) -> None:
+    feed = server.add("/feed", respond(200, RSS))
+    server.add("/moved", _announce_then_drip(302, {"Location": feed}))
+    server.add("/busy", _announce_then_drip(503, {}))
+    server.add("/cut", lambda conn: conn.send_head(301, {"Location": feed, "Content-Length": "99"}))
+
+    started = time.monotonic()
+    moved = fetch_one(server.url("/moved"))
+    busy = fetch_one(server.url("/busy"), retries=0)
+    cut = fetch_one(server.url("/cut"))
+    assert (moved.status, moved.body, moved.final_url) == (200, RSS, feed)
+    assert busy.status == 503 and "503" in (busy.error or "")
+    assert (cut.status, cut.body) == (200, RSS)
+    assert time.monotonic() - started < 4  # two drains of at most a second each
 
 
 def test_cancellation_propagates(server: HostileServer) -> None:

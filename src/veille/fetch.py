@@ -51,8 +51,10 @@ FEED_ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate"
 MAX_REDIRECTS = 5
 CONNECTIONS_PER_CLIENT = 8
-# Unused bodies up to this size are read to keep their connection (see `_drain`).
+# Unused bodies up to this size, arriving within this time, are read to keep their
+# connection (see `_drain`).
 DRAIN_LIMIT = 64 * 1024
+DRAIN_SECONDS = 1.0
 ROBOTS_AGENT = "veille"  # the product token robots.txt rules name
 
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -411,12 +413,21 @@ async def _drain(response: httpx.Response) -> None:
 
     A response closed before its end takes its connection with it: every conditional GET
     answered 304 would then cost a new connection, and a TLS handshake, to the same host.
+    A body that is long, slow or broken is left unread: the reply is already known, and a
+    new connection costs less than waiting.
     """
-    read = 0
-    async for chunk in response.aiter_raw():
-        read += len(chunk)
-        if read > DRAIN_LIMIT:
-            return  # cheaper to open a new connection than to read on
+
+    async def read_short_body() -> None:
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read > DRAIN_LIMIT:
+                return
+
+    try:
+        await asyncio.wait_for(read_short_body(), timeout=DRAIN_SECONDS)
+    except (asyncio.TimeoutError, httpx.HTTPError, OSError):
+        pass
 
 
 async def _close_quietly(client: httpx.AsyncClient) -> None:
