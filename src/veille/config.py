@@ -302,10 +302,10 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
     try:
         model = _Config.model_validate(data)
     except ValidationError as error:
-        raise _located_error(path, _lines(raw_text, path), error) from None
+        raise _located_error(path, _lines(raw_text), error) from None
     config = _to_config(model, path)
     if alert_urls and config.alerts:
-        lines = _lines(raw_text, path)
+        lines = _lines(raw_text)
         config = replace(
             config,
             alerts=tuple(
@@ -331,7 +331,7 @@ def _read_yaml(raw_text: str, path: Path) -> Any:
         loader.dispose()
 
 
-def _lines(raw_text: str, path: Path) -> dict[tuple[str | int, ...], int]:
+def _lines(raw_text: str) -> dict[tuple[str | int, ...], int]:
     """Line of each key and item of the document, for error messages.
 
     Composed again when an error needs it rather than kept from the first read: for a config
