@@ -150,9 +150,10 @@ class TreeSampler:
     before it exits can be missed; getrusage cannot stand in, as the workers are the fork
     server's children, never waited for by the sweep.
 
-    Reading smaps_rollup walks a process's page tables, about 2 ms for the sweep's processes
-    together: taken every 50 ms it would spend a tenth of a core, on the cores the sweep
-    is measured on. So PSS is read only when `pss` is asked for.
+    Reading smaps_rollup walks a process's page tables (2 ms for five small processes, more
+    for the sweep's): read every 50 ms, it cost about a second of CPU per cold sweep of
+    1,000 feeds, on the cores the sweep is measured on. So PSS is read only when `pss` is
+    asked for.
     """
 
     def __init__(self, pid: int) -> None:
