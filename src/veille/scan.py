@@ -295,16 +295,18 @@ def find_source_mentions(
             published = found_at
         page_text = page_texts.get(item.key, "")
         hits = [h for h in find_mentions(item, rules, page_text) if (h.brand, url) not in stored]
+        if not hits:
+            continue
         # An item's hits are all in its one searchable text.
-        places = [(hit.start, hit.end) for hit in hits]
-        tones = tones_around(hits[0].text, places, engine=engine) if hits else []
+        tones = tones_around(hits[0].text, [(h.start, h.end) for h in hits], engine=engine)
+        domain = domain_of(url)
         for hit, tone in zip(hits, tones, strict=True):
             mentions.append(
                 Mention(
                     brand=hit.brand,
                     source=source.name,
                     source_type=source.type,
-                    domain=domain_of(url),
+                    domain=domain,
                     url=url,
                     title=item.title,
                     author=item.author,
