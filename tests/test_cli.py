@@ -83,23 +83,15 @@ def test_reading_commands_need_an_existing_database(runner) -> None:
 def export_peak_bytes(db_path: Path, rows: int, tmp_path: Path) -> int:
     """Fill a database with `rows` mentions, then export it; peak traced memory of the export."""
     import tracemalloc
-    from dataclasses import asdict
+    from dataclasses import replace
 
     from veille.export import write_export
-    from veille.store import MENTION_COLUMNS
 
     with Store(db_path) as store:
-        columns = MENTION_COLUMNS[1:]
-        template = asdict(make_mention(text="x" * 500))
-        with store.db.conn:
-            store.db.conn.executemany(
-                f"INSERT INTO mentions ({', '.join(columns)}) VALUES "
-                f"({', '.join('?' * len(columns))})",
-                (
-                    [template[c] if c != "url" else f"https://e.fr/{i}" for c in columns]
-                    for i in range(rows)
-                ),
-            )
+        template = make_mention(text="x" * 500)
+        store.record_source(
+            template.source, {}, [replace(template, url=f"https://e.fr/{i}") for i in range(rows)]
+        )
         tracemalloc.start()
         with (tmp_path / f"out-{rows}.csv").open("w", encoding="utf-8", newline="") as out:
             assert write_export(store.iter_mentions(), out) == rows

@@ -40,18 +40,25 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
     with Store(db_path):
         pass
     db = Database(db_path)
+    # A view over mention_rows and items, with the table's columns first, in its order.
+    assert db["mentions"].exists() and "mentions" in db.view_names()
     assert list(db["mentions"].columns_dict) == [
         "id", "brand", "source", "source_type", "domain", "url", "title", "author",
         "published_at", "found_at", "snippet", "text", "matched", "lang", "tone",
-        "tone_score", "flags", "status", "note",
+        "tone_score", "flags", "status", "note", "mentioned_at", "origin", "item_id",
     ]  # fmt: skip
+    assert list(db["items"].columns_dict) == [
+        "id", "source", "url", "published_at", "found_at", "author", "lang", "links",
+        "title", "text",
+    ]  # fmt: skip
+    assert ["source", "url"] in [i.columns for i in db["items"].indexes if i.unique]
     assert set(db["sources"].columns_dict) == {
         "name", "type", "url", "etag", "last_modified", "last_fetch_at", "last_status",
         "last_error", "failures", "items_seen", "moved_to",
     }  # fmt: skip
     assert set(db["scans"].columns_dict) == {
         "id", "started_at", "finished_at", "sources_ok", "sources_failed",
-        "sources_unchanged", "items_seen", "mentions_new", "status",
+        "sources_unchanged", "items_seen", "mentions_new", "status", "mentions_archive",
     }  # fmt: skip
     assert db["alert_state"].columns_dict == {
         "alert": str, "target": str, "last_mention_id": int, "last_sent_at": str,
@@ -62,9 +69,9 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
         "alert", "target", "brand", "day", "kind", "sent_at",
     ]  # fmt: skip
     assert db["alert_spikes"].pks == ["alert", "target", "brand", "day", "kind"]
-    unique = [i.columns for i in db["mentions"].indexes if i.unique]
+    unique = [i.columns for i in db["mention_rows"].indexes if i.unique]
     assert ["brand", "url"] in unique
-    assert db["mentions"].detect_fts() == "mentions_fts"
+    assert {"mentions_fts", "items_fts"} <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(migrations.applied(db))
 
@@ -83,7 +90,7 @@ def test_older_database_is_upgraded_in_place(db_path: Path) -> None:
     older_database(db_path, "m002_listing_indexes")
     with Store(db_path) as store:
         assert store.count_mentions() == 1
-        names = {i.name for i in store.db["mentions"].indexes}
+        names = {i.name for i in store.db["mention_rows"].indexes}
         assert "idx_mentions_date" in names
         assert not migrations.pending(store.db)
         assert store.alert_states() == []
@@ -97,7 +104,7 @@ def test_a_release_before_alerts_is_upgraded_in_place(db_path: Path) -> None:
         assert watermarks == [1, 1]
         assert [row["target"] for row in store.alert_states()] == targets
         version = store.db.execute("PRAGMA user_version").fetchone()[0]
-        assert version == len(migrations.applied(store.db)) == 5
+        assert version == len(migrations.applied(store.db)) == 6
 
 
 def test_alert_state_kept_by_position_is_taken_over_by_the_url_now_there(
@@ -242,5 +249,5 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_fts_index_follows_inserts(store: Store) -> None:
     store.sync_sources([Source(name="Feed", type="rss", url="https://e.fr/f")])
     store.record_source("Feed", {}, [make_mention(text="un vélo électrique formidable")])
-    found = store.db["mentions"].search("formidable")
+    found = store.search("formidable")
     assert [row["url"] for row in found] == ["https://example.fr/1"]

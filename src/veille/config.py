@@ -164,6 +164,7 @@ class _Settings(_Strict):
     full_text: bool = False
     search_urls: dict[Literal[SEARCH_PROVIDERS], NonEmpty] = {}  # type: ignore[valid-type]
     tone_engine: NonEmpty = "builtin"
+    keep_items: int = Field(default=180, ge=0, le=36_500)
 
     @field_validator("search_urls")
     @classmethod
@@ -316,6 +317,69 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
     return config
 
 
+def load_brand_rule(path: Path) -> Brand:
+    """A proposed brand rule from a YAML file: one brand as `sources.yaml` writes it (a
+    mapping with `name`, `terms`, …), for `veille backtest`; errors as for the config."""
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the rule ({error})") from None
+    data = _read_yaml(raw_text, path)
+    if isinstance(data, list) and len(data) == 1:
+        data = {"brands": data}
+    elif isinstance(data, dict) and "brands" not in data:
+        data = {"brands": [data]}
+    brands = data.get("brands") if isinstance(data, dict) else None
+    if not isinstance(brands, list) or len(brands) != 1:
+        raise ConfigError(f"{path}:1: give one brand: name, terms, and optionally exclude, …")
+    try:
+        model = _Brand.model_validate(brands[0])
+    except ValidationError as error:
+        raise _located_error(path, _lines(raw_text), _prefixed(error)) from None
+    return _brand(model)
+
+
+def proposed_brand(
+    name: str,
+    terms: Iterable[str],
+    exclude: Iterable[str] = (),
+    require_any: Iterable[str] = (),
+    domains: Iterable[str] = (),
+    case_sensitive: bool = False,
+) -> Brand:
+    """A brand rule given on the command line, checked as the config checks brands."""
+    try:
+        model = _Brand.model_validate(
+            {
+                "name": name,
+                "terms": list(terms),
+                "exclude": list(exclude),
+                "require_any": list(require_any),
+                "domains": list(domains),
+                "case_sensitive": case_sensitive,
+            }
+        )
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "rule"
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "too_short":
+            message = "give at least one (e.g. --term Acme)"
+        raise UsageError(f"{option}: {message}") from None
+    return _brand(model)
+
+
+def _prefixed(error: ValidationError) -> ValidationError:
+    """A brand's validation error located under `brands[0]`, as in a config file."""
+    return ValidationError.from_exception_data(
+        error.title,
+        [
+            {**e, "loc": ("brands", 0, *e["loc"])}  # type: ignore[typeddict-item]
+            for e in error.errors(include_url=False)
+        ],
+    )
+
+
 def _read_yaml(raw_text: str, path: Path) -> Any:
     """The YAML document as Python data, or ConfigError naming the line."""
     loader = _KeysAsWritten(raw_text)
@@ -438,24 +502,25 @@ def _node_lines(
             yield from _node_lines(value, (*loc, index))
 
 
+def _brand(model: _Brand) -> Brand:
+    return Brand(
+        name=model.name,
+        terms=tuple(model.terms),
+        exclude=tuple(model.exclude),
+        require_any=tuple(model.require_any),
+        domains=tuple(model.domains),
+        case_sensitive=model.case_sensitive,
+        competitor=model.competitor,
+    )
+
+
 def _to_config(model: _Config, path: Path) -> Config:
     base = path.parent
     settings = model.settings
     return Config(
         path=path,
         database=(base / model.database) if model.database else None,
-        brands=tuple(
-            Brand(
-                name=b.name,
-                terms=tuple(b.terms),
-                exclude=tuple(b.exclude),
-                require_any=tuple(b.require_any),
-                domains=tuple(b.domains),
-                case_sensitive=b.case_sensitive,
-                competitor=b.competitor,
-            )
-            for b in model.brands
-        ),
+        brands=tuple(_brand(b) for b in model.brands),
         sources=tuple(
             Source(
                 name=s.name,
@@ -478,6 +543,7 @@ def _to_config(model: _Config, path: Path) -> Config:
             full_text=settings.full_text,
             search_urls=tuple(settings.search_urls.items()),
             tone_engine=settings.tone_engine,
+            keep_items=settings.keep_items,
         ),
         alerts=tuple(
             Alert(
@@ -548,6 +614,8 @@ sources:
 #   search_urls:                  # override a search provider's feed URL ({query} or {tag})
 #     mastodon: "https://piaille.fr/tags/{tag}.rss"
 #   tone_engine: builtin          # or package.module:function, an engine you installed
+#   keep_items: 180               # days read items are archived unless a mention refers to
+#                                 # them (0: forever); a brand added later searches them
 """
 
 

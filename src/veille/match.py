@@ -27,9 +27,9 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Literal, overload
 
-from veille.models import Brand, Hit, Item
+from veille.models import Brand, Hit, Item, ItemSelection
 from veille.text import fold
 from veille.urls import host_in_domains
 
@@ -259,3 +259,93 @@ def make_snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) ->
         right = space if space != -1 else right
     snippet = " ".join(text[left:right].split())
     return ("…" if left > 0 else "") + snippet + ("…" if right < len(text) else "")
+
+
+@dataclass(frozen=True)
+class Veto:
+    """An item that names a brand's term but was not a mention: `exclude` found `word`, or
+    `require_any` found none of its words (`word` is then the term found)."""
+
+    brand: str
+    rule: Literal["exclude", "require_any"]
+    word: str
+    snippet: str
+
+
+def find_vetoes(item: Item, rules: Sequence[BrandRules], page_text: str = "") -> list[Veto]:
+    """The near misses of an item: each brand whose terms it names but whose `exclude` or
+    `require_any` vetoed it (rules 4 and 5 of the module docstring)."""
+    text = searchable_text(item, page_text)
+    vetoes = []
+    for rule in rules:
+        folded = fold(text, case_sensitive=rule.brand.case_sensitive)
+        term = rule.terms.search(folded)
+        if term is None:
+            continue
+        excluded = rule.exclude.search(folded) if rule.exclude is not None else None
+        if excluded is not None:
+            found, kind = excluded, "exclude"
+        elif rule.require_any is not None and not rule.require_any.search(folded):
+            found, kind = term, "require_any"
+        else:
+            continue
+        start, end = found.span()
+        vetoes.append(
+            Veto(
+                brand=rule.brand.name,
+                rule=kind,  # type: ignore[arg-type]
+                word=" ".join(text[start:end].split()),
+                snippet=make_snippet(text, start, end),
+            )
+        )
+    return vetoes
+
+
+def rules_fingerprint(brand: Brand) -> str:
+    """What a brand's rules match, as a short hash: the compiled patterns (so a change in how
+    terms compile counts too), its domains and its case rule. A brand whose fingerprint
+    differs from the archive's record has the archive matched again."""
+    rule = compile_brand(brand)
+    shape = (
+        tuple(
+            (pattern.pattern, pattern.flags) if pattern is not None else None
+            for pattern in (rule.terms, rule.exclude, rule.require_any)
+        ),
+        tuple(sorted(brand.domains)),
+        brand.case_sensitive,
+    )
+    return hashlib.blake2b(repr(shape).encode(), digest_size=12).hexdigest()
+
+
+_INDEX_WORD = re.compile(r"[^\W_]+")
+
+
+def archive_selection(
+    brands: Iterable[Brand], since: str | None = None, until: str | None = None
+) -> ItemSelection:
+    """The archived items these brands' rules could match, as the archive's full-text
+    index can narrow them: for each term, the items holding all its words (any order, any
+    case, accents folded), or linking to one of the brands' domains.
+
+    Only a superset matters (the exact matcher runs next), so a term's words are kept only
+    where the index folds them as the matcher does: plain ASCII words. A term with none
+    (`+++`, a word in another script) cannot be narrowed, and every item is read."""
+    clauses: list[str] = []
+    hosts: list[str] = []
+    everything = False
+    for brand in brands:
+        hosts.extend(brand.domains)
+        for term in brand.terms:
+            words = [w for w in _INDEX_WORD.findall(fold(term)) if w.isascii()]
+            if not words:
+                everything = True
+                continue
+            clauses.append(" AND ".join(f'"{word}"' for word in dict.fromkeys(words)))
+    words_query = " OR ".join(f"({clause})" for clause in dict.fromkeys(clauses)) or None
+    return ItemSelection(
+        words=None if everything else words_query,
+        hosts=() if everything else tuple(dict.fromkeys(hosts)),
+        everything=everything,
+        since=since,
+        until=until,
+    )

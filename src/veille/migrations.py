@@ -7,6 +7,11 @@ migrations so that `sqlite3 veille.db 'pragma user_version'` tells the schema ve
 
 from __future__ import annotations
 
+import functools
+import re
+import sqlite3
+import unicodedata
+
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("veille")
@@ -142,6 +147,197 @@ def m005_source_entries(db: Database) -> None:
     db["source_entries"].create(
         {"source": str, "brands": str, "fingerprints": str}, pk="source", not_null={"brands"}
     )
+
+
+@functools.cache
+def _fts_separators() -> str:
+    """The characters FTS5's unicode61 tokenizer would join to a word although the matcher
+    sees a word boundary there: symbols and emoji newer than its Unicode 6.1 tables
+    (`👍🏻Acme`), some punctuation and format characters. Declared as separators, so a
+    term the matcher finds is always a token of the archive's index. Combining marks stay
+    (they are the diacritics both fold away), and private-use characters (no text uses
+    them). Found by asking the tokenizer itself, once, when the index is made."""
+    word = re.compile(r"\w")
+    candidates = [
+        char
+        for char in map(chr, range(0x21, 0x30000))
+        if not word.match(char) and unicodedata.category(char) not in ("Cs", "Cn", "Co", "Mn")
+    ]
+    scratch = sqlite3.connect(":memory:")
+    try:
+        scratch.execute(
+            "CREATE VIRTUAL TABLE probe USING fts5 (x, tokenize='unicode61 remove_diacritics 2')"
+        )
+        scratch.executemany(
+            "INSERT INTO probe (rowid, x) VALUES (?, ?)", [(ord(c), f"a{c}b") for c in candidates]
+        )
+        joined = {
+            row[0] for row in scratch.execute("SELECT rowid FROM probe WHERE probe MATCH 'a'")
+        }
+    finally:
+        scratch.close()
+    return "".join(char for char in candidates if ord(char) not in joined)
+
+
+# The columns of a mention, as the `mentions` view shows them, in the order the table had.
+_VIEW_COLUMNS = (
+    "m.id, m.brand, m.source, m.source_type, m.domain, m.url, m.title, m.author, "
+    "m.published_at, m.found_at, m.snippet, i.text, m.matched, m.lang, m.tone, m.tone_score, "
+    "m.flags, m.status, m.note, m.mentioned_at, m.origin, m.item_id"
+)
+_ROW_COLUMNS = (
+    "id, brand, source, source_type, domain, url, title, author, published_at, found_at, "
+    "snippet, matched, lang, tone, tone_score, flags, status, note"
+)
+
+
+@migrations()
+def m006_item_archive(db: Database) -> None:
+    # Every item read is kept once per source and canonical URL (`items`), so that a brand
+    # added later, or a rule changed, can be matched against what was already read. A
+    # mention refers to its item instead of holding a copy of its text; `mentions` becomes
+    # a view over `mention_rows` and `items` with the columns the table had, so sqlite3,
+    # Datasette and the exports read it unchanged. Small columns come before the text: a
+    # scan of `links` or `found_at` then reads each row's first page only.
+    db.execute(
+        """
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            published_at TEXT,
+            found_at TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '',
+            lang TEXT,
+            links TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            dated_at TEXT GENERATED ALWAYS AS (coalesce(published_at, found_at)) VIRTUAL
+        )
+        """
+    )
+    db.execute("CREATE UNIQUE INDEX idx_items_source_url ON items (source, url)")
+    db.execute("CREATE INDEX idx_items_found ON items (found_at)")
+    db.execute(
+        "INSERT INTO items (source, url, published_at, found_at, author, lang, title, text) "
+        "SELECT coalesce(source, ''), url, published_at, min(found_at), coalesce(author, ''), "
+        "lang, coalesce(title, ''), coalesce(text, '') FROM mentions "
+        "GROUP BY coalesce(source, ''), url"
+    )
+    db.execute(
+        """
+        CREATE TABLE mention_rows (
+            id INTEGER PRIMARY KEY,
+            brand TEXT NOT NULL,
+            source TEXT,
+            source_type TEXT,
+            domain TEXT,
+            url TEXT NOT NULL,
+            title TEXT,
+            author TEXT,
+            published_at TEXT,
+            found_at TEXT NOT NULL,
+            snippet TEXT,
+            matched TEXT,
+            lang TEXT,
+            tone TEXT,
+            tone_score FLOAT,
+            flags TEXT DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'new',
+            note TEXT DEFAULT '',
+            item_id INTEGER NOT NULL REFERENCES items (id),
+            origin TEXT NOT NULL DEFAULT 'sweep',
+            mentioned_at TEXT GENERATED ALWAYS AS (coalesce(published_at, found_at)) VIRTUAL
+        )
+        """
+    )
+    db.execute(
+        f"INSERT INTO mention_rows ({_ROW_COLUMNS}, item_id) "
+        f"SELECT {_ROW_COLUMNS}, (SELECT items.id FROM items WHERE items.source = "
+        "coalesce(mentions.source, '') AND items.url = mentions.url) FROM mentions ORDER BY id"
+    )
+    # Dropping the table drops its full-text triggers; the index is rebuilt below.
+    db.execute("DROP TABLE mentions")
+    db.execute("DROP TABLE mentions_fts")
+    db.execute("CREATE UNIQUE INDEX idx_mentions_brand_url ON mention_rows (brand, url)")
+    db.execute(
+        "CREATE INDEX idx_mentions_date ON mention_rows "
+        "(mentioned_at, brand, tone, source, source_type, domain, author, status)"
+    )
+    db.execute("CREATE INDEX idx_mentions_status ON mention_rows (status)")
+    db.execute("CREATE INDEX idx_mentions_source ON mention_rows (source)")
+    db.execute("CREATE INDEX idx_mentions_item ON mention_rows (item_id)")
+    db.execute(
+        f"CREATE VIEW mentions AS SELECT {_VIEW_COLUMNS} "
+        "FROM mention_rows AS m LEFT JOIN items AS i ON i.id = m.item_id"
+    )
+    # Triage written through the view (`UPDATE mentions SET status = 'handled'`) lands.
+    db.execute(
+        "CREATE TRIGGER mentions_triage INSTEAD OF UPDATE OF status, note ON mentions BEGIN "
+        "UPDATE mention_rows SET status = new.status, note = new.note WHERE id = old.id; END"
+    )
+    # Search over mentions, as before: title, snippet, text (now the item's) and author.
+    db.execute(
+        "CREATE VIRTUAL TABLE mentions_fts USING fts5 "
+        "(title, snippet, text, author, content='mentions', content_rowid='id')"
+    )
+    text_of = "(SELECT text FROM items WHERE id = {0}.item_id)"
+    fts_values = "{0}.id, {0}.title, {0}.snippet, " + text_of + ", {0}.author"
+    db.execute(
+        "CREATE TRIGGER mention_rows_ai AFTER INSERT ON mention_rows BEGIN "
+        "INSERT INTO mentions_fts (rowid, title, snippet, text, author) "
+        f"VALUES ({fts_values.format('new')}); END"
+    )
+    db.execute(
+        "CREATE TRIGGER mention_rows_ad AFTER DELETE ON mention_rows BEGIN "
+        "INSERT INTO mentions_fts (mentions_fts, rowid, title, snippet, text, author) "
+        f"VALUES ('delete', {fts_values.format('old')}); END"
+    )
+    db.execute(
+        "CREATE TRIGGER mention_rows_au AFTER UPDATE OF title, snippet, author, item_id "
+        "ON mention_rows BEGIN "
+        "INSERT INTO mentions_fts (mentions_fts, rowid, title, snippet, text, author) "
+        f"VALUES ('delete', {fts_values.format('old')}); "
+        "INSERT INTO mentions_fts (rowid, title, snippet, text, author) "
+        f"VALUES ({fts_values.format('new')}); END"
+    )
+    db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('rebuild')")
+    # The archive's own index, only to narrow a rematch or a backtest to the items that
+    # hold a term's words before the exact matcher runs: rowids alone (detail=none), the
+    # smallest FTS5 index, with diacritics folded as the matcher folds them, and words
+    # split wherever the matcher sees a word boundary (see `_fts_separators`).
+    db.execute(
+        "CREATE VIRTUAL TABLE items_fts USING fts5 (title, text, content='items', "
+        "content_rowid='id', detail=none, "
+        f"tokenize=\"unicode61 remove_diacritics 2 separators '{_fts_separators()}'\")"
+    )
+    db.execute(
+        "CREATE TRIGGER items_ai AFTER INSERT ON items BEGIN "
+        "INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER items_ad AFTER DELETE ON items BEGIN "
+        "INSERT INTO items_fts (items_fts, rowid, title, text) "
+        "VALUES ('delete', old.id, old.title, old.text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER items_au AFTER UPDATE OF title, text ON items BEGIN "
+        "INSERT INTO items_fts (items_fts, rowid, title, text) "
+        "VALUES ('delete', old.id, old.title, old.text); "
+        "INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    )
+    db.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
+    # The rules each brand's mentions were last matched under, over the archive: a brand
+    # whose rules differ (or that is new) has the archive matched again at the next scan.
+    db["brand_rules"].create(
+        {"brand": str, "fingerprint": str, "matched_at": str},
+        pk="brand",
+        not_null={"fingerprint"},
+    )
+    db.execute("ALTER TABLE scans ADD COLUMN mentions_archive INTEGER DEFAULT 0")
+    # Entries known from the last sweep are skipped unread; they were read before the
+    # archive existed, so the next sweep reads them all once and archives them.
+    db.execute("DELETE FROM source_entries")
 
 
 def apply_migrations(db: Database) -> None:

@@ -16,6 +16,8 @@ ToneLabel = Literal["positive", "neutral", "negative"]
 TONES: tuple[str, ...] = ("positive", "neutral", "negative")
 FLAGS: tuple[str, ...] = ("question", "complaint", "insult", "adult", "spam")
 STATUSES: tuple[str, ...] = ("new", "handled", "ignored")
+# What the archive keeps of an item's text: enough for any post or article, not a whole page.
+ITEM_TEXT_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Settings:
     full_text: bool = False
     search_urls: tuple[tuple[str, str], ...] = ()
     tone_engine: str = "builtin"
+    keep_items: int = 180  # days an archived item no mention refers to is kept; 0: forever
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,39 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ArchivedItem:
+    """An item as the archive keeps it, once per source and canonical URL: what a brand
+    added later, or a rule changed, is matched against."""
+
+    source: str
+    url: str
+    title: str
+    text: str
+    author: str
+    published_at: str | None
+    found_at: str
+    lang: str | None = None
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemSelection:
+    """Which archived items a rule could match, narrowed before the exact matcher runs.
+
+    `words`: an FTS5 query over the archive's index that every item the rule's terms match
+    satisfies; `hosts`: link hosts (an item linking to one may match by `domains`);
+    `everything`: a term the index cannot express, so every item is read. `since` and
+    `until` bound the item's date (published, else found).
+    """
+
+    words: str | None = None
+    hosts: tuple[str, ...] = ()
+    everything: bool = False
+    since: str | None = None
+    until: str | None = None
+
+
+@dataclass(frozen=True)
 class ParsedFeed:
     items: tuple[Item, ...]
     title: str = ""
@@ -176,6 +212,7 @@ class Mention:
     flags: str
     status: str = "new"
     note: str = ""
+    origin: str = "sweep"  # or "archive": found by matching the archive after a rule change
 
 
 @dataclass
@@ -200,6 +237,13 @@ class ScanSummary:
     new_by_brand_tone: dict[str, dict[str, int]] = field(default_factory=dict)
     interrupted: bool = False
     alerts: list[AlertOutcome] = field(default_factory=list)
+    # Mentions found by matching the archive again for brands whose rules changed, by brand
+    # and tone; counted apart from the new ones.
+    archive_by_brand_tone: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def mentions_archive(self) -> int:
+        return sum(sum(by_tone.values()) for by_tone in self.archive_by_brand_tone.values())
 
     @property
     def sources_ok(self) -> int:

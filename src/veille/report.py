@@ -110,6 +110,18 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
     if summary.interrupted:
         headline.append(" · interrupted: what was fetched before is stored", style="yellow")
     parts.append(headline)
+    if summary.archive_by_brand_tone:
+        found = Text("Archive: ", style="bold")
+        found.append_text(
+            web_text(
+                ", ".join(
+                    f"{sum(by_tone.values())} found in the archive for {brand}"
+                    for brand, by_tone in sorted(summary.archive_by_brand_tone.items())
+                )
+                + " (rules changed; stored, not alerted)"
+            )
+        )
+        parts.append(found)
     if summary.new_by_brand_tone:
         columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
         rows = []
@@ -194,6 +206,8 @@ def scan_summary_data(summary: ScanSummary) -> dict[str, Any]:
         "items_seen": summary.items_seen,
         "mentions_new": summary.mentions_new,
         "new_by_brand": summary.new_by_brand_tone,
+        "mentions_archive": summary.mentions_archive,
+        "archive_by_brand": summary.archive_by_brand_tone,
         "sources": [
             {
                 "name": o.name,

@@ -20,9 +20,11 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from veille.backfill import backfill, changed_brands
 from veille.errors import ConfigError, SourceError, UsageError
 from veille.fetch import Fetcher
 from veille.harvest import (
@@ -34,6 +36,8 @@ from veille.harvest import (
 )
 from veille.match import BrandRules, BrandSet, find_mentions
 from veille.models import (
+    ITEM_TEXT_LIMIT,
+    ArchivedItem,
     Brand,
     Config,
     Fetched,
@@ -93,8 +97,11 @@ def run_scan(
     plan: ScanPlan,
     *,
     progress: ProgressCallback | None = None,
+    rematch: bool = False,
 ) -> ScanSummary:
-    """Sweep the plan's sources into the database; raises LockedError or ScanInterrupted."""
+    """Match the archive again for the brands whose rules changed (every brand with
+    `rematch`), sweep the plan's sources into the database, then let the archive forget
+    what `keep_items` no longer keeps; raises LockedError or ScanInterrupted."""
     engine = load_tone_engine(config)
     with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
         store.sync_sources(config.sources)
@@ -102,7 +109,10 @@ def run_scan(
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"
         try:
+            changed = changed_brands(store, plan.brands, every=rematch)
+            summary.archive_by_brand_tone = backfill(store, changed, engine=engine, now=started_at)
             asyncio.run(_sweep(plan, config.settings, engine, store, summary, progress, pool))
+            forget_old_items(store, config.settings.keep_items)
             status = "failed" if summary.sources_failed else "ok"
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -114,8 +124,18 @@ def run_scan(
     return summary
 
 
+def forget_old_items(store: Store, keep_days: int) -> int:
+    """Remove the archived items read more than `keep_days` ago that no mention refers to
+    (none with 0); how many."""
+    if keep_days <= 0:
+        return 0
+    cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days)
+    return store.forget_items(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 def _scan_totals(summary: ScanSummary, status: str) -> dict:
     return {
+        "mentions_archive": summary.mentions_archive,
         "finished_at": summary.finished_at,
         "sources_ok": summary.sources_ok,
         "sources_failed": summary.sources_failed,
@@ -209,7 +229,9 @@ async def _scan_source(
         "items_seen": analysis.items_seen,
     }
     entries = (rules.fingerprint, analysis.fingerprints)
-    new = store.record_source(source.name, health, analysis.mentions, entries=entries)
+    new = store.record_source(
+        source.name, health, analysis.mentions, items=analysis.items, entries=entries
+    )
     warnings = [*harvest.warnings, *analysis.warnings]
     return SourceOutcome(
         name=source.name,
@@ -227,6 +249,7 @@ class Analysis:
 
     items_seen: int = 0
     mentions: list[Mention] = field(default_factory=list)
+    items: list[ArchivedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     fingerprints: list[str] = field(default_factory=list)
@@ -263,10 +286,13 @@ def analyse_source(
     every = unique_items([*items, *parsed.items])
     if rules is None:
         rules, engine = _WORKER_RULES[0], _WORKER_ENGINE[0]
-    mentions = find_source_mentions(every, page_texts, source, rules, found_at, engine, stored)
+    mentions, archived = find_source_mentions(
+        every, page_texts, source, rules, found_at, engine, stored
+    )
     return Analysis(
         items_seen=len(every) + parsed.skipped,
         mentions=mentions,
+        items=archived,
         warnings=parsed.warnings,
         fingerprints=parsed.fingerprints,
     )
@@ -280,13 +306,17 @@ def find_source_mentions(
     found_at: str,
     engine: ToneEngine | None = None,
     stored: Collection[tuple[str, str]] = (),
-) -> list[Mention]:
-    """Every brand hit in the items, as toned mentions ready to store (CPU only).
+) -> tuple[list[Mention], list[ArchivedItem]]:
+    """Every brand hit in the items, as toned mentions ready to store, and every item as the
+    archive keeps it (CPU only).
 
     A (brand, url) already in `stored` is skipped before its tone is judged: the insert would
-    ignore it anyway, and a feed that changed by one item must not cost fifty judgements.
+    ignore it anyway, and a feed that changed by one item must not cost fifty judgements. An
+    item's language is the one its mentions were judged in; an item without a mention is
+    not worth a language detection (it would cost a sweep a quarter more CPU), and keeps none.
     """
-    mentions = []
+    mentions: list[Mention] = []
+    archived: list[ArchivedItem] = []
     for item in items:
         url = canonical_url(item.url)
         # A date after the moment we read the item is a feed's error, not a prophecy.
@@ -295,33 +325,47 @@ def find_source_mentions(
             published = found_at
         page_text = page_texts.get(item.key, "")
         hits = [h for h in find_mentions(item, rules, page_text) if (h.brand, url) not in stored]
-        if not hits:
-            continue
-        # An item's hits are all in its one searchable text.
-        tones = tones_around(hits[0].text, [(h.start, h.end) for h in hits], engine=engine)
-        domain = domain_of(url)
-        for hit, tone in zip(hits, tones, strict=True):
-            mentions.append(
-                Mention(
-                    brand=hit.brand,
-                    source=source.name,
-                    source_type=source.type,
-                    domain=domain,
-                    url=url,
-                    title=item.title,
-                    author=item.author,
-                    published_at=published,
-                    found_at=found_at,
-                    snippet=hit.snippet,
-                    text=page_text or item.text,
-                    matched=hit.matched,
-                    lang=tone.lang,
-                    tone=tone.tone,
-                    tone_score=tone.score,
-                    flags=" ".join(tone.flags),
+        lang = None
+        if hits:
+            # An item's hits are all in its one searchable text.
+            tones = tones_around(hits[0].text, [(h.start, h.end) for h in hits], engine=engine)
+            lang = tones[0].lang
+            domain = domain_of(url)
+            for hit, tone in zip(hits, tones, strict=True):
+                mentions.append(
+                    Mention(
+                        brand=hit.brand,
+                        source=source.name,
+                        source_type=source.type,
+                        domain=domain,
+                        url=url,
+                        title=item.title,
+                        author=item.author,
+                        published_at=published,
+                        found_at=found_at,
+                        snippet=hit.snippet,
+                        text="",  # the item's, archived beside it
+                        matched=hit.matched,
+                        lang=tone.lang,
+                        tone=tone.tone,
+                        tone_score=tone.score,
+                        flags=" ".join(tone.flags),
+                    )
                 )
+        archived.append(
+            ArchivedItem(
+                source=source.name,
+                url=url,
+                title=item.title,
+                text="\n".join(part for part in (item.text, page_text) if part)[:ITEM_TEXT_LIMIT],
+                author=item.author,
+                published_at=published,
+                found_at=found_at,
+                lang=lang,
+                links=item.links,
             )
-    return mentions
+        )
+    return mentions, archived
 
 
 class WorkerPool(Executor):

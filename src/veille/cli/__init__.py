@@ -1,0 +1,47 @@
+"""The `veille` command line: options, one call per command, rendering, exit codes.
+
+Every command resolves its config and database, calls one function from a domain module and
+renders what comes back. `VeilleError`s become one line on stderr and their exit code
+(2 usage/config, 75 locked, 1 failed source); Ctrl-C becomes 130.
+
+The sweep's stages (HTTP, feed parsing, tone models) are imported by the commands that use
+them, so the reading commands (`report`, `mentions`, …) start in half the time.
+
+`common` holds the `app` and what the commands share (options, error handling, output);
+`sweep` the commands that fetch or judge, `listing` those that read the stored mentions,
+`archive` the commands over the item archive (`backtest`, `purge`), `sources` and `alerts`
+their sub-commands. They are registered here, in the order
+`veille --help` lists them.
+"""
+
+from __future__ import annotations
+
+from veille.cli import alerts, archive, listing, sources, sweep
+from veille.cli.common import app
+
+__all__ = ["app", "main"]
+
+for _command in (
+    sweep.init,
+    sweep.scan,
+    listing.mentions,
+    listing.export,
+    sweep.preview,
+    sweep.tone,
+    listing.report,
+    listing.search,
+    listing.inbox,
+    listing.mark,
+    archive.backtest,
+    archive.purge,
+    sweep.cron,
+    sweep.demo,
+):
+    app.command()(_command)
+app.add_typer(sources.sources_app, name="sources")
+app.add_typer(alerts.alerts_app, name="alerts")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

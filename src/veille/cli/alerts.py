@@ -1,0 +1,80 @@
+"""`veille alerts`: deliver the pending alerts without a sweep (`send`), or check an alert's
+URLs with a test message (`test`). A scan delivers them too, after its sweep (`sweep.scan`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Annotated
+
+import typer
+
+from veille.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    _console,
+    _warn_failed_alerts,
+    handles_errors,
+)
+from veille.config import load_for_command
+from veille.errors import UsageError
+from veille.report import alerts_data, alerts_view
+from veille.store import ScanLock, Store
+from veille.text import clean_text
+
+alerts_app = typer.Typer(
+    help="Deliver pending alerts now, or send a test message.", no_args_is_help=True
+)
+
+
+@alerts_app.command("send")
+@handles_errors
+def alerts_send(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Only these alerts (default: every one).")
+    ] = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Deliver what is pending for each alert now, as a scan does after its sweep."""
+    from veille.alerts import deliver_alerts, pick_alerts
+
+    loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=True)
+    assert loaded is not None
+    if not loaded.alerts:
+        raise UsageError(f"{loaded.path}: no alerts configured; add an `alerts:` section")
+    pick_alerts(loaded, names or ())
+    with Store(db_path, create=False) as store, ScanLock(db_path):
+        outcomes = deliver_alerts(loaded, store, now=datetime.now(timezone.utc), names=names or ())
+    if as_json:
+        typer.echo(json.dumps(alerts_data(outcomes), ensure_ascii=False, indent=2))
+        _warn_failed_alerts(outcomes)
+    else:
+        _console().print(alerts_view(outcomes))
+    if any(outcome.state == "failed" for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@alerts_app.command("test")
+@handles_errors
+def alerts_test(
+    name: Annotated[str, typer.Argument(help="The alert's name in sources.yaml.")],
+    config: ConfigOption = None,
+) -> None:
+    """Send a test message to each URL of an alert."""
+    from veille.alerts import describe_alert_urls, pick_alerts, send_test
+
+    loaded, _ = load_for_command(config, None, require_config=True, alert_urls=True)
+    assert loaded is not None
+    (alert,) = pick_alerts(loaded, [name])
+    errors = send_test(alert, now=datetime.now(timezone.utc))
+    for error in errors:
+        typer.echo(f"veille: error: alert {clean_text(name)}: {error}", err=True)
+    if errors:
+        raise typer.Exit(1)
+    typer.echo(
+        f"Sent a test message for {clean_text(name)} to " + ", ".join(describe_alert_urls(alert))
+    )

@@ -1,0 +1,168 @@
+"""The commands over the item archive: `backtest` tries a rule on it, `purge` removes a
+person's items and mentions (or everything before a date)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, handles_errors
+from veille.config import load_brand_rule, load_for_command, proposed_brand
+from veille.errors import UsageError
+from veille.query import parse_when
+from veille.store import ScanLock, Store
+
+RepeatedOption = Annotated[list[str] | None, typer.Option()]
+
+
+@handles_errors
+def backtest(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: Annotated[
+        str | None,
+        typer.Option(
+            "--brand",
+            help="A configured brand: its rules as they stand, or with the options below added.",
+        ),
+    ] = None,
+    term: Annotated[
+        list[str] | None, typer.Option("--term", help="A term to look for (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="An item holding this is not a mention (repeatable)."),
+    ] = None,
+    require_any: Annotated[
+        list[str] | None,
+        typer.Option("--require-any", help="At least one must appear too (repeatable)."),
+    ] = None,
+    domain: Annotated[
+        list[str] | None,
+        typer.Option("--domain", help="A link to this host counts as a mention (repeatable)."),
+    ] = None,
+    case_sensitive: Annotated[
+        bool, typer.Option("--case-sensitive", help="Terms match their case.")
+    ] = False,
+    rule: Annotated[
+        Path | None,
+        typer.Option("--rule", help="A YAML file holding one brand, as sources.yaml writes it."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Items from this time: 90d, 2026-06-01 (default: all)."),
+    ] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Items before this time.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per table.")] = 5,
+    sample: Annotated[
+        int, typer.Option("--sample", min=0, help="Matches and near misses shown.")
+    ] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Try a brand rule on the archive of items already read; nothing is saved."""
+    from veille.backtest import rule_to_try, run_backtest
+    from veille.backtest_view import backtest_view
+    from veille.scan import load_tone_engine
+
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    configured = loaded.brands if loaded else ()
+    options = (term, exclude, require_any, domain)
+    proposed = None
+    if rule is not None:
+        if any(options) or brand:
+            raise UsageError("give either --rule FILE or --brand/--term…, not both")
+        proposed = load_brand_rule(rule)
+    elif any(options) or case_sensitive:
+        base = next((b for b in configured if b.name == brand), None)
+        proposed = proposed_brand(
+            brand or "proposed rule",
+            term or (base.terms if base else ()),
+            exclude or (),
+            require_any or (),
+            domain or (),
+            case_sensitive,
+        )
+    elif brand is None:
+        raise UsageError("say what to try: --brand NAME, --term WORD… or --rule FILE")
+    tried, compare_with = rule_to_try(configured, brand if rule is None else None, proposed)
+    now = datetime.now(timezone.utc)
+    period = [
+        parse_when(v, o, now) if v else None for v, o in ((since, "--since"), (until, "--until"))
+    ]
+    engine = load_tone_engine(loaded) if loaded else None
+    with Store(db_path, create=False) as store:
+        store.db.execute("PRAGMA query_only = ON")
+        result = run_backtest(
+            store,
+            tried,
+            compare_with=compare_with,
+            since=period[0],
+            until=period[1],
+            engine=engine,
+            sample=sample,
+        )
+    data = result.data()
+    if as_json:
+        from veille.text import clean_text
+
+        data["samples"] = [
+            {**s, "excerpt": clean_text(s.pop("excerpt_marked"))} for s in data["samples"]
+        ]
+        data["near_miss_samples"] = [
+            {**s, "excerpt": clean_text(s.pop("excerpt_marked"))} for s in data["near_miss_samples"]
+        ]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = _console()
+    console.print(backtest_view(data, width=console.width, top=top))
+
+
+@handles_errors
+def purge(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    author: Annotated[
+        str | None,
+        typer.Option("--author", help="Remove this person's items and mentions (any case)."),
+    ] = None,
+    before: Annotated[
+        str | None,
+        typer.Option("--before", help="Remove the items and mentions dated before: 2026-01-01."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove items and mentions for good (a right-to-erasure request, or old history)."""
+    if (author is None) == (before is None):
+        raise UsageError("give one of --author NAME or --before DATE")
+    _, db_path = load_for_command(config, db, require_config=False)
+    cutoff = parse_when(before, "--before") if before else None
+    with ScanLock(db_path), Store(db_path, create=False) as store:
+        authors = store.authors_named(author) if author else []
+        if author and not authors:
+            typer.echo(f"Nothing to remove: no item or mention by {author!r}.")
+            return
+        planned = store.purge_count(authors, cutoff)
+        who = (
+            "by " + ", ".join(repr(name) for name in authors)
+            if authors
+            else f"dated before {cutoff}"
+        )
+        typer.echo(
+            f"This removes {planned.items} archived items and {planned.mentions} mentions "
+            f"{who}, from every table and the search index, for good."
+        )
+        if not planned.items and not planned.mentions:
+            return
+        if not yes:
+            if not sys.stdin.isatty():
+                raise UsageError("no terminal to ask on: pass --yes to confirm")
+            if not typer.confirm("Remove them?", default=False):
+                typer.echo("Nothing removed.")
+                return
+        done = store.purge(authors, cutoff)
+    typer.echo(f"Removed {done.items} archived items and {done.mentions} mentions.")

@@ -1,0 +1,239 @@
+"""The commands that read the stored mentions: `mentions`, `export`, `report`, `search`,
+`inbox`, and `mark` to triage what they list.
+
+They share the filter options (--brand, --since, --tone, …), checked by `common._listing`,
+and never import the sweep's stages.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veille.cli.common import (
+    BrandOption,
+    ConfigOption,
+    DbOption,
+    FlagOption,
+    JsonOption,
+    LangOption,
+    SinceOption,
+    SourceOption,
+    StatusOption,
+    ToneOption,
+    UntilOption,
+    _console,
+    _listing,
+    _print_json_lines,
+    handles_errors,
+)
+from veille.config import load_for_command
+from veille.errors import UsageError
+from veille.export import EXPORT_FORMATS, write_export
+from veille.figures import build_report, default_since
+from veille.report import inbox_table, mentions_table, plain_marked, report_view, search_results
+from veille.store import Store
+
+
+@handles_errors
+def mentions(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
+) -> None:
+    """List stored mentions, newest first."""
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
+        rows = store.iter_mentions(filters, limit=limit)
+        if as_json:
+            _print_json_lines(rows)
+        else:
+            console = _console()
+            console.print(mentions_table(rows, width=console.width))
+
+
+@handles_errors
+def export(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
+    ] = None,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="Add a UTF-8 BOM so Excel reads the accents.")
+    ] = False,
+) -> None:
+    """Export mentions as CSV or JSON Lines, streamed."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"--format {fmt!r}: choose csv or jsonl")
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
+        rows = store.iter_mentions(filters)
+        if output is None:
+            sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+            write_export(rows, sys.stdout, fmt, excel=excel)
+            return
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = write_export(rows, handle, fmt, excel=excel)
+        except OSError as error:
+            raise UsageError(f"{output}: cannot write ({error.strerror})") from None
+    _console(stderr=True).print(f"Exported {count} mentions to {output}")
+
+
+@handles_errors
+def report(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this time: 7d, 24h, 2026-11-01 (default: 7 days)."),
+    ] = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows in the who/where tables.")] = 5,
+    as_json: JsonOption = False,
+) -> None:
+    """Who is talking, where, in what tone, what changed, and what needs an answer."""
+    now = datetime.now(timezone.utc)
+    period_start = since or default_since(now)
+    with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        loaded,
+    ):
+        competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
+        figures = build_report(store, filters, now=now, competitors=competitors, top=top)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        console = _console()
+        console.print(report_view(figures, width=console.width))
+
+
+@handles_errors
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words to find; FTS5 syntax: AND, OR, NOT, "a phrase", pre*.')
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    status: StatusOption = None,
+    lang: LangOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
+) -> None:
+    """Full-text search over stored mentions, newest first, matched words highlighted."""
+    with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
+        store,
+        filters,
+        _,
+    ):
+        rows = store.search(query, filters, limit=limit)
+    if as_json:
+        _print_json_lines(
+            {
+                **{k: v for k, v in row.items() if not k.endswith("_marked")},
+                "excerpt": plain_marked(row["excerpt_marked"]),
+            }
+            for row in rows
+        )
+    else:
+        console = _console()
+        console.print(search_results(rows, width=console.width))
+
+
+@handles_errors
+def inbox(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    brand: BrandOption = None,
+    source: SourceOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    tone: ToneOption = None,
+    flag: FlagOption = None,
+    lang: LangOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per mention per line.")
+    ] = False,
+) -> None:
+    """New mentions that need a human, most urgent first: questions and complaints, then
+    insults, then other negative mentions; newest first within each."""
+    with _listing(config, db, brand, source, since, until, tone, flag, None, lang) as (
+        store,
+        filters,
+        _,
+    ):
+        rows = store.inbox(filters, limit=limit)
+    if as_json:
+        _print_json_lines(rows)
+    else:
+        console = _console()
+        console.print(inbox_table(rows, width=console.width))
+
+
+@handles_errors
+def mark(
+    ids: Annotated[list[int], typer.Argument(help="Mention ids, as `inbox` and `mentions` show.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    handled: Annotated[bool, typer.Option("--handled", help="Answered or dealt with.")] = False,
+    ignored: Annotated[bool, typer.Option("--ignored", help="Nothing to do.")] = False,
+    new: Annotated[bool, typer.Option("--new", help="Back to the inbox.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note kept with them.")] = None,
+) -> None:
+    """Triage mentions: mark them handled, ignored or new again, with an optional note."""
+    chosen = [name for name, on in (("handled", handled), ("ignored", ignored), ("new", new)) if on]
+    if len(chosen) > 1:
+        raise UsageError("choose one of --handled, --ignored, --new")
+    _, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        count = store.mark(ids, chosen[0] if chosen else None, note)
+    what = f"marked {chosen[0]}" if chosen else "noted"
+    typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")

@@ -1,0 +1,302 @@
+"""The commands that set up and run the sweep: `init`, `scan`, `preview`, `tone`, `cron`, `demo`.
+
+`init` writes the starter sources.yaml; `scan` fetches every source, stores the new mentions
+and then delivers the alerts; `preview` and `tone` run one stage by hand (a source's items, a
+text's tone); `cron` prints the line that sweeps every night; `demo` sweeps bundled samples.
+The stages (`veille.scan`, `veille.tone`, `veille.alerts`, …) are imported inside the
+functions that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from veille.cli.common import (
+    BrandOption,
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    SourceOption,
+    _console,
+    _print_json_lines,
+    _warn_failed_alerts,
+    handles_errors,
+)
+from veille.config import adhoc_source, load_for_command, write_starter
+from veille.cron import cron_line
+from veille.errors import LockedError, UsageError
+from veille.figures import build_report, default_since
+from veille.models import AlertOutcome, Config, Settings, SourceOutcome
+from veille.query import parse_when
+from veille.report import report_view, scan_summary, scan_summary_data, web_text
+from veille.store import MentionFilter, ScanLock, Store
+
+
+@handles_errors
+def init(
+    config: ConfigOption = None,
+) -> None:
+    """Write a commented sources.yaml starter (never overwrites an existing file)."""
+    path = write_starter(config or Path("sources.yaml"))
+    typer.echo(f"Wrote {path}: add your brands and sources, then run `veille scan`.")
+
+
+def _progress_bar(total: int) -> tuple[Progress | None, Callable[[SourceOutcome], None] | None]:
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        return None, None
+    progress = Progress(
+        TextColumn("Scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("scan", total=total)
+    return progress, lambda _outcome: progress.advance(task)
+
+
+@handles_errors
+def scan(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    source: SourceOption = None,
+    brand: BrandOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing unless a source failed.")
+    ] = False,
+    as_json: JsonOption = False,
+    no_alerts: Annotated[
+        bool, typer.Option("--no-alerts", help="Store only: deliver no alert this time.")
+    ] = False,
+    rematch: Annotated[
+        bool,
+        typer.Option(
+            "--rematch",
+            help="Match the archive again for every brand, not only those whose rules changed.",
+        ),
+    ] = False,
+) -> None:
+    """Sweep every source (or the --source/--brand ones), store new mentions, deliver alerts.
+
+    Brands added or whose rules changed are first matched against the items already read."""
+    from veille.scan import ScanInterrupted, plan_scan, run_scan
+
+    loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=not no_alerts)
+    assert loaded is not None
+    plan = plan_scan(loaded, source or (), brand or ())
+    progress, on_progress = (None, None) if quiet or as_json else _progress_bar(len(plan.sources))
+    try:
+        if progress is not None:
+            with progress:
+                summary = run_scan(loaded, db_path, plan, progress=on_progress, rematch=rematch)
+        else:
+            summary = run_scan(loaded, db_path, plan, rematch=rematch)
+    except ScanInterrupted as interrupted:
+        _print_summary(interrupted.summary, quiet=quiet, as_json=as_json)
+        raise typer.Exit(130) from None
+    if loaded.alerts and not no_alerts:
+        summary.alerts = _deliver_after_scan(loaded, db_path)
+    _print_summary(summary, quiet=quiet, as_json=as_json)
+    if summary.sources_failed:
+        raise typer.Exit(1)
+
+
+def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
+    """Deliver the alerts once the sweep is stored. A scan that started in between holds
+    the lock and will deliver them itself: they are then reported as held, not failed."""
+    from veille.alerts import deliver_alerts
+
+    try:
+        with ScanLock(db_path), Store(db_path) as store:
+            return deliver_alerts(loaded, store, now=datetime.now(timezone.utc))
+    except LockedError:
+        reason = "another scan started meanwhile; it delivers them"
+        return [AlertOutcome(alert.name, "held", reason=reason) for alert in loaded.alerts]
+
+
+def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(scan_summary_data(summary), ensure_ascii=False, indent=2))
+    elif not quiet or summary.sources_failed or summary.interrupted:
+        console = _console()
+        console.print(scan_summary(summary, width=console.width))
+        return
+    _warn_failed_alerts(summary.alerts)
+
+
+@handles_errors
+def preview(
+    source: Annotated[str, typer.Argument(help="A configured source's name, or a URL.")],
+    config: ConfigOption = None,
+    source_type: Annotated[
+        str, typer.Option("--type", help="The URL's source type: rss, forum or blog.")
+    ] = "rss",
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Forum preset: discourse, phpbb, xenforo…")
+    ] = None,
+    selectors: Annotated[
+        str | None,
+        typer.Option("--selectors", help='CSS selectors, e.g. "{post: article.post, …}".'),
+    ] = None,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", min=1, help="Pages to follow (forums).")
+    ] = 1,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N items.")] = 20,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per item per line.")
+    ] = False,
+) -> None:
+    """Fetch one source and show the items it yields, without matching or storing."""
+    from veille.scan import preview_source
+
+    loaded, _ = load_for_command(config, None, require_config=False)
+    configured = {s.name: s for s in loaded.sources} if loaded else {}
+    if source in configured:
+        target = configured[source]
+    elif "://" in source:
+        target = adhoc_source(
+            source, source_type, engine=engine, selectors=selectors, max_pages=max_pages
+        )
+    else:
+        raise UsageError(f"{source!r} is neither a configured source nor a URL")
+    harvest = preview_source(
+        target, loaded.settings if loaded else Settings(), loaded.brands if loaded else ()
+    )
+    items = harvest.items if as_json else harvest.items[:limit]
+    if harvest.warning:
+        _console(stderr=True).print(web_text(f"warning: {harvest.warning}"))
+    if as_json:
+        _print_json_lines(
+            {
+                "title": item.title,
+                "author": item.author,
+                "published_at": item.published_at,
+                "url": item.url,
+                "text": item.text,
+            }
+            for item in items
+        )
+        return
+    console = _console()
+    console.print(web_text(f"{len(harvest.items)} items from {target.url or target.name}"))
+    for item in items:
+        console.print()
+        console.print(web_text(item.title or "(no title)", style="bold"))
+        console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
+        console.print(web_text(item.text[:300]), style="dim")
+
+
+@handles_errors
+def tone(
+    text: Annotated[
+        str | None, typer.Argument(help="Text to judge; without it, each line of stdin.")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code (else detected).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
+    ] = False,
+) -> None:
+    """Judge the tone of TEXT, or of each line of stdin."""
+    from veille.tone import judge_tone
+
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    console = _console()
+    for line in lines:
+        if not line.strip():
+            continue
+        judged = judge_tone(line, lang)
+        if as_json:
+            typer.echo(
+                json.dumps(
+                    {
+                        "text": line,
+                        "lang": judged.lang,
+                        "tone": judged.tone,
+                        "score": judged.score,
+                        "flags": list(judged.flags),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            flags = f" [{' '.join(judged.flags)}]" if judged.flags else ""
+            console.print(
+                web_text(f"{judged.tone:8} {judged.score:+.3f} {judged.lang}{flags}  "),
+                web_text(line),
+                sep="",
+            )
+
+
+@handles_errors
+def cron(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    at: Annotated[str, typer.Option("--at", help="Local time of the nightly sweep, HH:MM.")] = (
+        "06:00"
+    ),
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Log file (default: veille.log by the database).")
+    ] = None,
+) -> None:
+    """Print a crontab line for a nightly sweep that mails only when a source fails."""
+    loaded, db_path = load_for_command(config, db, require_config=True)
+    assert loaded is not None and loaded.path is not None
+    database = db_path.resolve()
+    line = cron_line(
+        veille_command(),
+        loaded.path.resolve(),
+        database,
+        (log or database.with_name("veille.log")).resolve(),
+        at,
+    )
+    typer.echo(line)
+    typer.echo("# add it with `crontab -e`, or: (crontab -l; veille cron) | crontab -", err=True)
+
+
+@handles_errors
+def demo(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="Keep the demo database in FILE (default: a temporary one)."),
+    ] = None,
+) -> None:
+    """Scan a bundled sample of feeds from a loopback server and print the report."""
+    from veille.demo import DEMO_BRANDS, run_demo
+
+    with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
+        db_path = db or Path(scratch) / "demo.db"
+        summary = run_demo(db_path)
+        console = _console()
+        console.print(scan_summary(summary, width=console.width))
+        now = datetime.now(timezone.utc)
+        with Store(db_path) as store:
+            figures = build_report(
+                store,
+                MentionFilter(since=parse_when(default_since(now), "--since", now)),
+                now=now,
+                competitors={b.name for b in DEMO_BRANDS if b.competitor},
+            )
+        console.print(report_view(figures, width=console.width))
+    if db is None:
+        console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
+
+
+def veille_command() -> list[str]:
+    """How to run this very veille from anywhere: its script, else `python -m veille`."""
+    script = Path(sys.argv[0])
+    if script.name == "veille" and script.exists():
+        return [str(script.resolve())]
+    return [sys.executable, "-m", "veille"]

@@ -1,0 +1,44 @@
+"""The SQLite store: the only package that writes the database.
+
+Guarantees, and how they are kept:
+
+- *No duplicate mention*: `UNIQUE(brand, url)` with `INSERT … ON CONFLICT DO NOTHING`; the
+  URL is canonical before it gets here. A rescan therefore never touches an existing row,
+  which is also what keeps its triage status and note.
+- *No half-written source*: each source's items, mentions and health row are written in one
+  transaction; `kill -9` loses at most the source being written, never part of it.
+- *Every item kept*: the archive (`items`) holds each item read, once per source and
+  canonical URL; a mention refers to its item, and `mentions` is a view over both with the
+  columns the table had. Only `purge` and the `keep_items` retention delete, and never an
+  item a mention refers to.
+- *One scan at a time*: an exclusive `flock` on `<db>.lock`, which the kernel releases when
+  the holder dies, so a crashed scan never leaves a stale lock. The file holds the pid.
+- WAL mode, so readers (`veille mentions`, Datasette) never block a scan.
+
+`database` opens the file and writes sweeps; `listing` answers the listing commands and the
+report; `alert_state` keeps what each alert URL was sent; `archive` reads the archive for a
+rematch or a backtest, and removes what retention and erasure remove.
+"""
+
+from veille.store.database import SourceState, Store
+from veille.store.filters import (
+    ATTENTION,
+    DATE_COLUMN,
+    INBOX_URGENCY,
+    MENTION_COLUMNS,
+    MentionFilter,
+    utc_now,
+)
+from veille.store.lock import ScanLock
+
+__all__ = [
+    "ATTENTION",
+    "DATE_COLUMN",
+    "INBOX_URGENCY",
+    "MENTION_COLUMNS",
+    "MentionFilter",
+    "ScanLock",
+    "SourceState",
+    "Store",
+    "utc_now",
+]

@@ -1,0 +1,195 @@
+"""Reading mentions: listings, the report's aggregates, the inbox, triage and search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlite_utils import Database
+
+from veille.errors import UsageError
+from veille.store.filters import (
+    DATE_COLUMN,
+    INBOX_URGENCY,
+    MENTION_COLUMNS,
+    MentionFilter,
+    by_date,
+    has_flag,
+)
+from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
+
+
+class Listing:
+    """The queries of the listing commands and the report (a part of `Store`)."""
+
+    db: Database
+
+    def iter_mentions(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Matching mentions, newest first, streamed row by row (never a full list)."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
+            f"ORDER BY {DATE_COLUMN} DESC, id DESC"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = [*params, limit]
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
+        where, params = filters.where()
+        return self.db.execute(
+            f"SELECT count(*) FROM mention_rows WHERE {where}", params
+        ).fetchone()[0]
+
+    def breakdown(
+        self,
+        column: str,
+        filters: MentionFilter = MentionFilter(),
+        *,
+        limit: int = 10,
+        skip_empty: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Mentions grouped by a column, most frequent first: tone mix, last seen, where.
+
+        Every column read here is in the report index, so the query never touches the table.
+        """
+        if column not in MENTION_COLUMNS:
+            raise ValueError(column)
+        where, params = filters.where()
+        if skip_empty:
+            where += f" AND {column} != ''"
+        sql = (
+            f"SELECT {column} AS value, count(*) AS mentions, "
+            "sum(tone = 'positive') AS positive, sum(tone = 'neutral') AS neutral, "
+            "sum(tone = 'negative') AS negative, "
+            f"max({DATE_COLUMN}) AS last_seen, "
+            "group_concat(DISTINCT domain) AS domains, "
+            "group_concat(DISTINCT source_type) AS source_types "
+            f"FROM mention_rows {by_date(filters)} WHERE {where} GROUP BY {column} "
+            "ORDER BY mentions DESC, last_seen DESC, value LIMIT ?"
+        )
+        rows = self._dicts(sql, [*params, limit])
+        for row in rows:
+            for key in ("domains", "source_types"):
+                row[key] = sorted(filter(None, (row[key] or "").split(",")))
+        return rows
+
+    def daily_counts(self, filters: MentionFilter = MentionFilter()) -> list[dict[str, Any]]:
+        """Mentions (and negative ones) per UTC day and brand, oldest first."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT substr({DATE_COLUMN}, 1, 10) AS day, brand, count(*) AS mentions, "
+            "sum(tone = 'negative') AS negative "
+            f"FROM mention_rows {by_date(filters)} WHERE {where} GROUP BY day, brand "
+            "ORDER BY day, brand"
+        )
+        return self._dicts(sql, params)
+
+    def needing_attention(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """The newest untriaged mentions that want a human: negative, or asking something."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
+            f"AND status = 'new' AND (tone = 'negative' OR {has_flag('question')} "
+            f"OR {has_flag('complaint')}) "
+            f"ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
+        )
+        return self._dicts(sql, [*params, limit])
+
+    def inbox(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Untriaged mentions that want a human, most urgent first (see INBOX_URGENCY)."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT {', '.join(MENTION_COLUMNS)}, {INBOX_URGENCY} AS urgency FROM mentions "
+            f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3 "
+            f"ORDER BY urgency, {DATE_COLUMN} DESC, id DESC LIMIT ?"
+        )
+        return self._dicts(sql, [*params, limit])
+
+    def mark(self, ids: Iterable[int], status: str | None, note: str | None) -> int:
+        """Set the triage status and/or note of mentions, all or none; returns how many.
+
+        Raises UsageError naming the ids that do not exist, without changing anything.
+        """
+        ids = list(dict.fromkeys(ids))
+        changes = {
+            key: value for key, value in (("status", status), ("note", note)) if value is not None
+        }
+        if not changes:
+            raise UsageError("say what to do: --handled, --ignored, --new and/or --note TEXT")
+        with self.db.conn:
+            placeholders = ", ".join("?" * len(ids))
+            found = {
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT id FROM mention_rows WHERE id IN ({placeholders})", ids
+                )
+            }
+            missing = [i for i in ids if i not in found]
+            if missing:
+                raise UsageError(
+                    f"no mention with id {', '.join(map(str, missing))}; nothing was changed "
+                    "(see `veille inbox` or `veille mentions` for ids)"
+                )
+            assignments = ", ".join(f"{key} = ?" for key in changes)
+            self.db.execute(
+                f"UPDATE mention_rows SET {assignments} WHERE id IN ({placeholders})",
+                [*changes.values(), *ids],
+            )
+        return len(ids)
+
+    def search(
+        self, query: str, filters: MentionFilter = MentionFilter(), *, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Mentions matching an FTS5 query, newest first, with the matched words marked.
+
+        Matches are wrapped in HIGHLIGHT_START/END (control characters that stored text never
+        holds). Newest first rather than by rank: on a large base, ranking every match costs
+        hundreds of milliseconds where recency reads the index in order.
+        """
+        where, params = filters.where()
+        columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
+        marks = f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}'"
+        sql = (
+            f"SELECT {columns}, highlight(mentions_fts, 0, {marks}) AS title_marked, "
+            f"snippet(mentions_fts, 2, {marks}, '…', 24) AS excerpt_marked "
+            "FROM mentions_fts JOIN mentions AS m ON m.id = mentions_fts.rowid "
+            f"WHERE mentions_fts MATCH ? AND {where} "
+            f"ORDER BY {DATE_COLUMN} DESC, m.id DESC LIMIT ?"
+        )
+        try:
+            return self._dicts(sql, [query, *params, limit])
+        except sqlite3.OperationalError as error:
+            message = str(error)
+            if message.startswith(
+                ("fts5:", "no such column", "unknown special query", "unterminated string")
+            ):
+                raise UsageError(
+                    f"search {query!r}: not a valid query ({message}); put words with "
+                    'punctuation in double quotes, e.g. "acme-corp", and use AND, OR, NOT, '
+                    "prefix* or NEAR(a b)"
+                ) from None
+            raise
+
+    def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def values_of(self, column: str) -> list[str]:
+        """Distinct values of a mention column, to check a filter names something known."""
+        if column not in MENTION_COLUMNS or column == "text":
+            raise ValueError(column)
+        sql = f"SELECT DISTINCT {column} FROM mention_rows WHERE {column} IS NOT NULL"
+        return [row[0] for row in self.db.execute(sql)]
