@@ -4,7 +4,8 @@ Usage: python bench/scan_compare.py OLD [NEW] [--feeds 1000] [--items 50] [--rou
 
 OLD and NEW are checkouts of this repository (NEW defaults to this one), e.g. made with
 `git worktree add /tmp/old <commit>`. Each round runs, for each version in turn, a cold sweep
-into a new database and then a sweep where 10% of every feed's items are new, against the
+into a new database, a warm one (every feed answers 304), and then a sweep where 10% of every
+feed's items are new, against the
 same loopback server as `scan_bench.py` (50 ms per request). Alternating matters on a shared
 machine, whose speed can drift by 10-20% within half an hour: figures taken at different
 times compare the machine as much as the code. Prints wall time and CPU (every process of
@@ -46,7 +47,7 @@ def main() -> None:
         for round_number in range(args.rounds):
             for label, checkout in (("old", args.old), ("new", args.new)):
                 config = write_config(Path(scratch) / f"{label}-{round_number}.yaml", urls, 64)
-                for run, content in (("cold", first), ("10% new", changed)):
+                for run, content in (("cold", first), ("warm", first), ("10% new", changed)):
                     server.publish(content)
                     result = sweep(config, checkout)
                     results.setdefault((label, run), []).append((result["wall"], result["cpu"]))

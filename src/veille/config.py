@@ -325,17 +325,18 @@ def load_brand_rule(path: Path) -> Brand:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the rule ({error})") from None
     data = _read_yaml(raw_text, path)
+    # One brand as a mapping, as a one-item list, or under `brands:` as in sources.yaml.
+    prefix: tuple[str | int, ...] = ()
+    if isinstance(data, dict) and isinstance(data.get("brands"), list):
+        data, prefix = data["brands"], ("brands",)
     if isinstance(data, list) and len(data) == 1:
-        data = {"brands": data}
-    elif isinstance(data, dict) and "brands" not in data:
-        data = {"brands": [data]}
-    brands = data.get("brands") if isinstance(data, dict) else None
-    if not isinstance(brands, list) or len(brands) != 1:
+        data, prefix = data[0], (*prefix, 0)
+    if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: give one brand: name, terms, and optionally exclude, …")
     try:
-        model = _Brand.model_validate(brands[0])
+        model = _Brand.model_validate(data)
     except ValidationError as error:
-        raise _located_error(path, _lines(raw_text), _prefixed(error)) from None
+        raise _located_error(path, _lines(raw_text), _prefixed(error, prefix)) from None
     return _brand(model)
 
 
@@ -369,12 +370,12 @@ def proposed_brand(
     return _brand(model)
 
 
-def _prefixed(error: ValidationError) -> ValidationError:
-    """A brand's validation error located under `brands[0]`, as in a config file."""
+def _prefixed(error: ValidationError, prefix: tuple[str | int, ...]) -> ValidationError:
+    """A validation error located where its data sits in the file."""
     return ValidationError.from_exception_data(
         error.title,
         [
-            {**e, "loc": ("brands", 0, *e["loc"])}  # type: ignore[typeddict-item]
+            {**e, "loc": (*prefix, *e["loc"])}  # type: ignore[typeddict-item]
             for e in error.errors(include_url=False)
         ],
     )

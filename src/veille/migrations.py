@@ -154,9 +154,11 @@ def _fts_separators() -> str:
     """The characters FTS5's unicode61 tokenizer would join to a word although the matcher
     sees a word boundary there: symbols and emoji newer than its Unicode 6.1 tables
     (`👍🏻Acme`), some punctuation and format characters. Declared as separators, so a
-    term the matcher finds is always a token of the archive's index. Combining marks stay
-    (they are the diacritics both fold away), and private-use characters (no text uses
-    them). Found by asking the tokenizer itself, once, when the index is made."""
+    term the matcher finds is always a token of the archive's index. Left out: private-use
+    characters (no text uses them), and combining marks, which the tokenizer always folds
+    into the word before (stored text is NFC, so one stands alone only where no letter
+    takes it, such as `q́`, and the word after it is then missed by the index). Found by
+    asking the tokenizer itself, once, when the index is made."""
     word = re.compile(r"\w")
     candidates = [
         char

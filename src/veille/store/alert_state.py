@@ -34,7 +34,9 @@ class AlertState:
         """The last mention id delivered to each of an alert's URLs, by their keys, in order.
 
         A URL seen for the first time starts after the mentions found before `start_after`,
-        so an alert added to a database with a long history does not replay it. State kept
+        so an alert added to a database with a long history does not replay it (mentions
+        found in the archive, which keep the date their item was read, have later ids than
+        their date says and are never sent anyway: they are left out here). State kept
         by position ("1", "2": databases from before the keys) is taken over by the URL now
         at that position.
         """
@@ -57,7 +59,8 @@ class AlertState:
                     known[target] = known.pop(legacy)
                     continue
                 known[target] = self.db.execute(
-                    "SELECT coalesce(max(id), 0) FROM mention_rows WHERE found_at < ?",
+                    "SELECT coalesce(max(id), 0) FROM mention_rows "
+                    "WHERE found_at < ? AND origin = 'sweep'",
                     [start_after],
                 ).fetchone()[0]
                 self.db["alert_state"].insert(
