@@ -22,8 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from veille.figures import build_report, default_since  # noqa: E402
+from veille.models import Mention  # noqa: E402
 from veille.query import parse_when  # noqa: E402
-from veille.store import MENTION_COLUMNS, MentionFilter, Store  # noqa: E402
+from veille.store import MentionFilter, Store  # noqa: E402
 
 BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
 TONES = ["positive", "neutral", "negative"]
@@ -33,8 +34,6 @@ WORDS = "vélo livraison service client batterie prix magasin commande retard su
 def build(db_path: Path, count: int) -> None:
     random.seed(7)
     now = datetime.now(timezone.utc)
-    columns = MENTION_COLUMNS[1:]
-    sql = f"INSERT INTO mentions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     with Store(db_path) as store:
         done = store.count_mentions()
         batch = 20_000
@@ -45,29 +44,29 @@ def build(db_path: Path, count: int) -> None:
                 stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
                 source = random.randrange(300)
                 words = " ".join(random.choices(WORDS, k=12))
-                values = {
-                    "brand": random.choices(BRANDS, weights=[6, 3, 2, 1, 1, 1])[0],
-                    "source": f"Source {source}",
-                    "source_type": "rss" if source % 3 else "forum",
-                    "domain": f"site{source % 120}.example",
-                    "url": f"https://site{source % 120}.example/{n}",
-                    "title": f"Item {n} {words[:40]}",
-                    "author": f"author{random.randrange(5000)}",
-                    "published_at": stamp,
-                    "found_at": stamp,
-                    "snippet": words,
-                    "text": words,
-                    "matched": "Acme",
-                    "lang": random.choice(["fr", "en"]),
-                    "tone": random.choices(TONES, weights=[3, 5, 2])[0],
-                    "tone_score": 0.0,
-                    "flags": random.choice(["", "", "", "question", "complaint"]),
-                    "status": random.choice(["new", "handled"]),
-                    "note": "",
-                }
-                rows.append([values[c] for c in columns])
-            with store.db.conn:
-                store.db.conn.executemany(sql, rows)
+                rows.append(
+                    Mention(
+                        brand=random.choices(BRANDS, weights=[6, 3, 2, 1, 1, 1])[0],
+                        source=f"Source {source}",
+                        source_type="rss" if source % 3 else "forum",
+                        domain=f"site{source % 120}.example",
+                        url=f"https://site{source % 120}.example/{n}",
+                        title=f"Item {n} {words[:40]}",
+                        author=f"author{random.randrange(5000)}",
+                        published_at=stamp,
+                        found_at=stamp,
+                        snippet=words,
+                        text=words,
+                        matched="Acme",
+                        lang=random.choice(["fr", "en"]),
+                        tone=random.choices(TONES, weights=[3, 5, 2])[0],
+                        tone_score=0.0,
+                        flags=random.choice(["", "", "", "question", "complaint"]),
+                        status=random.choice(["new", "handled"]),
+                    )
+                )
+            # Each mention's own fields stand for its archived item.
+            store.record_source("bench", {}, rows)
             print(f"  {min(count, start + batch):,} mentions", end="\r", flush=True)
         store.db.execute("ANALYZE")
     print()

@@ -111,17 +111,15 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
         headline.append(" · interrupted: what was fetched before is stored", style="yellow")
     parts.append(headline)
     if summary.archive_by_brand_tone:
-        found = Text("Archive: ", style="bold")
-        found.append_text(
-            web_text(
-                ", ".join(
-                    f"{sum(by_tone.values())} found in the archive for {brand}"
-                    for brand, by_tone in sorted(summary.archive_by_brand_tone.items())
-                )
-                + " (rules changed; stored, not alerted)"
+        found = ", ".join(
+            f"{sum(by_tone.values())} found in the archive for {brand}"
+            for brand, by_tone in sorted(summary.archive_by_brand_tone.items())
+        )
+        parts.append(
+            Text.assemble(
+                ("Archive: ", "bold"), web_text(f"{found} (rules changed; stored, not alerted)")
             )
         )
-        parts.append(found)
     if summary.new_by_brand_tone:
         columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
         rows = []

@@ -99,7 +99,16 @@ def scan(
     try:
         if progress is not None:
             with progress:
-                summary = run_scan(loaded, db_path, plan, progress=on_progress, rematch=rematch)
+                summary = run_scan(
+                    loaded,
+                    db_path,
+                    plan,
+                    progress=on_progress,
+                    rematch=rematch,
+                    on_backfill=lambda names: progress.console.print(
+                        web_text(f"Matching the archive for {', '.join(names)}…")
+                    ),
+                )
         else:
             summary = run_scan(loaded, db_path, plan, rematch=rematch)
     except ScanInterrupted as interrupted:
