@@ -280,10 +280,32 @@ def test_purge_by_author_removes_every_trace_and_asks_first(runner, db_path: Pat
         ], (index, word)
     assert rows(db_path, "SELECT count(*) FROM items_fts WHERE items_fts MATCH 'bourse'") == [(1,)]
     for index in ("mentions_fts", "items_fts"):
-        check = f"INSERT INTO {index} ({index}) VALUES ('integrity-check')"
-        rows(db_path, check)  # raises when the index and its content disagree
+        # rank = 1 compares an external-content index with its content; raises if they differ
+        check = f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)"
+        rows(db_path, check)
+    # Nothing of hers is left anywhere in the file: not in a free page, not in an index.
+    wal = Path(f"{db_path}-wal")
+    raw = db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert b"Marie" not in raw and b"Lyon" not in raw and b"lyon" not in raw
     again = runner.invoke(app, ["purge", "--db", str(db_path), "--author", "Marie"])
     assert again.exit_code == 0 and "Nothing to remove" in again.stdout
+
+
+def test_an_erasure_cut_short_is_finished_by_the_next_purge(
+    runner, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its last delete but before the indexes were merged, an erasure leaves
+    the person's words in old index segments although no row of theirs is left to find."""
+    with Store(db_path) as store:
+        archive_of(store, ARCHIVE)
+        with monkeypatch.context() as patched:
+            patched.setattr(Store, "finish_erasure", lambda self: False)
+            store.purge(store.authors_named("Marie"), None)
+    assert b"lyon" in db_path.read_bytes()  # still in an index segment
+    again = runner.invoke(app, ["purge", "--db", str(db_path), "--author", "Marie"])
+    assert "An erasure cut short is now finished." in again.stdout
+    assert b"lyon" not in db_path.read_bytes()
+    assert rows(db_path, "SELECT count(*) FROM maintenance") == [(0,)]
 
 
 def test_purge_before_a_date_keeps_what_a_later_mention_needs(runner, db_path: Path) -> None:
@@ -333,7 +355,10 @@ def test_every_item_read_is_archived_once_with_its_mentions_pointing_at_it(
         }
     )
     scan(runner, config)
-    scan(runner, config, "--rematch")
+    # Every brand matched again, nothing new: what the sweep stored is all there is.
+    again = scan(runner, config, "--rematch")
+    assert set(again["archive_by_brand"]) == {"Acme", "Facebook"}
+    assert again["mentions_archive"] == 0
     db_path = tmp_path / "veille.db"
     items = rows(db_path, "SELECT url, author, published_at, lang IS NOT NULL FROM items")
     assert len(items) == len(ENTRIES)

@@ -69,7 +69,8 @@ def test_an_old_database_migrates_with_nothing_changed_for_its_users(
     assert ids == {rowid for (rowid,) in found}
     assert read(old_db, "PRAGMA integrity_check") == [("ok",)]
     for index in ("mentions_fts", "items_fts"):
-        read(old_db, f"INSERT INTO {index} ({index}) VALUES ('integrity-check')")
+        # rank = 1 compares an external-content index with its content; raises if they differ
+        read(old_db, f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)")
 
     marked = runner.invoke(app, ["mark", "3", "--handled", "--db", str(old_db)])
     assert marked.exit_code == 0, marked.output

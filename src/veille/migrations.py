@@ -337,6 +337,9 @@ def m006_item_archive(db: Database) -> None:
         not_null={"fingerprint"},
     )
     db.execute("ALTER TABLE scans ADD COLUMN mentions_archive INTEGER DEFAULT 0")
+    # Work a command left unfinished, done by the next one that can: an erasure whose rows
+    # are deleted but whose indexes and free pages may still hold the person's words.
+    db["maintenance"].create({"task": str, "since": str}, pk="task")
     # Entries known from the last sweep are skipped unread; they were read before the
     # archive existed, so the next sweep reads them all once and archives them.
     db.execute("DELETE FROM source_entries")

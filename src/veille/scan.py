@@ -107,6 +107,7 @@ def run_scan(
     engine = load_tone_engine(config)
     with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
         store.sync_sources(config.sources)
+        store.finish_erasure()  # one a purge left unfinished
         started_at = utc_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"

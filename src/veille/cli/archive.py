@@ -144,7 +144,11 @@ def purge(
     with ScanLock(db_path), Store(db_path, create=False) as store:
         authors = store.authors_named(author) if author else []
         if author and not authors:
-            typer.echo(f"Nothing to remove: no item or mention by {author!r}.")
+            finished = store.finish_erasure()
+            typer.echo(
+                f"Nothing to remove: no item or mention by {author!r}."
+                + (" An erasure cut short is now finished." if finished else "")
+            )
             return
         planned = store.purge_count(authors, cutoff)
         who = (

@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from veille.models import ItemSelection, Mention
+from veille.store.filters import utc_now
 
 ITEM_COLUMNS = "id source url published_at found_at author lang links title text".split()
 _BATCH = 2000
@@ -236,10 +237,17 @@ class Archive:
     def purge(self, authors: Sequence[str], before: str | None) -> Removal:
         """Remove the mentions and items of these authors, or dated before `before`, from
         every table and both full-text indexes, in small transactions (a crash leaves each
-        whole; running it again finishes the job). Deleted pages are overwritten with
-        zeros, and for an author the full-text indexes are merged so that none of their
-        words stays behind in an old segment."""
+        whole; running it again finishes the job). Deleted cells are overwritten with zeros;
+        for an author, the erasure is then finished (`finish_erasure`)."""
         self.db.execute("PRAGMA secure_delete = ON")
+        if authors:
+            # Recorded first, so that a purge cut short is finished by the next purge or scan
+            # even when no row of theirs is left to find.
+            with self.db.conn:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO maintenance (task, since) VALUES ('erasure', ?)",
+                    [utc_now()],
+                )
         mentions_where, mentions_params = _purged_mentions(authors, before)
         items_where, items_params = _purged_items(authors, before)
         mentions = self._delete_batches(
@@ -252,12 +260,27 @@ class Archive:
             "AND NOT EXISTS (SELECT 1 FROM mention_rows WHERE item_id = items.id) LIMIT ?)",
             items_params,
         )
-        if authors:
-            with self.db.conn:
-                self.db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('optimize')")
-                self.db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+        self.finish_erasure()
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return Removal(items=items, mentions=mentions)
+
+    def finish_erasure(self) -> bool:
+        """Finish an erasure whose rows are deleted: merge both full-text indexes, so none of
+        the person's words stays in an old segment, and rewrite the file (VACUUM), so none
+        of their text stays in the free space of a page. Does nothing unless one is pending;
+        whether one was. Costs a rewrite of the database: only an erasure asks for it."""
+        pending = self.db.execute("SELECT 1 FROM maintenance WHERE task = 'erasure'").fetchone()
+        if not pending:
+            return False
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self.db.conn:
+            self.db.execute("INSERT INTO mentions_fts (mentions_fts) VALUES ('optimize')")
+            self.db.execute("INSERT INTO items_fts (items_fts) VALUES ('optimize')")
+        self.db.execute("VACUUM")
+        with self.db.conn:
+            self.db.execute("DELETE FROM maintenance WHERE task = 'erasure'")
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
 
     def _delete_batches(self, sql: str, params: list[Any]) -> int:
         removed = 0
