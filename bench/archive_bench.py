@@ -1,24 +1,27 @@
 """Archive benchmark: building the item archive, then a backfill and backtests over it.
 
-Usage: python bench/archive_bench.py [--items 1000000] [--share 0.01] [--db FILE]
-                                     [--vacuum] [--keep-copy] [--profile DIR]
+Usage: python bench/archive_bench.py [--items 1000000] [--share 0.01] [--per-source 50]
+                                     [--db FILE] [--vacuum] [--keep-copy] [--profile DIR]
+                                     [--skip-backfill]
 
-1. Build (or reuse: `--db FILE` that exists is completed, not rebuilt) an archive of N items
-   through the real store API: sweeps of 300 sources, each source's items written by one
-   `Store.record_source(name, health, mentions, items=[ArchivedItem…])` call, as a scan
-   writes them. The text is generated here (seeded): French or English, 300-900 characters,
-   words drawn from a Zipf law over a vocabulary of common words plus a long tail of made-up
-   ones (accents, apostrophes, hashtags, numbers, some emoji), so that the full-text index
-   has a realistic number of terms and doclists. Dates span 180 days, 5,000 authors. The
-   configured brand "Acme" is named in ~5% of the items and stored as mentions (origin
-   'sweep'; ~2% of its items are left unstored, and ~1% of its mentions are on items an older
-   rule matched, "Akme", which the current rule no longer finds). The competitor "Globex",
-   not configured, is named in `--share` of the items; 10% of those also say "anvil" (for
-   `exclude`), and 3% only say "globex_…", which the index finds but the matcher does not.
-   Prints build time, items/s, the file's size per 100,000 items after
-   `PRAGMA wal_checkpoint(TRUNCATE)` (and after `VACUUM INTO` a scratch file with
-   `--vacuum`), and how the pages split between the archive (items and its indexes,
-   items_fts) and the rest (mentions, mentions_fts), from the dbstat virtual table.
+1. Build (or reuse) an archive of N items in `--db` (default /tmp/veille-archive-bench-N.db;
+   an existing file is completed where a run stopped, never rebuilt) through the real store
+   API: sweeps of 300 sources, each source's items written by one `Store.record_source(name,
+   health, mentions, items=[ArchivedItem…])` call, as a scan writes them. The text is
+   generated here (seeded): French or English, 300-900 characters, words drawn from a Zipf
+   law over a vocabulary of common words plus a long tail of made-up ones (accents,
+   apostrophes, hashtags, numbers, some emoji), so that the full-text index has a realistic
+   number of terms and doclists. Dates span 180 days, 5,000 authors. The configured brand
+   "Acme" is named in ~5% of the items and stored as mentions (origin 'sweep'; ~2% of its
+   items are left unstored, and ~1% of its mentions are on items an older rule matched,
+   "Akme", which the current rule no longer finds); as in a scan, only an item with a
+   mention keeps a language. The competitor "Globex", not configured, is named in `--share`
+   of the items; 10% of those also say "anvil" (for `exclude`), and 3% only say "globex_…",
+   which the index finds but the matcher does not. Prints build time (and the part spent in
+   `record_source`), the file's size per 100,000 items after `PRAGMA
+   wal_checkpoint(TRUNCATE)` (and after `VACUUM INTO` a scratch file with `--vacuum`), and
+   how the pages split between the archive (items and its indexes, items_fts) and the rest
+   (mention_rows, mentions_fts), from the dbstat virtual table.
 2. Backtests, which only read the database: `run_backtest` of Globex (terms [Globex],
    exclude [anvil], compare_with=None) and of the configured Acme (compare_with='Acme').
 3. Backfill of the new brand Globex over the whole archive, `backfill(store, [Globex],
@@ -54,6 +57,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -349,16 +353,17 @@ def make_item(
         author=writer.author(),
         published_at=stamp(published) if rand() < 0.97 else None,
         found_at=stamp(found),
-        lang=lang,
         links=links[: writer.random.choice((0, 0, 1, 2))],
     )
     if not acme or rand() < 0.02:  # ~2% of Acme's items were never stored (a rule added)
         return item, None
-    return item, acme_mention(writer, item, source, acme_rules, old_rule)
+    mention = acme_mention(writer, item, source, acme_rules, old_rule, lang)
+    # A scan archives an item's language only when it judged a mention's tone there.
+    return (item if mention is None else replace(item, lang=lang)), mention
 
 
 def acme_mention(
-    writer: Writer, item: ArchivedItem, source: Source, rules: BrandSet, old_rule: bool
+    writer: Writer, item: ArchivedItem, source: Source, rules: BrandSet, old_rule: bool, lang: str
 ) -> Mention | None:
     matchable = Item(
         key=item.url, url=item.url, title=item.title, text=item.text, author=item.author
@@ -384,7 +389,7 @@ def acme_mention(
         snippet=snippet,
         text="",
         matched=matched,
-        lang=item.lang or "und",
+        lang=lang,
         tone=tone,
         tone_score={"positive": 0.5, "neutral": 0.0, "negative": -0.5}[tone],
         flags=writer.random.choice(("", "", "", "question", "complaint")),

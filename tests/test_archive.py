@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from veille.backtest import run_backtest
 from veille.cli import app
 from veille.match import BrandSet, archive_selection, find_mentions
 from veille.models import ArchivedItem, Brand, Item, Mention
@@ -206,6 +207,20 @@ def test_backtest_gives_exact_counts_and_writes_nothing(runner, db_path: Path) -
     since = runner.invoke(app, [*args, "--since", "2026-11-20", "--json"])
     assert json.loads(since.stdout)["per_week"] == {"2026-11-23": 2}
     assert db_path.read_bytes() == before
+
+
+def test_backtest_estimates_the_tone_of_many_new_matches_from_a_sample(db_path: Path) -> None:
+    with Store(db_path) as store:
+        archive_of(store, ARCHIVE)
+        rule = Brand(name="Globex", terms=("Globex",), exclude=("anvil",))
+        every = run_backtest(store, rule).data()
+        sampled = run_backtest(store, rule, judged=2).data()
+    assert (every["tones_judged"], every["tones_estimated"]) == (5, False)
+    assert (sampled["tones_judged"], sampled["tones_estimated"]) == (2, True)
+    assert sum(sampled["tones"].values()) == sum(every["tones"].values()) == 5
+    assert {k: v for k, v in sampled.items() if not k.startswith("tones")} == {
+        k: v for k, v in every.items() if not k.startswith("tones")
+    }
 
 
 def test_backtest_says_what_is_missing(runner, db_path: Path, write_config) -> None:

@@ -10,23 +10,33 @@ then the exact matcher), so the counts are exact; the store is only read.
 
 from __future__ import annotations
 
+import functools
 import heapq
+import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from veille.backfill import item_of
 from veille.errors import UsageError
-from veille.match import BrandSet, archive_selection, find_mentions, find_vetoes
-from veille.models import TONES, Brand
+from veille.match import (
+    BrandSet,
+    archive_selection,
+    find_mentions,
+    find_vetoes,
+    make_snippet,
+)
+from veille.models import TONES, Brand, Hit
 from veille.store import Store
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
 from veille.tone import ToneEngine, tones_around
 from veille.urls import domain_of
 
 SAMPLE = 10
+TONE_SAMPLE = 1000  # matches whose tone a backtest judges at most
+WINDOW = 1500  # characters kept each side of a sampled match
 
 
 @dataclass
@@ -43,7 +53,9 @@ class Backtest:
     per_week: Counter[str] = field(default_factory=Counter)
     per_source: Counter[str] = field(default_factory=Counter)
     per_site: Counter[str] = field(default_factory=Counter)
-    tones: Counter[str] = field(default_factory=Counter)
+    tones: Counter[str] = field(default_factory=Counter)  # of the stored matches: exact
+    tones_sample: list[tuple[str, int, int]] = field(default_factory=list)  # the new ones'
+    tones_judged: int = 0
     samples: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     near_misses: int = 0
     near_miss_samples: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
@@ -72,6 +84,8 @@ class Backtest:
             "per_source": dict(self.per_source.most_common()),
             "per_site": dict(self.per_site.most_common()),
             "tones": {tone: self.tones.get(tone, 0) for tone in TONES},
+            "tones_judged": self.tones_judged,
+            "tones_estimated": self.tones_judged < self.matches - self.stored,
             "samples": [sample for _, _, sample in sorted(self.samples, reverse=True)],
             "near_misses": self.near_misses,
             "near_miss_samples": [
@@ -91,24 +105,30 @@ def run_backtest(
     until: str | None = None,
     engine: ToneEngine | None = None,
     sample: int = SAMPLE,
+    judged: int = TONE_SAMPLE,
 ) -> Backtest:
     """Try `brand`'s rules on the archive, dated in [since, until). `compare_with` names the
-    stored brand whose mentions the matches are counted against (and which the rule might no
-    longer find); without it, a match counts as stored when any brand has it."""
+    stored brand whose mentions the matches are counted against (their stored tone is
+    used, and the rule might no longer find some); without it, a match counts as stored
+    when any brand has it. The tone of the matches not stored is judged on a uniform sample
+    of at most `judged` of them (judging costs about half a millisecond each, the rest of
+    a backtest a microsecond or two an item), and the split scaled to them all."""
     result = Backtest(brand=brand, compared_with=compare_with, since=since, until=until)
     result.items = store.archive_count(since, until)
     rules = BrandSet([brand])
     known = [compare_with] if compare_with else store.values_of("brand")
     selection = archive_selection([brand], since, until)
+    pick = random.Random(0)
     after = 0
     while True:
         rows, upto = store.archive_page(selection, after)
-        _tally(result, rows, rules, store, known, engine, sample)
+        matched = _tally(result, rows, rules, store, known, compare_with, sample, pick, judged)
+        if compare_with:
+            _lost(result, store, rules, compare_with, (after, upto), matched, sample)
         if upto is None:
             break
         after = upto
-    if compare_with:
-        _lost(result, store, rules, compare_with, sample)
+    _judge_sample(result, engine)
     return result
 
 
@@ -118,14 +138,16 @@ def _tally(
     rules: BrandSet,
     store: Store,
     known: Sequence[str],
-    engine: ToneEngine | None,
+    compare_with: str | None,
     sample: int,
-) -> None:
-    """Count one page of archived items into the result."""
-    matched: list[tuple[Mapping[str, Any], Any]] = []
+    pick: random.Random,
+    judged: int,
+) -> set[int]:
+    """Count one page of archived items into the result; the ids of the items matched."""
+    matched: list[tuple[Mapping[str, Any], Hit]] = []
     for row in rows:
         item = item_of(row)
-        hits = find_mentions(item, rules)
+        hits = find_mentions(item, rules, snippets=False)
         if hits:
             matched.append((row, hits[0]))
             continue
@@ -135,7 +157,7 @@ def _tally(
                 result.near_miss_samples,
                 sample,
                 row,
-                {
+                lambda row=row, veto=veto: {
                     **_described(row),
                     "vetoed_by": veto.rule,
                     "word": veto.word,
@@ -143,63 +165,119 @@ def _tally(
                 },
             )
     if not matched:
-        return
+        return set()
     urls = [row["url"] for row, _ in matched]
     stored_urls = {url for _, url in store.stored_pairs(known, urls)}
-    stored_tones = store.stored_tones(known[0], urls) if len(known) == 1 else {}
+    stored_tones = store.stored_tones(compare_with, urls) if compare_with else {}
     for row, hit in matched:
         result.matches += 1
         day = (row["published_at"] or row["found_at"])[:10]
         result.per_week[_week_of(day)] += 1
         result.per_source[row["source"]] += 1
-        result.per_site[domain_of(row["url"]) or "-"] += 1
-        if row["url"] in stored_urls:
-            result.stored += 1
-        tone = stored_tones.get(row["url"])
-        if tone is None:
-            tone = tones_around(hit.text, [(hit.start, hit.end)], engine=engine)[0].tone
-        result.tones[tone] += 1
+        result.per_site[_site(row["url"])] += 1
+        stored = row["url"] in stored_urls
+        result.stored += stored
+        tone = stored_tones.get(row["url"]) if stored else None
+        if tone is not None:
+            result.tones[tone] += 1
+        else:
+            _reservoir(result, hit, pick, judged)
         _keep_newest(
             result.samples,
             sample,
             row,
-            {
+            lambda row=row, hit=hit, tone=tone, stored=stored: {
                 **_described(row),
                 "matched": hit.matched,
                 "tone": tone,
-                "stored": row["url"] in stored_urls,
-                "excerpt_marked": _marked(hit.snippet, hit.matched),
+                "stored": stored,
+                "excerpt_marked": _marked(make_snippet(hit.text, hit.start, hit.end), hit.matched),
+                "window": None if tone else _window(hit),
             },
         )
+    return {row["id"] for row, _ in matched}
 
 
-def _lost(result: Backtest, store: Store, rules: BrandSet, brand: str, sample: int) -> None:
-    """The brand's stored mentions in the period that the rule would no longer find."""
-    after = 0
-    while True:
-        rows = store.mentions_with_items(brand, after, since=result.since, until=result.until)
-        if not rows:
-            return
-        for row in rows:
-            item = item_of({key[5:]: value for key, value in row.items() if key[:5] == "item_"})
-            if find_mentions(item, rules):
-                continue
-            result.lost += 1
-            vetoes = find_vetoes(item, rules)
-            reason = f"{vetoes[0].rule}: {vetoes[0].word}" if vetoes else "no term found"
-            if len(result.lost_samples) < sample:
-                result.lost_samples.append(
-                    {
-                        "id": row["id"],
-                        "date": row["mentioned_at"],
-                        "status": row["status"],
-                        "source": row["source"],
-                        "title": row["title"] or "",
-                        "url": row["url"],
-                        "reason": reason,
-                    }
-                )
-        after = rows[-1]["id"]
+def _reservoir(result: Backtest, hit: Hit, pick: random.Random, size: int) -> None:
+    """Keep a uniform sample of the unjudged matches' windows (reservoir sampling): the
+    text around the match only, so the sample's memory is bounded too."""
+    entry = _window(hit)
+    seen = result.matches - sum(result.tones.values())  # unjudged so far, this one included
+    if len(result.tones_sample) < size:
+        result.tones_sample.append(entry)
+    else:
+        slot = pick.randrange(seen)
+        if slot < size:
+            result.tones_sample[slot] = entry
+
+
+def _window(hit: Hit) -> tuple[str, int, int]:
+    """The text around a match, and the match's place in it: what its tone is judged on."""
+    left = max(0, hit.start - WINDOW)
+    return hit.text[left : hit.end + WINDOW], hit.start - left, hit.end - left
+
+
+def _judge_sample(result: Backtest, engine: ToneEngine | None) -> None:
+    """Judge the sampled windows and add the split, scaled to every unjudged match; and
+    the tone of each match shown that is not stored."""
+    for _, _, shown in result.samples:
+        window = shown.pop("window")
+        if window is not None:
+            text, start, end = window
+            shown["tone"] = tones_around(text, [(start, end)], engine=engine)[0].tone
+    unjudged = result.matches - sum(result.tones.values())
+    if not result.tones_sample or not unjudged:
+        return
+    counts: Counter[str] = Counter(
+        tones_around(text, [(start, end)], engine=engine)[0].tone
+        for text, start, end in result.tones_sample
+    )
+    result.tones_judged = len(result.tones_sample)
+    scaled = {tone: counts[tone] * unjudged / result.tones_judged for tone in TONES}
+    rounded = {tone: int(value) for tone, value in scaled.items()}
+    # Largest remainders, so that the split still adds up to the matches.
+    for tone in sorted(TONES, key=lambda t: scaled[t] - rounded[t], reverse=True)[
+        : unjudged - sum(rounded.values())
+    ]:
+        rounded[tone] += 1
+    result.tones.update(rounded)
+    result.tones_sample = []
+
+
+def _lost(
+    result: Backtest,
+    store: Store,
+    rules: BrandSet,
+    brand: str,
+    span: tuple[int, int | None],
+    matched: set[int],
+    sample: int,
+) -> None:
+    """The brand's stored mentions on items in the page's id span that the rule did not
+    match: those it would no longer find. An item the index left out names no term."""
+    mentions = store.mentions_on_items(brand, span, since=result.since, until=result.until)
+    missed = [m for m in mentions if m["item_id"] not in matched]
+    if not missed:
+        return
+    items = store.items_by_id([m["item_id"] for m in missed])
+    for mention in missed:
+        result.lost += 1
+        if len(result.lost_samples) >= sample:
+            continue
+        item = items.get(mention["item_id"])
+        vetoes = find_vetoes(item_of(item), rules) if item else []
+        reason = f"{vetoes[0].rule}: {vetoes[0].word}" if vetoes else "no term found"
+        result.lost_samples.append(
+            {
+                "id": mention["id"],
+                "date": mention["mentioned_at"],
+                "status": mention["status"],
+                "source": mention["source"],
+                "title": mention["title"] or "",
+                "url": mention["url"],
+                "reason": reason,
+            }
+        )
 
 
 def _described(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -216,14 +294,15 @@ def _keep_newest(
     kept: list[tuple[str, int, dict[str, Any]]],
     limit: int,
     row: Mapping[str, Any],
-    entry: dict[str, Any],
+    entry: Callable[[], dict[str, Any]],
 ) -> None:
-    """Keep the `limit` newest entries (by the item's date, then id) in a bounded heap."""
-    key = (row["published_at"] or row["found_at"], row["id"], entry)
+    """Keep the `limit` newest entries (by the item's date, then id) in a bounded heap;
+    an entry is only made when it is kept."""
+    key = (row["published_at"] or row["found_at"], row["id"])
     if len(kept) < limit:
-        heapq.heappush(kept, key)
-    elif key[:2] > kept[0][:2]:
-        heapq.heapreplace(kept, key)
+        heapq.heappush(kept, (*key, entry()))
+    elif limit and key > kept[0][:2]:
+        heapq.heapreplace(kept, (*key, entry()))
 
 
 def _marked(snippet: str, word: str) -> str:
@@ -233,6 +312,18 @@ def _marked(snippet: str, word: str) -> str:
         return snippet
     end = at + len(word)
     return snippet[:at] + HIGHLIGHT_START + snippet[at:end] + HIGHLIGHT_END + snippet[end:]
+
+
+def _site(url: str) -> str:
+    """The site (domain) of a URL; computed once per host, as a backtest counts thousands of
+    matches on a few hundred sites."""
+    scheme, _, rest = url.partition("://")
+    return _site_of_host(scheme, rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_of_host(scheme: str, host: str) -> str:
+    return domain_of(f"{scheme}://{host}/") or "-"
 
 
 def _week_of(day: str) -> str:

@@ -30,6 +30,8 @@ def backtest_view(data: Mapping[str, Any], width: int = 80, top: int = 5) -> Ren
             summary.append(" " if index else "")
             summary.append_text(tone_text(tone))
             summary.append(f" {tones[tone]}")
+        if data["tones_estimated"]:
+            summary.append(f" (new ones estimated from {data['tones_judged']} judged)")
     parts.append(summary)
     if data["compared_with"] is not None:
         parts.append(

@@ -181,9 +181,12 @@ def searchable_text(item: Item, page_text: str = "") -> str:
     return "\n".join(part for part in (item.title, item.text, page_text) if part)
 
 
-def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") -> list[Hit]:
+def find_mentions(
+    item: Item, rules: Sequence[BrandRules], page_text: str = "", *, snippets: bool = True
+) -> list[Hit]:
     """Every brand the item mentions, each once, located by rule 7 of the module docstring.
-    All the hits share one `text`, the item's `searchable_text`."""
+    All the hits share one `text`, the item's `searchable_text`. Without `snippets`, the
+    hits' snippets are left empty (a caller that shows few of many hits makes its own)."""
     text = searchable_text(item, page_text)
     body_start = len(item.title) + 1 if item.title else 0
     folded: dict[bool, str] = {}
@@ -200,7 +203,7 @@ def find_mentions(item: Item, rules: Sequence[BrandRules], page_text: str = "") 
     hits = []
     for rule, possible in chosen:
         folded_text = folded_as(rule.brand.case_sensitive)
-        hit = _match_brand(item, rule, text, folded_text, body_start, possible)
+        hit = _match_brand(item, rule, text, folded_text, body_start, possible, snippets)
         if hit is not None:
             hits.append(hit)
     return hits
@@ -213,6 +216,7 @@ def _match_brand(
     folded: str,
     body_start: int,
     terms_possible: bool = True,
+    snippets: bool = True,
 ) -> Hit | None:
     if rule.exclude is not None and rule.exclude.search(folded):
         return None
@@ -226,7 +230,7 @@ def _match_brand(
         return Hit(
             brand=rule.brand.name,
             matched=" ".join(text[start:end].split()),
-            snippet=make_snippet(text, start, end),
+            snippet=make_snippet(text, start, end) if snippets else "",
             text=text,
             start=start,
             end=end,
@@ -237,7 +241,7 @@ def _match_brand(
                 return Hit(
                     brand=rule.brand.name,
                     matched=link,
-                    snippet=make_snippet(text, 0, 0),
+                    snippet=make_snippet(text, 0, 0) if snippets else "",
                     text=text,
                     start=0,
                     end=0,

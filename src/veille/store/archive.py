@@ -136,32 +136,47 @@ class Archive:
             found.update((brand, url) for brand, url in rows)
         return found
 
-    def mentions_with_items(
+    def mentions_on_items(
         self,
         brand: str,
-        after: int,
+        span: tuple[int, int | None],
         *,
         since: str | None = None,
         until: str | None = None,
-        limit: int = _BATCH,
     ) -> list[dict[str, Any]]:
-        """A brand's stored mentions with ids above `after`, in id order, each with its
-        item's fields (`item_*`): what a changed rule is tried on again."""
-        where, params = "", []
+        """A brand's stored mentions whose item ids lie in (after, upto] (upto None: no end),
+        dated in [since, until): what a rule tried page by page may no longer find."""
+        after, upto = span
+        where, params = "", [brand, after]
+        if upto is not None:
+            where += " AND item_id <= ?"
+            params.append(upto)
         if since:
-            where += " AND m.mentioned_at >= ?"
+            where += " AND mentioned_at >= ?"
             params.append(since)
         if until:
-            where += " AND m.mentioned_at < ?"
+            where += " AND mentioned_at < ?"
             params.append(until)
-        item_columns = ", ".join(f"i.{column} AS item_{column}" for column in ITEM_COLUMNS)
+        # `+brand` keeps the planner on the item index: a range of it per page, where the
+        # (brand, url) index would read and sort all of the brand's mentions each time.
         return self._rows(
-            "SELECT m.id, m.brand, m.url, m.title, m.author, m.mentioned_at, m.status, "
-            f"m.tone, m.source, m.domain, {item_columns} "
-            "FROM mention_rows AS m JOIN items AS i ON i.id = m.item_id "
-            f"WHERE m.brand = ? AND m.id > ?{where} ORDER BY m.id LIMIT ?",
-            [brand, after, *params, limit],
+            "SELECT id, item_id, url, title, source, status, mentioned_at FROM mention_rows "
+            f"WHERE +brand = ? AND item_id > ?{where}",
+            params,
         )
+
+    def items_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Archived items by id."""
+        found: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            for row in self._rows(
+                f"SELECT {', '.join(ITEM_COLUMNS)} FROM items "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found[row["id"]] = row
+        return found
 
     def stored_tones(self, brand: str, urls: Sequence[str]) -> dict[str, str]:
         """The stored tone of a brand's mentions at these URLs."""
