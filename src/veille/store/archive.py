@@ -72,7 +72,7 @@ class Archive:
     ) -> tuple[list[dict[str, Any]], int | None]:
         """The selected items with ids above `after`, in id order, at most about `limit`;
         and the id to continue after, None when the archive is read to its end."""
-        sources = []
+        sources: list[tuple[str, list[Any]]] = []
         if selection.everything:
             sources.append(("SELECT id FROM items WHERE id > ? ORDER BY id LIMIT ?", [after]))
         else:
@@ -105,7 +105,7 @@ class Archive:
             ids = {i for i in ids if i <= upto}
         if not ids:
             return [], upto
-        where, params = "", []
+        where, params = "", list[Any]()
         if selection.since:
             where += " AND dated_at >= ?"
             params.append(selection.since)
@@ -147,7 +147,7 @@ class Archive:
         """A brand's stored mentions whose item ids lie in (after, upto] (upto None: no end),
         dated in [since, until): what a rule tried page by page may no longer find."""
         after, upto = span
-        where, params = "", [brand, after]
+        where, params = "", list[Any]([brand, after])
         if upto is not None:
             where += " AND item_id <= ?"
             params.append(upto)
