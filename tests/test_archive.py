@@ -168,6 +168,15 @@ def archive_of(store: Store, items: list[tuple[str, str, str, str, str]]) -> Non
         store.record_source(source, {}, [], items=archived)
 
 
+def globex_mention(url: str, date: str, author: str) -> Mention:
+    """A stored mention of Globex on an archived item of the Blog source."""
+    return Mention(
+        brand="Globex", source="Blog", source_type="rss", domain="blog.example", url=url,
+        title="", author=author, published_at=date, found_at=date, snippet="", text="",
+        matched="Globex", lang="fr", tone="neutral", tone_score=0.0, flags="",
+    )  # fmt: skip
+
+
 ARCHIVE = [
     ("Blog", "1", "2026-11-02T10:00:00Z", "Marie", "Globex ouvre à Lyon."),
     ("Blog", "2", "2026-11-03T10:00:00Z", "Marie", "GLOBEX et ses prix, un sujet."),
@@ -252,13 +261,7 @@ def test_a_rule_file_is_tried_against_the_brand_it_names(
     )
     with Store(db_path) as store:
         archive_of(store, ARCHIVE[:2])
-        mention = Mention(
-            brand="Globex", source="Blog", source_type="rss", domain="blog.example",
-            url="https://blog.example/2", title="", author="Marie",
-            published_at="2026-11-03T10:00:00Z", found_at="2026-11-03T10:00:00Z",
-            snippet="GLOBEX et ses prix", text="", matched="GLOBEX", lang="fr",
-            tone="neutral", tone_score=0.0, flags="",
-        )  # fmt: skip
+        mention = globex_mention("https://blog.example/2", "2026-11-03T10:00:00Z", "Marie")
         store.record_source("Blog", {}, [mention], items=[])
     rule = write_config("name: Globex\nterms: [Globex]\ncase_sensitive: true\n", name="rule.yaml")
     result = runner.invoke(app, ["backtest", "-c", str(config), "--rule", str(rule), "--json"])
@@ -271,13 +274,7 @@ def test_a_rule_file_is_tried_against_the_brand_it_names(
 def test_purge_by_author_removes_every_trace_and_asks_first(runner, db_path: Path) -> None:
     with Store(db_path) as store:
         archive_of(store, ARCHIVE)
-        mention = Mention(
-            brand="Globex", source="Blog", source_type="rss", domain="blog.example",
-            url="https://blog.example/1", title="", author="Marie",
-            published_at="2026-11-02T10:00:00Z", found_at="2026-11-02T10:00:00Z",
-            snippet="Globex ouvre à Lyon.", text="", matched="Globex", lang="fr",
-            tone="neutral", tone_score=0.0, flags="",
-        )  # fmt: skip
+        mention = globex_mention("https://blog.example/1", "2026-11-02T10:00:00Z", "Marie")
         store.record_source("Blog", {}, [mention], items=[])
         assert store.search("Lyon")
     refused = runner.invoke(app, ["purge", "--db", str(db_path), "--author", "marie"])
@@ -343,12 +340,7 @@ def test_keep_items_forgets_old_items_no_mention_needs(db_path: Path) -> None:
                 ("Blog", "new", recent, "A", "Un billet récent."),
             ],
         )
-        mention = Mention(
-            brand="Globex", source="Blog", source_type="rss", domain="blog.example",
-            url="https://blog.example/kept", title="", author="A", published_at=old,
-            found_at=old, snippet="", text="", matched="Globex", lang="fr", tone="neutral",
-            tone_score=0.0, flags="",
-        )  # fmt: skip
+        mention = globex_mention("https://blog.example/kept", old, "A")
         store.record_source("Blog", {}, [mention], items=[])
         assert forget_old_items(store, 0) == 0
         assert forget_old_items(store, 180) == 1

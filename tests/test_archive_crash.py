@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from test_crash import assert_no_leftover_process
 from werkzeug import Request, Response
 
 from veille.match import BrandSet, find_mentions
@@ -106,28 +107,6 @@ def kill_9_when(run: Run, db_path: Path, ready: Callable[[sqlite3.Connection], b
             return
         time.sleep(0.005)
     pytest.fail("the process never got to the point where it was to be killed (60 s)")
-
-
-def assert_no_leftover_process(marker: str) -> None:
-    """No live process names the test's folder (a sweep's fork server or workers would)."""
-
-    def alive() -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    state = (entry / "stat").read_text().split(")")[-1].split()[0]
-                except OSError:
-                    continue
-                if marker in cmdline and state != "Z":
-                    found.append(int(entry.name))
-        return found
-
-    deadline = time.monotonic() + 10
-    while alive() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert alive() == [], "a killed process's helpers outlived it"
 
 
 # -- the database, as sqlite3 sees it -------------------------------------------------------

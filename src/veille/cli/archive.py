@@ -15,6 +15,7 @@ from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, hand
 from veille.config import load_brand_rule, load_for_command, proposed_brand
 from veille.errors import UsageError
 from veille.query import parse_when
+from veille.report import plain_marked
 from veille.store import ScanLock, Store
 
 RepeatedOption = Annotated[list[str] | None, typer.Option()]
@@ -108,14 +109,8 @@ def backtest(
         )
     data = result.data()
     if as_json:
-        from veille.text import clean_text
-
-        data["samples"] = [
-            {**s, "excerpt": clean_text(s.pop("excerpt_marked"))} for s in data["samples"]
-        ]
-        data["near_miss_samples"] = [
-            {**s, "excerpt": clean_text(s.pop("excerpt_marked"))} for s in data["near_miss_samples"]
-        ]
+        for key in ("samples", "near_miss_samples"):
+            data[key] = [{**s, "excerpt": plain_marked(s.pop("excerpt_marked"))} for s in data[key]]
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = _console()

@@ -7,7 +7,7 @@ key (`sources[2].url`). Rules given on the command line are checked as the file'
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -161,13 +161,32 @@ def proposed_brand(
             }
         )
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "rule"
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "too_short":
-            message = "give at least one (e.g. --term Acme)"
-        raise UsageError(f"{option}: {message}") from None
+        raise _option_error(
+            error,
+            "--term",
+            options={"terms": "--term", "domains": "--domain"},
+            too_short="give at least one (e.g. --term Acme)",
+        ) from None
     return _brand(model)
+
+
+def _option_error(
+    error: ValidationError,
+    fallback: str,
+    *,
+    options: Mapping[str, str] | None = None,
+    too_short: str | None = None,
+) -> UsageError:
+    """A validation error of what was given on the command line, naming its option (the
+    field's name as an option, unless `options` names it otherwise; else `fallback`)."""
+    first = error.errors(include_url=False)[0]
+    loc = [part for part in first["loc"] if not _is_pydantic_tag(part)]
+    key = str(loc[0]) if loc else ""
+    option = (options or {}).get(key) or (f"--{key}" if key else fallback)
+    message = first["msg"].removeprefix("Value error, ")
+    if too_short is not None and first["type"] == "too_short":
+        message = too_short
+    return UsageError(f"{option.replace('_', '-')}: {message}")
 
 
 def _prefixed(error: ValidationError, prefix: tuple[str | int, ...]) -> ValidationError:
@@ -407,11 +426,7 @@ def adhoc_source(
     try:
         model = _Source.model_validate(data)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        loc = [part for part in first["loc"] if not _is_pydantic_tag(part)]
-        option = f"--{loc[0]}" if loc else "--type"
-        message = first["msg"].removeprefix("Value error, ")
-        raise UsageError(f"{option.replace('_', '-')}: {message}") from None
+        raise _option_error(error, "--type") from None
     return Source(
         name=model.name,
         type=model.type,

@@ -8,7 +8,7 @@ mention refers to) and by `purge`, each in small transactions that a crash leave
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,9 @@ class Archive:
     def _insert_mentions(self, mentions: Sequence[Mention]) -> list[tuple[str, str, int]]:
         raise NotImplementedError
 
+    def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
     # -- the rules each brand's mentions were matched under ------------------------------
 
     def brand_rules(self) -> dict[str, str]:
@@ -59,13 +62,8 @@ class Archive:
 
     def archive_count(self, since: str | None = None, until: str | None = None) -> int:
         """Archived items, those dated in [since, until) when given."""
-        where, params = ["1"], []
-        for clause, value in (("dated_at >= ?", since), ("dated_at < ?", until)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        sql = f"SELECT count(*) FROM items WHERE {' AND '.join(where)}"
-        return self.db.execute(sql, params).fetchone()[0]
+        where, params = _period("dated_at", since, until)
+        return self.db.execute(f"SELECT count(*) FROM items WHERE 1{where}", params).fetchone()[0]
 
     def archive_page(
         self, selection: ItemSelection, after: int, limit: int = _BATCH
@@ -105,15 +103,9 @@ class Archive:
             ids = {i for i in ids if i <= upto}
         if not ids:
             return [], upto
-        where, params = "", list[Any]()
-        if selection.since:
-            where += " AND dated_at >= ?"
-            params.append(selection.since)
-        if selection.until:
-            where += " AND dated_at < ?"
-            params.append(selection.until)
+        where, params = _period("dated_at", selection.since, selection.until)
         ordered = sorted(ids)
-        rows = self._rows(
+        rows = self._dicts(
             f"SELECT {', '.join(ITEM_COLUMNS)} FROM items "
             f"WHERE id IN ({', '.join('?' * len(ordered))}){where} ORDER BY id",
             [*ordered, *params],
@@ -126,8 +118,7 @@ class Archive:
             return set()
         found: set[tuple[str, str]] = set()
         brand_marks = ", ".join("?" * len(brands))
-        for start in range(0, len(urls), 500):
-            chunk = list(urls[start : start + 500])
+        for chunk in _chunks(urls):
             rows = self.db.execute(
                 f"SELECT brand, url FROM mention_rows WHERE brand IN ({brand_marks}) "
                 f"AND url IN ({', '.join('?' * len(chunk))})",
@@ -147,30 +138,23 @@ class Archive:
         """A brand's stored mentions whose item ids lie in (after, upto] (upto None: no end),
         dated in [since, until): what a rule tried page by page may no longer find."""
         after, upto = span
-        where, params = "", list[Any]([brand, after])
+        where, params = _period("mentioned_at", since, until)
         if upto is not None:
             where += " AND item_id <= ?"
             params.append(upto)
-        if since:
-            where += " AND mentioned_at >= ?"
-            params.append(since)
-        if until:
-            where += " AND mentioned_at < ?"
-            params.append(until)
         # `+brand` keeps the planner on the item index: a range of it per page, where the
         # (brand, url) index would read and sort all of the brand's mentions each time.
-        return self._rows(
+        return self._dicts(
             "SELECT id, item_id, url, title, source, status, mentioned_at FROM mention_rows "
             f"WHERE +brand = ? AND item_id > ?{where}",
-            params,
+            [brand, after, *params],
         )
 
     def items_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Archived items by id."""
         found: dict[int, dict[str, Any]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            for row in self._rows(
+        for chunk in _chunks(ids):
+            for row in self._dicts(
                 f"SELECT {', '.join(ITEM_COLUMNS)} FROM items "
                 f"WHERE id IN ({', '.join('?' * len(chunk))})",
                 chunk,
@@ -181,8 +165,7 @@ class Archive:
     def stored_tones(self, brand: str, urls: Sequence[str]) -> dict[str, str]:
         """The stored tone of a brand's mentions at these URLs."""
         tones: dict[str, str] = {}
-        for start in range(0, len(urls), 500):
-            chunk = list(urls[start : start + 500])
+        for chunk in _chunks(urls):
             rows = self.db.execute(
                 "SELECT url, tone FROM mention_rows WHERE brand = ? "
                 f"AND url IN ({', '.join('?' * len(chunk))})",
@@ -190,11 +173,6 @@ class Archive:
             )
             tones.update(rows)
         return tones
-
-    def _rows(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.db.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- writing what a rematch found ------------------------------------------------------
 
@@ -322,3 +300,21 @@ def _purged_items(authors: Sequence[str], before: str | None) -> tuple[str, list
     if authors:
         return f"author IN ({', '.join('?' * len(authors))})", list(authors)
     return "dated_at < ?", [before]
+
+
+def _period(column: str, since: str | None, until: str | None) -> tuple[str, list[Any]]:
+    """` AND …` bounding `column` to [since, until), and its parameters."""
+    where, params = "", []
+    if since:
+        where += f" AND {column} >= ?"
+        params.append(since)
+    if until:
+        where += f" AND {column} < ?"
+        params.append(until)
+    return where, params
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Values in lists of at most `size`: few enough for one statement's parameters."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
