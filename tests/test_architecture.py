@@ -29,7 +29,7 @@ ALLOWED = {
     "match": {"models", "text", "urls"},
     "tone": {"arraycache", "models", "text"},
     "arraycache": set(),
-    "migrations": set(),
+    "migrations": {"urls"},
     "store": {"models", "errors", "migrations", "text"},
     "figures": {"spikes", "store"},
     "health": {"models"},
@@ -44,7 +44,8 @@ ALLOWED = {
     "backfill": {"match", "models", "store", "tone", "urls"},
     "backtest": {"backfill", "errors", "match", "models", "store", "text", "tone", "urls"},
     "backtest_view": {"models", "report"},
-    "scan": {"models", "errors", "fetch", "harvest", "match", "tone", "store", "urls", "backfill"},
+    "scan": {"models", "errors", "fetch", "harvest", "match", "tone", "store", "urls", "backfill"}
+    | {"health"},
     "report": {"models", "text"},
     "export": set(),
     "demo": {"models", "scan"},

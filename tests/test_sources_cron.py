@@ -5,6 +5,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from werkzeug import Response
 
 from veille.cli import app
 from veille.cron import cron_line
@@ -113,3 +114,60 @@ def test_cron_line_quotes_paths_with_spaces() -> None:
     assert "'/opt/my tools/veille' scan --quiet -c '/a b/s.yaml'" in line
     with pytest.raises(UsageError):
         cron_line(["veille"], Path("/s"), Path("/d"), Path("/l"), at="6h")
+
+
+EMPTY_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Recherche Acme</title>
+<link>https://search.example/</link></channel></rss>"""
+FULL_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Recherche Acme</title>
+<item><title>Acme ouvre</title><link>https://news.example/1</link></item></channel></rss>"""
+
+
+def test_a_source_that_yields_nothing_three_sweeps_in_a_row_is_flagged(
+    httpserver, runner, write_config, tmp_path: Path
+) -> None:
+    """Read without error, no item: a quiet day once; flagged on the third sweep, in the scan
+    summary, on stderr with --quiet (once a day), and in `veille sources`."""
+    body = {"feed": EMPTY_FEED}
+    httpserver.expect_request("/feed").respond_with_handler(
+        lambda request: Response(body["feed"], content_type="text/xml")
+    )
+    config = write_config(
+        {
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "Veille Acme", "type": "rss", "url": httpserver.url_for("/feed")}],
+        }
+    )
+    db = str(tmp_path / "veille.db")
+    scan = ["scan", "-c", str(config), "--db", db, "--no-alerts"]
+
+    def sources() -> dict:
+        result = runner.invoke(app, ["sources", "-c", str(config), "--db", db, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)[0]
+
+    for _ in range(2):
+        result = runner.invoke(app, scan)
+        assert result.exit_code == 0 and "no item" not in result.output
+    entry = sources()
+    assert (entry["state"], entry["empty"], entry["items_seen"]) == ("ok", False, 0)
+    assert entry["empty_sweeps"] == 2
+
+    quiet = [*scan, "--quiet"]
+    first, second = runner.invoke(app, quiet), runner.invoke(app, quiet)
+    assert first.exit_code == second.exit_code == 0
+    assert first.stdout == "" and "Veille Acme: no item in 3 sweeps" in first.stderr
+    assert second.stderr == ""  # once a day
+    entry = sources()
+    assert (entry["state"], entry["empty"], entry["empty_sweeps"]) == ("empty", True, 4)
+    assert "veille preview 'Veille Acme'" in entry["advice"]
+    table = runner.invoke(app, ["sources", "-c", str(config), "--db", db])
+    assert "empty" in table.output and "Items" in table.output
+
+    result = runner.invoke(app, scan)  # the summary says it at every sweep
+    assert result.exit_code == 0
+    assert "no item in 5 sweeps in a row" in " ".join(result.output.split())
+
+    body["feed"] = FULL_FEED
+    assert runner.invoke(app, scan).exit_code == 0
+    entry = sources()
+    assert (entry["state"], entry["empty"], entry["items_seen"]) == ("ok", False, 1)

@@ -49,12 +49,13 @@ def test_blank_database_has_the_contract_schema(db_path: Path) -> None:
     ]  # fmt: skip
     assert list(db["items"].columns_dict) == [
         "id", "source", "url", "published_at", "found_at", "author", "lang", "links",
-        "title", "text",
+        "title", "text", "site",
     ]  # fmt: skip
     assert ["source", "url"] in [i.columns for i in db["items"].indexes if i.unique]
     assert set(db["sources"].columns_dict) == {
         "name", "type", "url", "etag", "last_modified", "last_fetch_at", "last_status",
-        "last_error", "failures", "items_seen", "moved_to",
+        "last_error", "failures", "items_seen", "moved_to", "empty_sweeps", "empty_reason",
+        "empty_noticed_on",
     }  # fmt: skip
     assert set(db["scans"].columns_dict) == {
         "id", "started_at", "finished_at", "sources_ok", "sources_failed",
@@ -104,7 +105,7 @@ def test_a_release_before_alerts_is_upgraded_in_place(db_path: Path) -> None:
         assert watermarks == [1, 1]
         assert [row["target"] for row in store.alert_states()] == targets
         version = store.db.execute("PRAGMA user_version").fetchone()[0]
-        assert version == len(migrations.applied(store.db)) == 6
+        assert version == len(migrations.applied(store.db)) == 7
 
 
 def test_alert_state_kept_by_position_is_taken_over_by_the_url_now_there(

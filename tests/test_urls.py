@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veille.urls import absolute_url, canonical_url, domain_of, host_in_domains, is_http_url
+from veille.urls import (
+    absolute_url,
+    canonical_url,
+    domain_of,
+    host_in_domains,
+    is_http_url,
+    unwrap_redirect,
+)
 
 CANONICAL = {
     "host case": ("HTTPS://News.Example.FR/Article", "https://news.example.fr/Article"),
@@ -50,3 +57,62 @@ def test_only_http_urls() -> None:
     assert not is_http_url("javascript:alert(1)") and not is_http_url("/relative")
     assert absolute_url("https://e.fr/a/b", "../c") == "https://e.fr/c"
     assert absolute_url("https://e.fr/a", "mailto:x@e.fr") == ""
+
+
+REDIRECTS = {
+    "google alerts": (
+        "https://www.google.com/url?rct=j&sa=t&url=https://www.lemonde.fr/eco/acme.html"
+        "%3Futm_source%3Dga&ct=ga&cd=CAIyGjE&usg=AOvVaw3",
+        "https://www.lemonde.fr/eco/acme.html",
+    ),
+    "google search result, country domain": (
+        "https://www.google.co.uk/url?q=https://news.example.co.uk/a&sa=U",
+        "https://news.example.co.uk/a",
+    ),
+    "bing news": (
+        "https://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=6B&url=https%3a%2f%2f"
+        "www.example.com%2fnews%2facme&c=1845&mkt=fr-fr",
+        "https://www.example.com/news/acme",
+    ),
+    "bing click, base64": (
+        "https://www.bing.com/ck/a?!&&p=9f&u=a1aHR0cHM6Ly9ibG9nLmV4YW1wbGUuZnIvYWNtZQ&ntb=1",
+        "https://blog.example.fr/acme",
+    ),
+    "reddit out": (
+        "https://out.reddit.com/t3_1ab2?url=https%3A%2F%2Fblog.example.org%2Fpost"
+        "&token=AQAA&app_name=reddit.com",
+        "https://blog.example.org/post",
+    ),
+    "facebook": (
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.fr%2Fa&h=AT0",
+        "https://example.fr/a",
+    ),
+    "outlook safe link around google alerts": (
+        "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.google.com"
+        "%2Furl%3Furl%3Dhttps%253A%252F%252Fnews.example.com%252Fx%26sa%3Dt&data=05",
+        "https://news.example.com/x",
+    ),
+    "proofpoint v2": (
+        "https://urldefense.proofpoint.com/v2/url?u=https-3A__www.example.com_path-3Fid-3D3&d=Dw",
+        "https://www.example.com/path?id=3",
+    ),
+}  # fmt: skip
+
+NOT_REDIRECTS = {
+    "google search page": "https://www.google.com/search?q=acme",
+    "lookalike host": "https://notgoogle.com/url?url=https%3A%2F%2Fx.fr%2F",
+    "target not http": "https://www.google.fr/url?q=javascript%3Aalert%281%29",
+    "opaque tracker": "https://acme.us1.list-manage.com/track/click?u=8f&id=4e&e=a1",
+    "no target": "https://www.google.com/url?sa=t",
+}
+
+
+@pytest.mark.parametrize(("raw", "expected"), REDIRECTS.values(), ids=REDIRECTS.keys())
+def test_redirect_links_are_unwrapped_before_canonicalisation(raw: str, expected: str) -> None:
+    assert canonical_url(raw) == expected
+    assert domain_of(canonical_url(raw)) == domain_of(expected)
+
+
+@pytest.mark.parametrize("url", NOT_REDIRECTS.values(), ids=NOT_REDIRECTS.keys())
+def test_other_links_are_left_as_they_are(url: str) -> None:
+    assert unwrap_redirect(url) == url

@@ -80,6 +80,7 @@ def item_of(row: Mapping[str, Any]) -> Item:
         author=row["author"] or "",
         published_at=row["published_at"],
         links=tuple(row["links"].split("\n")) if row["links"] else (),
+        site=row["site"] or "",
     )
 
 
@@ -99,7 +100,7 @@ def archive_mentions(
         if not hits:
             continue
         tones = tones_around(hits[0].text, [(h.start, h.end) for h in hits], engine=engine)
-        domain = domain_of(item.url)
+        domain = domain_of(item.site or item.url)
         for hit, tone in zip(hits, tones, strict=True):
             mentions.append(
                 Mention(

@@ -171,7 +171,7 @@ def _tally(
         day = (row["published_at"] or row["found_at"])[:10]
         result.per_week[_week_of(day)] += 1
         result.per_source[row["source"]] += 1
-        result.per_site[_site(row["url"])] += 1
+        result.per_site[_site(row["site"] or row["url"])] += 1
         stored = row["url"] in stored_urls
         result.stored += stored
         tone = stored_tones.get(row["url"]) if stored else None

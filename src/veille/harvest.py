@@ -68,6 +68,8 @@ class Harvest:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
+    # Why nothing was found, when the pages read could tell (a page with text, no post).
+    empty_reason: str | None = None
 
     @property
     def warning(self) -> str | None:

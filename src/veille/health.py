@@ -12,6 +12,14 @@ from typing import Any
 from veille.models import Source
 
 FAILING_AFTER = 3  # consecutive failures before a source is called failing, not unlucky
+# Successful sweeps in a row that yielded no item before a source is called empty: one can be
+# a quiet day, three are a forum whose markup changed or a search nobody can match.
+EMPTY_AFTER = 3
+_CHECK = {
+    "forum": "its engine or selectors",
+    "blog": "its address and what the page holds",
+    "search": "its terms and provider",
+}
 
 
 def source_health(
@@ -35,12 +43,14 @@ def source_health(
                 "last_error": row.get("last_error"),
                 "failures": row.get("failures") or 0,
                 "items_seen": row.get("items_seen") or 0,
+                "empty_sweeps": row.get("empty_sweeps") or 0,
+                "empty": state == "empty",
                 "moved_to": row.get("moved_to"),
                 "state": state,
                 "advice": advice,
             }
         )
-    order = {"failing": 0, "failed": 1, "gone": 2, "moved": 3, "removed": 5, "never": 6}
+    order = {"failing": 0, "failed": 1, "gone": 2, "moved": 3, "empty": 3, "removed": 5, "never": 6}
     return sorted(entries, key=lambda e: (order.get(e["state"], 4), -e["failures"], e["name"]))
 
 
@@ -61,4 +71,19 @@ def _judge(row: Mapping[str, Any], *, configured: bool) -> tuple[str, str]:
         return "failed", "failed last sweep; veille tries again at the next one"
     if row.get("moved_to"):
         return "moved", f"moved permanently: set its url to {row['moved_to']} in sources.yaml"
+    advice = empty_advice(
+        name, row.get("type"), row.get("empty_sweeps") or 0, row.get("empty_reason")
+    )
+    if advice:
+        return "empty", advice
     return "ok", ""
+
+
+def empty_advice(name: str, source_type: str | None, sweeps: int, reason: str | None) -> str:
+    """What to tell about a source read without error that yielded no item `sweeps` times in
+    a row (`reason`: what the extraction saw, when it can say), or "" while that is normal."""
+    if sweeps < 1 or (sweeps < EMPTY_AFTER and not reason):
+        return ""
+    what = reason or f"no item in {sweeps} sweeps in a row"
+    check = _CHECK.get(source_type or "", "the feed's address")
+    return f"{what}: check {check} with `veille preview {name!r}`"

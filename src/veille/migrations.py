@@ -14,6 +14,8 @@ import unicodedata
 
 from sqlite_utils import Database, Migrations
 
+from veille.urls import canonical_url, domain_of
+
 migrations = Migrations("veille")
 
 
@@ -343,6 +345,52 @@ def m006_item_archive(db: Database) -> None:
     # Entries known from the last sweep are skipped unread; they were read before the
     # archive existed, so the next sweep reads them all once and archives them.
     db.execute("DELETE FROM source_entries")
+
+
+@migrations()
+def m007_real_sites_and_quiet_sources(db: Database) -> None:
+    # An item read through an aggregator (Google News) names its publisher: the mentions'
+    # domain is the publisher's, from `site`, not the aggregator's.
+    db.execute("ALTER TABLE items ADD COLUMN site TEXT NOT NULL DEFAULT ''")
+    # A source read without error but yielding nothing, sweep after sweep, is broken in a
+    # way no status code shows (a forum's markup changed, a search with a typo).
+    db.execute("ALTER TABLE sources ADD COLUMN empty_sweeps INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sources ADD COLUMN empty_reason TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN empty_noticed_on TEXT")
+    _unwrap_stored_urls(db)
+
+
+def _unwrap_stored_urls(db: Database) -> None:
+    """Give stored mentions and items the URL a sweep now computes for them: a redirect link
+    (a Google Alerts result…) becomes the article's, and the domain the publisher's. Were
+    they left, the next sweep reading the same entry would store it again under its new URL.
+    A mention whose new URL its brand already has (the article was found elsewhere too)
+    keeps its row and URL: nothing stored is merged away; its domain is corrected."""
+    conn = db.conn
+    # Only URLs with a query can be redirect links; the rest keep theirs.
+    for row_id, brand, url in conn.execute(
+        "SELECT id, brand, url FROM mention_rows WHERE instr(url, '?') > 0"
+    ).fetchall():
+        new = canonical_url(url)
+        if new == url:
+            continue
+        taken = conn.execute(
+            "SELECT 1 FROM mention_rows WHERE brand = ? AND url = ?", [brand, new]
+        ).fetchone()
+        conn.execute(
+            "UPDATE mention_rows SET url = ?, domain = ? WHERE id = ?",
+            [url if taken else new, domain_of(new), row_id],
+        )
+    for row_id, source, url in conn.execute(
+        "SELECT id, source, url FROM items WHERE instr(url, '?') > 0"
+    ).fetchall():
+        new = canonical_url(url)
+        if new != url:
+            conn.execute(
+                "UPDATE items SET url = ? WHERE id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM items WHERE source = ? AND url = ?)",
+                [new, row_id, source, new],
+            )
 
 
 def apply_migrations(db: Database) -> None:

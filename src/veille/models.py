@@ -123,6 +123,9 @@ class Item:
     author: str = ""
     published_at: str | None = None
     links: tuple[str, ...] = ()
+    # The publisher's address when an aggregator passed the item on (Google News names it in
+    # `<source url>`): the site a mention is credited to, where `url` leads to the aggregator.
+    site: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class ArchivedItem:
     found_at: str
     lang: str | None = None
     links: tuple[str, ...] = ()
+    site: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,6 +229,8 @@ class SourceOutcome:
     mentions_new: int = 0
     error: str | None = None
     warning: str | None = None
+    # A source that yields nothing, said once a day even to `scan --quiet` (on stderr).
+    notice: str | None = None
     new: tuple[tuple[str, str, int], ...] = ()  # (brand, tone, count) of the new mentions
 
 

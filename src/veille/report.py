@@ -520,7 +520,13 @@ def plain_marked(marked: str | None) -> str:
     return clean_text(marked)
 
 
-STATE_STYLES = {"failing": "red", "failed": "red", "gone": "red", "moved": "yellow"}
+STATE_STYLES = {
+    "failing": "red",
+    "failed": "red",
+    "gone": "red",
+    "moved": "yellow",
+    "empty": "yellow",
+}
 
 
 def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
@@ -536,6 +542,7 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
                 state,
                 "" if status is None else str(status),
                 str(entry["failures"]),
+                "" if not entry["last_fetch_at"] else str(entry["items_seen"]),
                 (entry["last_fetch_at"] or "")[5:16].replace("T", " "),
                 problem,
             ]
@@ -547,6 +554,7 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
             Column("State", 7),
             Column("HTTP", 4, "right"),
             Column("Fails", 5, "right"),
+            Column("Items", 5, "right"),
             Column("Last fetch", 11),
             Column("Problem"),
         ],
@@ -556,6 +564,6 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
     advice = [
         Text.assemble((f"{entry['name']}: ", "bold"), web_text(entry["advice"]))
         for entry in entries
-        if entry["state"] in ("failing", "gone", "moved", "removed")
+        if entry["state"] in ("failing", "gone", "moved", "empty", "removed")
     ]
     return Group(table, *advice)

@@ -34,6 +34,7 @@ from veille.harvest import (
     parse_documents,
     unique_items,
 )
+from veille.health import empty_advice
 from veille.match import BrandRules, BrandSet, find_mentions
 from veille.models import (
     ITEM_TEXT_LIMIT,
@@ -228,22 +229,32 @@ async def _scan_source(
     if analysis.error:
         store.record_source(source.name, {**health, "last_error": analysis.error})
         return SourceOutcome(name=source.name, state="failed", error=analysis.error)
+    empty_sweeps = 0 if analysis.items_seen else state.empty_sweeps + 1
+    empty_reason = harvest.empty_reason if empty_sweeps else None
+    quiet = empty_advice(source.name, source.type, empty_sweeps, empty_reason)
+    # Said at every sweep in the summary; `notice` is for `--quiet` runs, once a day.
+    notice = quiet if quiet and state.empty_noticed_on != checked_at[:10] else None
     health |= {
         "etag": harvest.etag,
         "last_modified": harvest.last_modified,
         "items_seen": analysis.items_seen,
+        "empty_sweeps": empty_sweeps,
+        "empty_reason": empty_reason,
     }
+    if notice:
+        health["empty_noticed_on"] = checked_at[:10]
     entries = (rules.fingerprint, analysis.fingerprints)
     new = store.record_source(
         source.name, health, analysis.mentions, items=analysis.items, entries=entries
     )
-    warnings = [*harvest.warnings, *analysis.warnings]
+    warnings = [*harvest.warnings, *analysis.warnings, *([quiet] if quiet else [])]
     return SourceOutcome(
         name=source.name,
         state="ok",
         items_seen=analysis.items_seen,
         mentions_new=sum(count for _, _, count in new),
         warning="; ".join(warnings) or None,
+        notice=notice,
         new=tuple(new),
     )
 
@@ -336,7 +347,7 @@ def find_source_mentions(
             # An item's hits are all in its one searchable text.
             tones = tones_around(hits[0].text, [(h.start, h.end) for h in hits], engine=engine)
             lang = tones[0].lang
-            domain = domain_of(url)
+            domain = domain_of(item.site or url)
             for hit, tone in zip(hits, tones, strict=True):
                 mentions.append(
                     Mention(
@@ -369,6 +380,7 @@ def find_source_mentions(
                 found_at=found_at,
                 lang=lang,
                 links=item.links,
+                site=item.site,
             )
         )
     return mentions, archived

@@ -9,13 +9,20 @@ never creates a duplicate mention. The rules, in order:
 3. the fragment dropped, unless it names a post or comment (a forum post's own anchor: it
    holds a number, or starts with post/comment/reply…), since one thread page holds many
    posts that are each a mention.
+
+Before all this, a redirect link of a known kind (a Google Alerts result, a Bing News click,
+Reddit's `out` links, a mail scanner's safe link…) is replaced by the address it leads to,
+when that address is written in the link itself: the mention is then credited to the site
+that published it, and the same article found through another source is the same mention.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Grouped by vendor; sources: miniflux's urlcleaner list, ClearURLs' rules for the same
 # vendors, and the parameters feeds from the corpus actually carry.
@@ -92,6 +99,30 @@ _POST_ANCHOR = re.compile(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+# Redirectors that write their target in a query parameter: (host, path or "" for any path)
+# → the parameters that may hold it, in order. A host here matches its subdomains too.
+_REDIRECTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("google", "/url"): ("url", "q"),  # Google Alerts e-mails and feeds, search results
+    ("bing.com", "/news/apiclick.aspx"): ("url",),  # Bing News RSS
+    ("out.reddit.com", ""): ("url",),
+    ("l.facebook.com", "/l.php"): ("u",),
+    ("lm.facebook.com", "/l.php"): ("u",),
+    ("l.instagram.com", ""): ("u",),
+    ("youtube.com", "/redirect"): ("q",),
+    ("safelinks.protection.outlook.com", ""): ("url",),  # Microsoft 365 mail scanner
+    ("go.skimresources.com", ""): ("url",),  # affiliate links in newsletters and blogs
+    ("go.redirectingat.com", ""): ("url",),
+    ("slack-redir.net", "/link"): ("url",),
+    ("duckduckgo.com", "/l/"): ("uddg",),
+    ("t.umblr.com", "/redirect"): ("z",),
+    ("vk.com", "/away.php"): ("to",),
+    ("steamcommunity.com", "/linkfilter/"): ("url", "u"),
+    ("exit.sc", "/"): ("url",),
+}
+# google.com, google.fr, google.co.uk…: the host's last labels after "google".
+_GOOGLE_HOST = re.compile(r"^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$")
+_UNWRAP_DEPTH = 8  # a safe link around a Google Alerts link around the article…
+
 
 def is_http_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host."""
@@ -109,7 +140,7 @@ def canonical_url(url: str) -> str:
     Cached: a sweep asks for the same item's form several times (deduplication, matching,
     storing), and the work is all string parsing.
     """
-    url = url.strip()
+    url = unwrap_redirect(url.strip())
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -131,6 +162,67 @@ def canonical_url(url: str) -> str:
     ]
     fragment = parts.fragment if _POST_ANCHOR.match(parts.fragment or "") else ""
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), fragment))
+
+
+def unwrap_redirect(url: str) -> str:
+    """The address a known redirect link leads to (see `_REDIRECTS`), or `url` itself.
+
+    Only a target written in the link is taken, and only an http(s) one: a redirector whose
+    link holds an opaque token (a newsletter's click tracker, `t.co`) would need a request,
+    and the link is then kept as it is.
+    """
+    for _ in range(_UNWRAP_DEPTH):
+        target = _redirect_target(url)
+        if target is None:
+            break
+        url = target
+    return url
+
+
+def _redirect_target(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if host.endswith("urldefense.proofpoint.com") and parts.path.startswith("/v2/url"):
+        # Proofpoint's v2 rewrites `%` as `-` and `/` as `_` in its `u` parameter.
+        encoded = dict(parse_qsl(parts.query)).get("u", "")
+        return _http_or_none(unquote(encoded.replace("-", "%").replace("_", "/")))
+    if host.endswith("bing.com") and parts.path == "/ck/a":
+        # Bing's result clicks: `u=a1` and the target in unpadded URL-safe base64.
+        encoded = dict(parse_qsl(parts.query)).get("u", "")
+        if not encoded.startswith("a1"):
+            return None
+        try:
+            data = base64.urlsafe_b64decode(encoded[2:] + "=" * (-len(encoded[2:]) % 4))
+            return _http_or_none(data.decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    names = _redirect_params(host, parts.path)
+    if not names:
+        return None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for name in names:
+        target = _http_or_none(query.get(name, "").strip())
+        if target:
+            return target
+    return None
+
+
+def _redirect_params(host: str, path: str) -> tuple[str, ...]:
+    if _GOOGLE_HOST.match(host):
+        return _REDIRECTS[("google", "/url")] if path == "/url" else ()
+    for (redirector, prefix), names in _REDIRECTS.items():
+        if (host == redirector or host.endswith("." + redirector)) and path.startswith(prefix):
+            return names
+    return ()
+
+
+def _http_or_none(url: str) -> str | None:
+    return url if is_http_url(url) else None
 
 
 def domain_of(url: str) -> str:

@@ -141,6 +141,10 @@ def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
         console = _console()
         console.print(scan_summary(summary, width=console.width))
         return
+    elif quiet:
+        for outcome in summary.sources:
+            if outcome.notice:
+                _console(stderr=True).print(web_text(f"warning: {outcome.name}: {outcome.notice}"))
     _warn_failed_alerts(summary.alerts)
 
 

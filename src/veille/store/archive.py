@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from veille.models import ItemSelection, Mention
 from veille.store.filters import utc_now
 
-ITEM_COLUMNS = "id source url published_at found_at author lang links title text".split()
+ITEM_COLUMNS = "id source url published_at found_at author lang links title text site".split()
 _BATCH = 2000
 
 

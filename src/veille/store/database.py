@@ -34,8 +34,9 @@ _INSERT_MENTION = (
 _mention_values = attrgetter(*_MENTION_ROW_COLUMNS, "source", "url")
 # Items are written once and never changed: the first read of a (source, URL) stays.
 _INSERT_ITEM = (
-    "INSERT INTO items (source, url, published_at, found_at, author, lang, links, title, text) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, url) DO NOTHING"
+    "INSERT INTO items "
+    "(source, url, published_at, found_at, author, lang, links, title, text, site) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, url) DO NOTHING"
 )
 
 
@@ -50,6 +51,7 @@ def _item_values(item: ArchivedItem) -> tuple[Any, ...]:
         "\n".join(item.links),
         item.title or "",
         (item.text or "")[:ITEM_TEXT_LIMIT],
+        item.site,
     )
 
 
@@ -72,11 +74,14 @@ def _items_of(mentions: Sequence[Mention]) -> list[ArchivedItem]:
 
 @dataclass(frozen=True)
 class SourceState:
-    """What the last sweep learnt about a source: validators for a conditional GET."""
+    """What the last sweeps learnt about a source: validators for a conditional GET, and how
+    long it has been read without error yet yielded nothing."""
 
     etag: str | None = None
     last_modified: str | None = None
     failures: int = 0
+    empty_sweeps: int = 0
+    empty_noticed_on: str | None = None
 
 
 class Store(Listing, AlertState, Archive):
@@ -149,11 +154,19 @@ class Store(Listing, AlertState, Archive):
 
     def source_state(self, name: str) -> SourceState:
         row = self.db.execute(
-            "SELECT etag, last_modified, failures FROM sources WHERE name = ?", [name]
+            "SELECT etag, last_modified, failures, empty_sweeps, empty_noticed_on "
+            "FROM sources WHERE name = ?",
+            [name],
         ).fetchone()
         if row is None:
             return SourceState()
-        return SourceState(etag=row[0], last_modified=row[1], failures=row[2] or 0)
+        return SourceState(
+            etag=row[0],
+            last_modified=row[1],
+            failures=row[2] or 0,
+            empty_sweeps=row[3] or 0,
+            empty_noticed_on=row[4],
+        )
 
     def record_source(
         self,
