@@ -4,7 +4,7 @@
   304 and no parsing.
 - `search`: the feed of every provider × search word (`search.py`); a provider that fails is
   a warning as long as another answered.
-- `forum`: a thread or a thread list; posts extracted (`extract.py`), `next` pages followed
+- `forum`: a thread or a thread list; posts extracted (`extract/`), `next` pages followed
   up to `max_pages`, and from a list page up to MAX_THREADS threads, each up to `max_pages`.
   Every page is fetched once per sweep, even when pages link back to each other.
 - `blog`: a site; its feed is discovered (`<link rel="alternate">`, then common paths) and
