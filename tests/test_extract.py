@@ -362,3 +362,32 @@ def test_huge_page_in_bounded_time() -> None:
     page = extract_forum(body, "https://x.example/topic/1", now=NOW)
     assert time.monotonic() - started < 15
     assert len(page.items) == 2000  # capped
+
+
+def test_a_thread_served_under_another_path_is_read_as_a_thread() -> None:
+    """Old reddit's thread page, saved under a path without `/comments/`: its canonical link
+    says it is a thread, so its posts are read and nothing is followed as a listing."""
+    body = (PAGES / "reddit" / "old_thread.html").read_bytes()
+    for url in (
+        "https://old.reddit.com/r/cafe/comments/k2x9p1/le_moulin_acme_vautil_son_prix/",
+        "https://archive.example.org/saved/acme-thread.html",
+    ):
+        page = extract_forum(body, url, now=NOW)
+        assert [item.author for item in page.items] == ["barista_lyon", "moka_pot", "espresso_nerd"]
+        assert page.thread_urls == ()
+
+
+def test_a_page_with_text_but_no_post_says_why() -> None:
+    article = (PAGES / "blog" / "article.html").read_bytes()
+    page = extract_forum(article, "https://blog.example.fr/acme", now=NOW)
+    assert page.items == () and page.thread_urls == ()
+    assert page.empty_reason is not None
+    assert "no known forum engine recognised" in page.empty_reason
+
+    phpbb = (PAGES / "phpbb" / "viewtopic.html").read_bytes()
+    page = extract_forum(phpbb, "https://f.example/t", selectors={"post": "div.none"}, now=NOW)
+    assert page.empty_reason is not None and "the selectors match no post" in page.empty_reason
+    # A thread that was read, and an almost empty page, need no reason.
+    assert extract_forum(phpbb, "https://f.example/t", now=NOW).empty_reason is None
+    tiny = b"<html><body><p>Connectez-vous pour lire ce forum.</p></body></html>"
+    assert extract_forum(tiny, "https://f.example/t", now=NOW).empty_reason is None

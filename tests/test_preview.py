@@ -82,3 +82,30 @@ def test_preview_of_a_configured_source_and_errors(
     assert gone.exit_code == 1 and "gone (410)" in gone.stderr
     unknown = runner.invoke(app, ["preview", "Nope"])
     assert unknown.exit_code == 2 and "neither a configured source nor a URL" in unknown.stderr
+
+
+def test_a_forum_page_that_yields_nothing_says_why_in_preview_and_sources(
+    httpserver: HTTPServer, runner, write_config
+) -> None:
+    """A page with text but no post the extractor recognises: `preview` says why, and the
+    first sweep already flags the source (no need to wait three sweeps)."""
+    page = (Path(__file__).parent / "fixtures" / "pages" / "blog" / "article.html").read_bytes()
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
+    httpserver.expect_request("/forum").respond_with_data(page, content_type="text/html")
+    url = httpserver.url_for("/forum")
+    shown = runner.invoke(app, ["preview", url, "--type", "forum"])
+    assert shown.exit_code == 0, shown.output
+    assert "0 items" in shown.stdout
+    assert "no post found" in shown.stderr and "no known forum engine" in shown.stderr
+
+    config = write_config(
+        {
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "Forum", "type": "forum", "url": url}],
+        }
+    )
+    assert runner.invoke(app, ["scan", "-c", str(config), "--no-alerts"]).exit_code == 0
+    result = runner.invoke(app, ["sources", "-c", str(config), "--json"])
+    entry = json.loads(result.output)[0]
+    assert (entry["state"], entry["empty"], entry["items_seen"]) == ("empty", True, 0)
+    assert "no post found" in entry["advice"] and "veille preview 'Forum'" in entry["advice"]

@@ -225,6 +225,7 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
     selectors = dict(source.selectors) or None
     harvest = Harvest()
     visited: set[str] = set()
+    reasons: list[str] = []
 
     async def read_chain(start: str, follow_threads: bool) -> None:
         url: str | None = start
@@ -257,6 +258,8 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
                 content_type=fetched.content_type,
             )
             harvest.items += page.items
+            if page.empty_reason:
+                reasons.append(page.empty_reason)
             if follow_threads and page.thread_urls:
                 threads = [t for t in page.thread_urls if canonical_url(t) not in visited]
                 await asyncio.gather(
@@ -266,6 +269,8 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
 
     await read_chain(source.url, True)
     harvest.items = unique_items(harvest.items)
+    if not harvest.items and reasons:
+        harvest.empty_reason = reasons[0]
     return harvest
 
 

@@ -189,6 +189,8 @@ def preview(
     items = harvest.items if as_json else harvest.items[:limit]
     if harvest.warning:
         _console(stderr=True).print(web_text(f"warning: {harvest.warning}"))
+    if not harvest.items and harvest.empty_reason:
+        _console(stderr=True).print(web_text(f"warning: {harvest.empty_reason}"))
     if as_json:
         _print_json_lines(
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -63,12 +64,25 @@ def extract_forum(
         if page is not None:
             return page
     root = _document(body, content_type)
+    page = _read_page(root, body, url, engine, selectors, now)
+    if page.items or page.thread_urls:
+        return page
+    return replace(page, empty_reason=_why_empty(root, body, url, engine, selectors))
+
+
+def _read_page(
+    root: etree._Element,
+    body: bytes,
+    url: str,
+    engine: str | None,
+    selectors: Mapping[str, str] | None,
+    now: datetime,
+) -> ForumPage:
     base = _page_base(root, url)
     if selectors:
         preset = dict(PRESETS.get(engine or "", {}))
         preset.update({k: v for k, v in selectors.items() if v})
-        page = _with_preset(root, url, base, preset, "selectors", engine or "", now)
-        return page
+        return _with_preset(root, url, base, preset, "selectors", engine or "", now)
     if engine is None:
         engine = detect_engine(body if isinstance(body, bytes) else str(body))
     if engine in PRESETS:
@@ -80,6 +94,35 @@ def extract_forum(
             return generic
         return page
     return _generic(root, url, base, now)
+
+
+# Below this many words a page holds a login wall, an error or nothing: no reason to give.
+_CONTENT_WORDS = 50
+
+
+def _why_empty(
+    root: etree._Element,
+    body: bytes,
+    url: str,
+    engine: str | None,
+    selectors: Mapping[str, str] | None,
+) -> str | None:
+    """Why a page with text gave nothing, with the engine its markup shows; None for a page
+    that holds too little text to be a thread or a listing."""
+    words = sum(len(_text_of(element).split()) for element in root.iter("body"))
+    if words < _CONTENT_WORDS:
+        return None
+    detected = detect_engine(body if isinstance(body, bytes) else str(body))
+    reason = f"no post found on {url}, a page of {words:,} words"
+    if selectors:
+        hint = "the selectors match no post"
+    elif detected and engine and detected != engine:
+        hint = f"its markup looks like {detected}, not {engine}: try `engine: {detected}`"
+    elif detected:
+        hint = f"read as {detected}, whose markup it shows"
+    else:
+        hint = "no known forum engine recognised: set `selectors` (post, author, body)"
+    return f"{reason}; {hint}"
 
 
 def _is_json(body: bytes, content_type: str | None) -> bool:
@@ -112,7 +155,9 @@ def _with_preset(
         items.append(item)
     next_url = _next_url(root, base, url, preset.get("next"))
     threads = _thread_urls(root, base, preset.get("thread"))
-    if engine == "reddit" and "/comments/" not in urlsplit(url).path:
+    # A thread is known by its own canonical address as well as the one it was fetched at (a
+    # page saved, mirrored or served under another path).
+    if engine == "reddit" and not any("/comments/" in urlsplit(u).path for u in (url, page_url)):
         threads = tuple(dict.fromkeys(threads + tuple(i.url.split("#")[0] for i in items)))
         items = []
     elif items:

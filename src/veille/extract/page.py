@@ -23,6 +23,9 @@ class ForumPage:
     next_url: str | None
     thread_urls: tuple[str, ...]
     engine: str
+    # Why a page with text gave no post and no thread, and what to try: a forum whose markup
+    # changed otherwise looks like a quiet one.
+    empty_reason: str | None = None
 
 
 def _og_title(root: etree._Element) -> str:
