@@ -1,4 +1,4 @@
-"""parse.py: feed bytes → ParsedFeed, on fixtures written for these tests.
+"""veille.parse: feed bytes → ParsedFeed, on fixtures written for these tests.
 
 Each fixture in `fixtures/feeds/` has its whole expected output beside it
 (`X.expected.json`); the targeted tests below name the rule each case exercises. To rewrite
@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from veille.charset import decode_body
 from veille.errors import ParseError
 from veille.models import ParsedFeed
-from veille.parse import decode_body, parse_feed
+from veille.parse import parse_feed
 from veille.urls import canonical_url, is_http_url
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"

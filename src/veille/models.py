@@ -170,8 +170,8 @@ class ParsedFeed:
     # Which parser read the document ("feedparser-rs", "feedparser", "json"), with the reason
     # when the fast path was refused; for tests and benchmarks, not shown to users or compared.
     parser: str = field(default="", compare=False)
-    # Every entry's fingerprint (see `parse.entry_fingerprint`), when the fast path read the
-    # document; and how many entries were left out as already known.
+    # Every entry's fingerprint (see `parse.entries.entry_fingerprint`), when the fast path read
+    # the document; and how many entries were left out as already known.
     fingerprints: tuple[str, ...] = field(default=(), compare=False)
     skipped: int = field(default=0, compare=False)
 

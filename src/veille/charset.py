@@ -1,0 +1,171 @@
+"""Bytes → text: the charset of a document served with a missing, wrong or lying declaration.
+
+`decode_body` tries, in order, a BOM, strict UTF-8, the declared charset (HTTP, then the XML
+declaration), UTF-8 with stray windows-1252 bytes, the byte patterns of undeclared legacy
+encodings (CJK, Cyrillic), and windows-1252; C1 controls become the windows-1252 characters
+they stand for. It imports no other veille module, so any reader of fetched bytes can use it.
+Importing it registers the `veille-cp1252` codec error handler.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# windows-1252 for every byte; the five bytes it leaves undefined map to the C1 control of the
+# same value (as ISO-8859-1 does), which `clean_text` later removes.
+_CP1252 = tuple(bytes([b]).decode("cp1252", errors="replace") for b in range(256))
+_CP1252 = tuple(chr(b) if c == "\ufffd" else c for b, c in enumerate(_CP1252))
+# C1 controls decoded from UTF-8 (or ISO-8859-1) are nearly always windows-1252 bytes that
+# went through the wrong decoder: map each to the character windows-1252 gives it.
+_DEMORONIZE = {code: _CP1252[code] for code in range(0x80, 0xA0) if _CP1252[code] != chr(code)}
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _decode_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read the undecodable bytes as windows-1252, one byte each."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(_CP1252[b] for b in bad), error.end
+
+
+codecs.register_error("veille-cp1252", _decode_as_cp1252)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
+_CHARSET_LABEL = re.compile(r"^[A-Za-z0-9._:-]{1,40}$")
+# Labels that name a superset, or the encoding browsers really use for the label (WHATWG):
+# ISO-8859-1 and ASCII documents are windows-1252 in practice (smart quotes in 0x80–0x9F).
+_SUPERSETS = {
+    "latin_1": "cp1252",
+    "iso8859_1": "cp1252",
+    "ascii": "cp1252",
+    "iso8859_9": "cp1254",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "tis_620": "cp874",
+    "iso8859_11": "cp874",
+}
+# Text codecs Python knows but no feed is written in; some would interpret escapes.
+_REFUSED_CODECS = frozenset(
+    {"unicode_escape", "raw_unicode_escape", "idna", "punycode", "utf_7", "undefined"}
+)
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_ASCII_BYTES = bytes(range(128))
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{2,}")
+# Undeclared legacy encodings, tried in this order when the high bytes come in runs. Each
+# decoding must look like its script: Japanese shows kana (its prose always has some), Korean
+# is almost all hangul, Chinese almost all ideographs, Russian almost all Cyrillic letters.
+# A wrong decoding gives half-width katakana, symbols, hanja or rare blocks instead.
+_KANA = re.compile("[\u3040-\u30ff]")
+_CJK_TEXT = re.compile("[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff5e]")
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_CYRILLIC = re.compile("[\u0401\u0410-\u044f\u0451]")
+_LEGACY_CODECS: tuple[tuple[str, tuple[tuple[re.Pattern[str], float], ...]], ...] = (
+    ("cp932", ((_CJK_TEXT, 0.9), (_KANA, 0.1))),
+    ("euc_jp", ((_CJK_TEXT, 0.9), (_KANA, 0.1))),
+    ("cp949", ((_HANGUL, 0.9),)),
+    ("gb18030", ((_CJK_TEXT, 0.9),)),
+    ("big5", ((_CJK_TEXT, 0.9),)),
+    ("cp1251", ((_CYRILLIC, 0.9),)),
+)
+
+
+def _codec(label: str | None) -> str | None:
+    """Python codec name for a declared charset label, or None if unusable."""
+    if not label or not _CHARSET_LABEL.match(label):
+        return None
+    try:
+        name = codecs.lookup(label).name.replace("-", "_")
+    except LookupError:
+        return None
+    if name in _REFUSED_CODECS:
+        return None
+    return _SUPERSETS.get(name, name)
+
+
+def _guess_legacy(body: bytes, high: int) -> str | None:
+    """The legacy codec undeclared bytes are written in, when their byte pattern says so.
+
+    Western text has isolated high bytes (é between ASCII letters); double-byte and Cyrillic
+    text has them in runs. Only then are candidates tried, each strictly and checked for the
+    script it should produce.
+    """
+    if high < 8:
+        return None
+    in_runs = sum(len(run) for run in _HIGH_RUN.findall(body))
+    if in_runs * 2 < high:
+        return None
+    for name, checks in _LEGACY_CODECS:
+        try:
+            text = body.decode(name)
+        except UnicodeDecodeError:
+            continue
+        wide = len(text) - len(text.encode("ascii", errors="ignore"))
+        if wide and all(len(script.findall(text)) >= share * wide for script, share in checks):
+            return name
+    return None
+
+
+def _demoronize(text: str) -> str:
+    return text.translate(_DEMORONIZE) if _C1.search(text) else text
+
+
+def decode_body(body: bytes, http_charset: str | None = None) -> tuple[str, str | None]:
+    """Decode a feed body to text; returns (text, note) where note explains a repair.
+
+    Order: BOM; UTF-16 by its NUL pattern; strict UTF-8; the declared charset (HTTP, then
+    the XML declaration) when it decodes; UTF-8 with stray windows-1252 bytes when most
+    high bytes form UTF-8 sequences; CJK or Cyrillic by byte pattern; else windows-1252.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            errors = "veille-cp1252" if name == "utf-8" else "replace"
+            return _demoronize(body[len(bom) :].decode(name, errors=errors)), None
+    if body[:2] == b"<\x00":
+        return body.decode("utf-16-le", errors="replace"), None
+    if body[:2] == b"\x00<":
+        return body.decode("utf-16-be", errors="replace"), None
+    try:
+        return _demoronize(body.decode("utf-8")), None
+    except UnicodeDecodeError:
+        pass
+    declared = _XML_DECLARED.search(body[:1024])
+    labels = [http_charset, declared.group(1).decode("ascii") if declared else None]
+    for label in labels:
+        name = _codec(label)
+        if name is None or name == "utf_8":
+            continue
+        try:
+            if name.startswith("cp125"):
+                return _demoronize(body.decode(name, errors="veille-cp1252")), None
+            return body.decode(name), None
+        except (UnicodeDecodeError, LookupError):
+            continue
+    said = next((label for label in labels if label), None)
+    how = f"declared {said}" if said else "no charset declared"
+    high = len(body.translate(None, _ASCII_BYTES))
+    rest, sequences = _UTF8_SEQUENCE.subn(b"", body)
+    stray = high - (len(body) - len(rest))
+    if sequences and sequences >= stray:
+        # Mostly UTF-8 with a few stray bytes (a windows-1252 quote pasted into a UTF-8 page).
+        text = _demoronize(body.decode("utf-8", errors="veille-cp1252"))
+        return text, f"feed is not valid UTF-8 ({how}); stray bytes read as windows-1252"
+    name = _guess_legacy(body, high)
+    if name:
+        return body.decode(name), f"feed has no usable charset ({how}); read as {name}"
+    text = _demoronize(body.decode("cp1252", errors="veille-cp1252"))
+    return text, f"feed is not valid UTF-8 ({how}); read as windows-1252"

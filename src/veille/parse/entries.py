@@ -1,0 +1,214 @@
+"""What every format shares to turn its entries into `Item`s.
+
+Entry fingerprints (what lets known entries be skipped), the draft of a feedparser-shaped
+entry (feedparser's own, or the fast path's made to look like one), links and guids resolved
+against the feed URL or an xml:base, and the key and URL each item is given (`_finish_items`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urldefrag
+
+from veille.models import Item
+from veille.text import html_to_text, links_in_html
+from veille.urls import absolute_url, is_http_url
+
+_EMAIL_AND_NAME = re.compile(r"^\s*[^\s@()<>]+@[^\s()<>]+\s*\(([^()]+)\)\s*$")
+
+
+def entry_fingerprint(base: str, fields: Iterable[object]) -> str:
+    """What an entry's items and mentions are made of (its id, links, title and text, as the
+    feed gives them) and the URL they are resolved against. Its author and dates are left
+    out: they change no match.
+
+    An entry with the fingerprint of one read at the last sweep, under the same brands, can
+    give no new mention: that one's were stored then.
+    """
+    raw = repr((base, *fields))  # strings, booleans, None and lists of them: exact and quick
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _own_ids(ids: Iterable[object]) -> bool:
+    """Whether every entry has an id of its own: then each item's key is its id, whatever
+    the other entries of the document (see `_finish_items`), and entries can be left out."""
+    stripped = [
+        str(i).strip() if isinstance(i, (str, int, float)) and not isinstance(i, bool) else ""
+        for i in ids
+    ]
+    return all(stripped) and len(set(stripped)) == len(stripped)
+
+
+def _author_of(node: Mapping[str, Any]) -> str:
+    """Author name of a feedparser entry or feed; '' when none.
+
+    RSS's `email (Name)` form is split here: feedparser's own split cuts long top-level
+    domains (`jonas@insanity.industries` gives the name `stries (Jonas …`).
+    """
+    raw = node.get("author")
+    if isinstance(raw, str) and (split := _EMAIL_AND_NAME.match(raw)):
+        return html_to_text(split.group(1))
+    detail = node.get("author_detail") or {}
+    name = detail.get("name") or raw
+    if not name:
+        name = next((a.get("name") for a in node.get("authors") or () if a.get("name")), "")
+    return html_to_text(name) if isinstance(name, str) else ""
+
+
+def _struct_to_iso(value: time.struct_time | None) -> str | None:
+    """feedparser's *_parsed values are UTC `struct_time`s; None when absent or impossible."""
+    if not value:
+        return None
+    try:
+        moment = datetime(*value[:6])
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+
+
+def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> dict[str, Any]:
+    """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`."""
+    bodies: list[tuple[str, str]] = []  # (markup, base for its relative links)
+    for content in entry.get("content") or ():
+        if isinstance(content.get("value"), str):
+            bodies.append((content["value"], _resolve_base(base, content.get("base"))))
+    summary = entry.get("summary")
+    if isinstance(summary, str) and all(summary != markup for markup, _ in bodies):
+        detail = entry.get("summary_detail") or {}
+        bodies.append((summary, _resolve_base(base, detail.get("base"))))
+    longest = max((markup for markup, _ in bodies), key=len, default="")
+
+    guid = entry.get("id") if isinstance(entry.get("id"), str) else ""
+    permalink = bool(entry.get("guidislink"))
+    hrefs = [entry.get("link")] + [
+        candidate.get("href")
+        for candidate in entry.get("links") or ()
+        if candidate.get("rel", "alternate") == "alternate"
+    ]
+    link = ""
+    for href in hrefs:
+        if permalink and href == guid:
+            # feedparser copies a permalink guid into `link`: only take it if it is a URL.
+            link = _guid_url(base, guid)
+        else:
+            link = _absolute(base, href)
+        if link:
+            break
+    # dict.get: FeedParserDict.get("updated_parsed") falls back to published with a warning.
+    published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    title = entry.get("title")
+    return {
+        "guid": guid.strip(),
+        "guid_url": _guid_url(base, guid),
+        "link": link,
+        "title": html_to_text(title if isinstance(title, str) else ""),
+        "text": html_to_text(longest, keep_lines=True),
+        "author": entry.get("fast_author", _author_of(entry)) or feed_author,
+        "published_at": _struct_to_iso(published),
+        "links": _links(bodies),
+    }
+
+
+def _resolve_base(base: str, xml_base: object) -> str:
+    """The base URL for a content element: its xml:base (maybe relative) or the feed URL."""
+    if isinstance(xml_base, str) and xml_base.strip():
+        return absolute_url(base, xml_base) or base
+    return base
+
+
+def _guid_url(base: str, guid: str) -> str:
+    """A guid usable as the item's URL: an http(s) URL, or a root-relative path.
+
+    Opaque guids (`12345`, `tag:…`, `urn:uuid:…`) give '' even when the feed leaves
+    isPermaLink at its default of true, which most such feeds do without meaning it.
+    """
+    guid = guid.strip()
+    if is_http_url(guid):
+        return guid
+    if guid.startswith("/") and not guid.startswith("//"):
+        return absolute_url(base, guid)
+    return ""
+
+
+def _absolute(base: str, href: object) -> str:
+    """`href` resolved against `base` as an http(s) URL; '' for an empty or same-page href.
+
+    (`absolute_url(base, "")` would give the base itself: an item without a link must not
+    borrow the feed's URL as if it were its own.)
+    """
+    if not isinstance(href, str) or not href.strip() or href.lstrip().startswith("#"):
+        return ""
+    return absolute_url(base, href)
+
+
+def _links(bodies: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """Absolute http(s) hrefs in the given HTML fragments, in order, without repeats."""
+    found: dict[str, None] = {}
+    for markup, base in bodies:
+        for href in links_in_html(markup):
+            resolved = _absolute(base, href)
+            if resolved:
+                found[resolved] = None
+    return tuple(found)
+
+
+def _sha1(value: str) -> str:
+    return hashlib.sha1(value.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def _finish_items(drafts: list[dict[str, Any]], feed_url: str) -> tuple[Item, ...]:
+    """Give each draft its key and URL, and build the Items.
+
+    Key: the guid/id, which the publisher promises is stable → else the link, the next most
+    stable thing → else a sha1 of title + text, which at least stays the same while the entry
+    does. Some feeds repeat one guid for every item (a generator bug, or the site's home page
+    used as guid); keying on it alone would keep one item and lose the rest, so within a
+    document a repeated key is extended with the link, or with the content hash when the links
+    repeat too. Items identical in all of these are true duplicates and kept once.
+
+    URL: the entry's link → else its guid when that is an http(s) URL or a root-relative path
+    (even one marked isPermaLink="false": WordPress `?p=123` guids lead to the post) → else
+    the feed URL with `#entry-<hash of key>`, unique per item; the fragment is of a form
+    `canonical_url` keeps, so link-less items of one feed do not collapse into one mention.
+    """
+    for draft in drafts:
+        draft["hash"] = _sha1(draft["title"] + "\n" + draft["text"])
+        draft["key"] = draft["guid"] or draft["link"] or draft["hash"]
+    variants: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for draft in drafts:
+        variants[draft["key"]].add((draft["link"], draft["hash"]))
+    keys = []
+    for draft in drafts:
+        key, link, seen = draft["key"], draft["link"], variants[draft["key"]]
+        if len(seen) > 1:  # one key, different items
+            if link and link != key and sum(other == link for other, _ in seen) == 1:
+                key = f"{key} {link}"
+            elif draft["hash"] != key:
+                key = f"{key} {draft['hash']}"
+        keys.append(key)
+    for draft, key in zip(drafts, keys, strict=True):
+        draft["key"] = key
+
+    page = urldefrag(feed_url)[0]
+    items: dict[str, Item] = {}
+    for draft in drafts:
+        key = draft["key"]
+        if key in items:
+            continue
+        url = draft["link"] or draft["guid_url"] or f"{page}#entry-{_sha1(key)[:16]}"
+        items[key] = Item(
+            key=key,
+            url=url,
+            title=draft["title"],
+            text=draft["text"],
+            author=draft["author"],
+            published_at=draft["published_at"],
+            links=draft["links"],
+        )
+    return tuple(items.values())
