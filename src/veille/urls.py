@@ -180,6 +180,8 @@ def unwrap_redirect(url: str) -> str:
 
 
 def _redirect_target(url: str) -> str | None:
+    if "?" not in url:  # every kind known writes its target in the query
+        return None
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().rstrip(".")
