@@ -101,12 +101,33 @@ def test_preset_engine_matches_auto_detection_on_thread_fixture() -> None:
         ("flarum/discussion_noscript.html", "flarum"),
         ("reddit/old_listing.html", "reddit"),
         ("generic/unknown_engine.html", None),
+        ("generic/ubbthreads7_showflat.html", None),
+        ("generic/vb3_showthread.html", "vbulletin"),
+        ("generic/vb4_showthread.html", "vbulletin"),
         ("blog/article.html", None),
     ],
     ids=lambda value: str(value),
 )
 def test_detect_engine(path: str, engine: str | None) -> None:
     assert detect_engine((PAGES / path).read_bytes()) == engine
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("vb3_showthread.html", "https://boards.example.com/showthread.php?t=7741"),
+        ("vb4_showthread.html", "https://www.example-forum.de/showthread.php?t=4411"),
+    ],
+)
+def test_vbulletin_pages_read_alike_by_preset_and_generic_extractor(name: str, url: str) -> None:
+    body = (PAGES / "generic" / name).read_bytes()
+    detected = extract_forum(body, url, now=NOW)
+    generic = extract_forum(body, url, engine="generic", now=NOW)
+    assert (detected.engine, generic.engine) == ("vbulletin", "generic")
+    assert len(generic.items) == len(detected.items) == 4
+    for ours, preset in zip(generic.items, detected.items, strict=True):
+        assert (ours.author, ours.published_at) == (preset.author, preset.published_at)
+        assert ours.url.split("#")[1].replace("_", "") == preset.url.split("#")[1].replace("_", "")
 
 
 def test_thread_list_pages_give_thread_urls_not_posts() -> None:

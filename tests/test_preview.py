@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from veille.cli import app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+PAGES = Path(__file__).parent / "fixtures" / "pages" / "generic"
 CORPUS = SHARED / "corpus" / "web"
 
 
@@ -109,3 +110,48 @@ def test_a_forum_page_that_yields_nothing_says_why_in_preview_and_sources(
     entry = json.loads(result.output)[0]
     assert (entry["state"], entry["empty"], entry["items_seen"]) == ("empty", True, 0)
     assert "no post found" in entry["advice"] and "veille preview 'Forum'" in entry["advice"]
+
+
+# Thread pages of engines without a preset, read by the generic extractor: (fixture, path the
+# page is served at, authors in page order).
+GENERIC_THREADS = [
+    (
+        "ubbthreads7_showflat.html",
+        "/forum/ubbthreads.php/topics/48213/acme-x200-battery-drain-after-update",
+        ["Gaston_L", "Lucie B.", "old_tech", "Gaston_L"],
+    ),
+    ("mybb18_showthread.html", "/showthread.php", ["Gaston_L", "Lucie B.", "old_tech", "Gaston_L"]),
+    ("smf20_display.html", "/index.php", ["netnerd", "Hélène M.", "Jean-Marc", "netnerd"]),
+    (
+        "fluxbb15_viewtopic.html",
+        "/viewtopic.php",
+        ["Gaston_L", "Lucie B.", "Invité_Paul", "Gaston_L"],
+    ),
+    ("phpbb2_viewtopic.html", "/viewtopic.php", ["Gaston_L", "Lucie B.", "Invité", "Gaston_L"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "authors"),
+    GENERIC_THREADS,
+    ids=[row[0].split("_")[0] for row in GENERIC_THREADS],
+)
+def test_preview_of_a_thread_without_preset(
+    name: str, path: str, authors: list[str], httpserver: HTTPServer, runner
+) -> None:
+    httpserver.no_handler_status_code = 404  # no robots.txt
+    httpserver.expect_request(path).respond_with_data(
+        (PAGES / name).read_bytes(), content_type="text/html"
+    )
+    result = runner.invoke(app, ["preview", httpserver.url_for(path), "--type", "forum", "--json"])
+    assert result.exit_code == 0, result.output + result.stderr
+    items = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [item["author"] for item in items] == authors
+    assert all(item["published_at"] for item in items)
+    assert items[0]["published_at"].startswith("2024-03-1")  # printed in full, not "Yesterday"
+    assert len({item["url"] for item in items}) == len(items)
+    for item in items:
+        assert item["text"] and "____" not in item["text"]
+        assert not any(word in item["text"] for word in ("Originally Posted", "a écrit", "Quote"))
+    text = runner.invoke(app, ["preview", httpserver.url_for(path), "--type", "forum"])
+    assert text.exit_code == 0 and all(author in text.stdout for author in authors)

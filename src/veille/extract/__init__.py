@@ -11,7 +11,11 @@ URL it came from. Three jobs:
 3. the preset of the engine `detect_engine` recognises (generator meta, then markup
    signatures);
 4. the generic extractor, when the engine is unknown or has no preset (NodeBB, Vanilla, MyBB,
-   bbPress, Forumotion …) or when the preset finds nothing.
+   SMF, UBB.threads, punBB/FluxBB, phpBB 2, bbPress, Forumotion …) or when the preset finds
+   nothing.
+
+A page with text that gives no post and no thread says why in `ForumPage.empty_reason`, with
+the engine its markup shows: a forum whose markup changed must not look like a quiet one.
 
 Selector syntax: plain CSS (via cssselect); `css@attr` reads an attribute of the first match;
 `@attr` alone reads the post element's own attribute (or that of its wrapper, for engines that
@@ -32,7 +36,12 @@ author, groups them by parent and by a shared signature (tag plus one class toke
 structural attribute), and keeps the group whose members have the most text in a body-like
 child (`.content`, `.message`, `.post_body`, `[itemprop=text]` …). Members with an empty body
 or a sponsored "author" are dropped; elements elsewhere on the page carrying the same class
-token (Vanilla's opening post sits apart from its comments) join the group.
+token (Vanilla's opening post sits apart from its comments) join the group, and so do guests'
+posts, whose name is plain text where members have a profile link (FluxBB, SMF). Classes
+that differ by a digit (`windowbg`/`windowbg2`, `row1`/`row2`) are one signature; quotes
+without a class ("Originally Posted by …") and signatures after a rule of underscores are
+left out of bodies; a date printed in pieces ("03/11/24" + "08:15 AM") is read whole, and a
+join date never taken for the post's.
 
 **Blogs**: `discover_feeds` (`<link rel="alternate">` with any feed-like type, including the
 non-standard `application/rss`), `article_links` (a list page's links to its articles) and
@@ -50,8 +59,8 @@ the tree, and post and element counts are bounded, so a 10 MB page costs a few s
 `presets` holds the engines and their selectors; `decoding` turns bytes into text; `document`
 parses, selects and cleans post bodies; `links` gives a page's URLs; `detect` names the engine;
 `page` holds `ForumPage` and what both forum extractors read; `forum` reads a page with a
-preset, `generic` without one, and `forum_api` reads the Discourse and Reddit JSON endpoints;
-`article` reads blogs.
+preset, `generic` without one (with `posters`, who wrote each block), and `forum_api` reads
+the Discourse and Reddit JSON endpoints; `article` reads blogs.
 """
 
 from veille.dates import parse_forum_date

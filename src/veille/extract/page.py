@@ -51,6 +51,25 @@ def _fallback_date(
         for e in post.iter()
         if isinstance(e.tag, str) and e not in body_nodes and (owner is None or owner.owns(post, e))
     ][:3000]
+    parsed = _attribute_date(elements, now)
+    if parsed:
+        return parsed
+    for element in elements:
+        own = clean_text(
+            (element.text or "")
+            + " "
+            + " ".join((child.tail or "") for child in element if isinstance(child.tag, str))
+        )
+        if 6 <= len(own) <= 60 and re.search(r"\d", own):
+            parsed = parse_forum_date(own, now)
+            if parsed and not _is_join_date(element):
+                return parsed
+    return None
+
+
+def _attribute_date(elements: list[etree._Element], now: datetime) -> str | None:
+    """The first date written for machines: `<time datetime>` or schema.org's dates, then
+    the `data-time` attributes engines print timestamps in."""
     for element in elements:
         if element.tag == "time" or element.get("itemprop") in ("datePublished", "dateCreated"):
             for attr in ("datetime", "content"):
@@ -61,16 +80,6 @@ def _fallback_date(
         for attr in ("data-time", "data-timestamp", "data-datetime"):
             parsed = parse_forum_date(element.get(attr) or "", now)
             if parsed:
-                return parsed
-    for element in elements:
-        own = clean_text(
-            (element.text or "")
-            + " "
-            + " ".join((child.tail or "") for child in element if isinstance(child.tag, str))
-        )
-        if 6 <= len(own) <= 60 and re.search(r"\d", own):
-            parsed = parse_forum_date(own, now)
-            if parsed and not _is_join_date(element):
                 return parsed
     return None
 
