@@ -31,6 +31,8 @@ CANONICAL = {
     "invision comment kept": ("https://f.fr/t/1/#elComment_9", "https://f.fr/t/1/#elComment_9"),
     "section anchor dropped": ("https://b.fr/a#comments", "https://b.fr/a"),
     "entry fallback kept": ("https://b.fr/feed#entry-0a1b2c", "https://b.fr/feed#entry-0a1b2c"),
+    "parameter without a value": ("https://f.fr/showthread.php?4411-Acme", "https://f.fr/showthread.php?4411-Acme"),
+    "empty value written alike": ("https://e.fr/a?x=&y=1", "https://e.fr/a?x&y=1"),
 }  # fmt: skip
 
 

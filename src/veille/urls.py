@@ -5,7 +5,8 @@ rescan, a feed that adds tracking parameters, or a site that changes the case of
 never creates a duplicate mention. The rules, in order:
 
 1. scheme and host lower-cased, default ports dropped, an empty path becomes "/";
-2. tracking parameters removed (`TRACKING_PARAMS`, and every `utm_*`), the rest kept in order;
+2. tracking parameters removed (`TRACKING_PARAMS`, and every `utm_*`), the rest kept in order
+   (a parameter without a value written without `=`);
 3. the fragment dropped, unless it names a post or comment (a forum post's own anchor: it
    holds a number, or starts with post/comment/reply…), since one thread page holds many
    posts that are each a mention.
@@ -22,7 +23,7 @@ import base64
 import binascii
 import functools
 import re
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, unquote, urljoin, urlsplit, urlunsplit
 
 # Grouped by vendor; sources: miniflux's urlcleaner list, ClearURLs' rules for the same
 # vendors, and the parameters feeds from the corpus actually carry.
@@ -161,7 +162,16 @@ def canonical_url(url: str) -> str:
         if not (key.lower() in TRACKING_PARAMS or key.lower().startswith("utm_"))
     ]
     fragment = parts.fragment if _POST_ANCHOR.match(parts.fragment or "") else ""
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), fragment))
+    return urlunsplit((scheme, netloc, parts.path or "/", encode_query(query), fragment))
+
+
+def encode_query(pairs: list[tuple[str, str]]) -> str:
+    """A query string from its pairs, a parameter without a value written without `=`:
+    vBulletin's `showthread.php?4411-Title` must not become `?4411-Title=`, and `?a=` and
+    `?a` name one page."""
+    return "&".join(
+        quote_plus(key) + (f"={quote_plus(value)}" if value else "") for key, value in pairs
+    )
 
 
 def unwrap_redirect(url: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from lxml import etree
 
 from veille.extract.document import _MAX_POSTS, _select
-from veille.urls import absolute_url, canonical_url
+from veille.urls import absolute_url, canonical_url, encode_query
 
 _SESSION_PARAMS = frozenset({"sid", "phpsessid", "sessionid", "jsessionid", "s", "sess"})
 
@@ -31,7 +31,7 @@ def _strip_session(url: str) -> str:
             and (k.lower() != "s" or re.fullmatch(r"[0-9a-f]{16,}", v or ""))
         )
     ]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(query=encode_query(query)))
 
 
 def _page_base(root: etree._Element, url: str) -> str:
