@@ -231,9 +231,7 @@ async def _scan_source(
         return SourceOutcome(name=source.name, state="failed", error=analysis.error)
     empty_sweeps = 0 if analysis.items_seen else state.empty_sweeps + 1
     empty_reason = harvest.empty_reason if empty_sweeps else None
-    quiet = empty_advice(source.name, source.type, empty_sweeps, empty_reason)
-    # Said at every sweep in the summary; `notice` is for `--quiet` runs, once a day.
-    notice = quiet if quiet and state.empty_noticed_on != checked_at[:10] else None
+    yields_nothing = empty_advice(source.name, source.type, empty_sweeps, empty_reason)
     health |= {
         "etag": harvest.etag,
         "last_modified": harvest.last_modified,
@@ -241,13 +239,20 @@ async def _scan_source(
         "empty_sweeps": empty_sweeps,
         "empty_reason": empty_reason,
     }
-    if notice:
+    # Said at every sweep in the summary; `notice` is for `--quiet` runs, once a day.
+    notice = None
+    if yields_nothing and state.empty_noticed_on != checked_at[:10]:
+        notice = yields_nothing
         health["empty_noticed_on"] = checked_at[:10]
     entries = (rules.fingerprint, analysis.fingerprints)
     new = store.record_source(
         source.name, health, analysis.mentions, items=analysis.items, entries=entries
     )
-    warnings = [*harvest.warnings, *analysis.warnings, *([quiet] if quiet else [])]
+    warnings = [
+        *harvest.warnings,
+        *analysis.warnings,
+        *([yields_nothing] if yields_nothing else []),
+    ]
     return SourceOutcome(
         name=source.name,
         state="ok",
