@@ -11,6 +11,7 @@ import functools
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Iterator
 
 from sqlite_utils import Database, Migrations
 
@@ -367,10 +368,9 @@ def _unwrap_stored_urls(db: Database) -> None:
     A mention whose new URL its brand already has (the article was found elsewhere too)
     keeps its row and URL: nothing stored is merged away; its domain is corrected."""
     conn = db.conn
-    # Only URLs with a query can be redirect links; the rest keep theirs.
-    for row_id, brand, url in conn.execute(
-        "SELECT id, brand, url FROM mention_rows WHERE instr(url, '?') > 0"
-    ).fetchall():
+    # Only URLs with a query can change; read in pages of ids, so memory does not grow with
+    # the table.
+    for row_id, brand, url in _rows_with_query(conn, "mention_rows", "brand"):
         new = canonical_url(url)
         if new == url:
             continue
@@ -381,9 +381,7 @@ def _unwrap_stored_urls(db: Database) -> None:
             "UPDATE mention_rows SET url = ?, domain = ? WHERE id = ?",
             [url if taken else new, domain_of(new), row_id],
         )
-    for row_id, source, url in conn.execute(
-        "SELECT id, source, url FROM items WHERE instr(url, '?') > 0"
-    ).fetchall():
+    for row_id, source, url in _rows_with_query(conn, "items", "source"):
         new = canonical_url(url)
         if new != url:
             conn.execute(
@@ -391,6 +389,23 @@ def _unwrap_stored_urls(db: Database) -> None:
                 "(SELECT 1 FROM items WHERE source = ? AND url = ?)",
                 [new, row_id, source, new],
             )
+
+
+def _rows_with_query(
+    conn: sqlite3.Connection, table: str, owner: str
+) -> Iterator[tuple[int, str, str]]:
+    """(id, owner, url) of the rows of `table` whose URL has a query, 5,000 at a time."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT id, {owner}, url FROM {table} WHERE id > ? AND instr(url, '?') > 0 "
+            "ORDER BY id LIMIT 5000",
+            [last],
+        ).fetchall()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1][0]
 
 
 def apply_migrations(db: Database) -> None:
