@@ -1,10 +1,13 @@
-"""Bytes → text: the charset of a document served with a missing, wrong or lying declaration.
+"""Bytes → text for feeds and pages: the charset of a document served with a missing, wrong or
+lying declaration.
 
-`decode_body` tries, in order, a BOM, strict UTF-8, the declared charset (HTTP, then the XML
-declaration), UTF-8 with stray windows-1252 bytes, the byte patterns of undeclared legacy
-encodings (CJK, Cyrillic), and windows-1252; C1 controls become the windows-1252 characters
-they stand for. It imports no other veille module, so any reader of fetched bytes can use it.
-Importing it registers the `veille-cp1252` codec error handler.
+`decode_body` tries, in order, a BOM, strict UTF-8, the declared charset (HTTP, then the
+document's own: the XML declaration of a feed, the `<meta>` charset of a page), UTF-8 with
+stray windows-1252 bytes, the byte patterns of undeclared legacy encodings (CJK, Cyrillic),
+and windows-1252; C1 controls become the windows-1252 characters they stand for. Feeds and
+pages share it, so both read labels, refuse codecs and fall back the same way; `decode_html`
+is its form for pages. It imports no other veille module, so any reader of fetched bytes can
+use it. Importing it registers the `veille-cp1252` codec error handler.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _XML_DECLARED = re.compile(rb"<\?xml[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
+# `<meta charset="…">` and `<meta http-equiv="Content-Type" content="…; charset=…">` alike.
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,300}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.IGNORECASE
+)
+_CONTENT_TYPE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+# How far into a page its <meta> charset is looked for: after long <head> scripts and styles.
+_META_WINDOW = 8192
 _CHARSET_LABEL = re.compile(r"^[A-Za-z0-9._:-]{1,40}$")
 # Labels that name a superset, or the encoding browsers really use for the label (WHATWG):
 # ISO-8859-1 and ASCII documents are windows-1252 in practice (smart quotes in 0x80–0x9F).
@@ -124,37 +134,75 @@ def _demoronize(text: str) -> str:
     return text.translate(_DEMORONIZE) if _C1.search(text) else text
 
 
-def decode_body(body: bytes, http_charset: str | None = None) -> tuple[str, str | None]:
-    """Decode a feed body to text; returns (text, note) where note explains a repair.
+def _declared(body: bytes, html: bool) -> str | None:
+    """The charset a document declares in its own first bytes: a page's `<meta>`, else (for
+    XHTML) its XML declaration; a feed's XML declaration."""
+    if html:
+        found = _META_CHARSET.search(body[:_META_WINDOW])
+        if found:
+            return found.group(1).decode("ascii")
+    found = _XML_DECLARED.search(body[:1024])
+    return found.group(1).decode("ascii") if found else None
 
-    Order: BOM; UTF-16 by its NUL pattern; strict UTF-8; the declared charset (HTTP, then
-    the XML declaration) when it decodes; UTF-8 with stray windows-1252 bytes when most
-    high bytes form UTF-8 sequences; CJK or Cyrillic by byte pattern; else windows-1252.
+
+def _decode_declared(body: bytes, name: str) -> tuple[str, int] | None:
+    """The body in a declared codec and how many undecodable sequences were replaced, or None
+    when the codec does not fit: more than one non-ASCII character in a hundred would be
+    replaced.
+
+    A page or feed in its declared charset with a stray sequence (a character pasted from
+    elsewhere) still reads right around it; a declaration that is a lie fails far more often.
     """
+    try:
+        if name.startswith("cp125"):
+            return _demoronize(body.decode(name, errors="veille-cp1252")), 0
+        return body.decode(name), 0
+    except UnicodeDecodeError:
+        pass
+    except LookupError:
+        return None
+    text = body.decode(name, errors="replace")
+    replaced = text.count("\ufffd")
+    wide = len(text) - len(text.encode("ascii", errors="ignore"))
+    return (text, replaced) if replaced * 100 <= wide else None
+
+
+def decode_body(
+    body: bytes, http_charset: str | None = None, *, html: bool = False
+) -> tuple[str, str | None]:
+    """Decode a feed body (or, with `html`, a page) to text; returns (text, note) where note
+    explains a repair.
+
+    Order: BOM; UTF-16 by its NUL pattern; strict UTF-8; the declared charset (HTTP, then the
+    document's own) when it decodes; UTF-8 with stray windows-1252 bytes when most high bytes
+    form UTF-8 sequences; CJK or Cyrillic by byte pattern; else windows-1252. A declared UTF-8,
+    UTF-16 or UTF-32 that the bytes are not is ignored: the checks before have said so.
+    """
+    what = "page" if html else "feed"
     for bom, name in _BOMS:
         if body.startswith(bom):
             errors = "veille-cp1252" if name == "utf-8" else "replace"
             return _demoronize(body[len(bom) :].decode(name, errors=errors)), None
-    if body[:2] == b"<\x00":
+    # No BOM: an ASCII character then NUL (or NUL then one) starts UTF-16; 8-bit text has no NUL.
+    if len(body) >= 2 and body[0] and not body[1]:
         return body.decode("utf-16-le", errors="replace"), None
-    if body[:2] == b"\x00<":
+    if len(body) >= 2 and not body[0] and body[1]:
         return body.decode("utf-16-be", errors="replace"), None
     try:
         return _demoronize(body.decode("utf-8")), None
     except UnicodeDecodeError:
         pass
-    declared = _XML_DECLARED.search(body[:1024])
-    labels = [http_charset, declared.group(1).decode("ascii") if declared else None]
+    labels = [http_charset, _declared(body, html)]
     for label in labels:
         name = _codec(label)
-        if name is None or name == "utf_8":
+        if name is None or name.startswith(("utf_8", "utf_16", "utf_32")):
             continue
-        try:
-            if name.startswith("cp125"):
-                return _demoronize(body.decode(name, errors="veille-cp1252")), None
-            return body.decode(name), None
-        except (UnicodeDecodeError, LookupError):
-            continue
+        decoded = _decode_declared(body, name)
+        if decoded is not None:
+            text, replaced = decoded
+            sequences = "sequence" if replaced == 1 else "sequences"
+            note = f"{what} is not valid {label}: {replaced} undecodable {sequences} replaced"
+            return text, note if replaced else None
     said = next((label for label in labels if label), None)
     how = f"declared {said}" if said else "no charset declared"
     high = len(body.translate(None, _ASCII_BYTES))
@@ -163,9 +211,16 @@ def decode_body(body: bytes, http_charset: str | None = None) -> tuple[str, str 
     if sequences and sequences >= stray:
         # Mostly UTF-8 with a few stray bytes (a windows-1252 quote pasted into a UTF-8 page).
         text = _demoronize(body.decode("utf-8", errors="veille-cp1252"))
-        return text, f"feed is not valid UTF-8 ({how}); stray bytes read as windows-1252"
+        return text, f"{what} is not valid UTF-8 ({how}); stray bytes read as windows-1252"
     name = _guess_legacy(body, high)
     if name:
-        return body.decode(name), f"feed has no usable charset ({how}); read as {name}"
+        return body.decode(name), f"{what} has no usable charset ({how}); read as {name}"
     text = _demoronize(body.decode("cp1252", errors="veille-cp1252"))
-    return text, f"feed is not valid UTF-8 ({how}); read as windows-1252"
+    return text, f"{what} is not valid UTF-8 ({how}); read as windows-1252"
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """A page's text: `decode_body` with the charset of a whole Content-Type header value and
+    the page's own `<meta>` declaration; the note is dropped, as pages have no warning."""
+    found = _CONTENT_TYPE_CHARSET.search(content_type or "")
+    return decode_body(body, found.group(1) if found else None, html=True)[0]
