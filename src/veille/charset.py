@@ -3,8 +3,9 @@ lying declaration.
 
 `decode_body` tries, in order, a BOM, strict UTF-8, the declared charset (HTTP, then the
 document's own: the XML declaration of a feed, the `<meta>` charset of a page), UTF-8 with
-stray windows-1252 bytes, the byte patterns of undeclared legacy encodings (CJK, Cyrillic),
-and windows-1252; C1 controls become the windows-1252 characters they stand for. Feeds and
+stray windows-1252 bytes, undeclared legacy encodings (CJK by byte pattern, other scripts'
+single-byte encodings by charset-normalizer), and windows-1252; C1 controls become the
+windows-1252 characters they stand for. Feeds and
 pages share it, so both read labels, refuse codecs and fall back the same way; `decode_html`
 is its form for pages. It imports no other veille module, so any reader of fetched bytes can
 use it. Importing it registers the `veille-cp1252` codec error handler.
@@ -76,22 +77,61 @@ _UTF8_SEQUENCE = re.compile(
 )
 _ASCII_BYTES = bytes(range(128))
 _HIGH_RUN = re.compile(rb"[\x80-\xff]{2,}")
-# Undeclared legacy encodings, tried in this order when the high bytes come in runs. Each
-# decoding must look like its script: Japanese shows kana (its prose always has some), Korean
-# is almost all hangul, Chinese almost all ideographs, Russian almost all Cyrillic letters.
-# A wrong decoding gives half-width katakana, symbols, hanja or rare blocks instead.
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+# What the guesses of an undeclared encoding read: this many bytes from the first non-ASCII
+# one, so that their cost does not grow with the body (charset-normalizer decodes all it is
+# given once per candidate).
+_SAMPLE = 65_536
+# Undeclared CJK, tried in this order when the high bytes come in runs. Each decoding must
+# look like its script: Japanese shows kana (its prose always has some), Korean is almost all
+# hangul, Chinese almost all ideographs. A wrong decoding gives half-width katakana, symbols,
+# hanja or rare blocks instead. These checks are right on a single short title, where
+# charset-normalizer reads Shift_JIS as Korean and Big5 as johab.
 _KANA = re.compile("[\u3040-\u30ff]")
 _CJK_TEXT = re.compile("[\u3000-\u30ff\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff5e]")
 _HANGUL = re.compile("[\uac00-\ud7a3]")
-_CYRILLIC = re.compile("[\u0401\u0410-\u044f\u0451]")
-_LEGACY_CODECS: tuple[tuple[str, tuple[tuple[re.Pattern[str], float], ...]], ...] = (
+_CJK_CODECS: tuple[tuple[str, tuple[tuple[re.Pattern[str], float], ...]], ...] = (
     ("cp932", ((_CJK_TEXT, 0.9), (_KANA, 0.1))),
     ("euc_jp", ((_CJK_TEXT, 0.9), (_KANA, 0.1))),
     ("cp949", ((_HANGUL, 0.9),)),
     ("gb18030", ((_CJK_TEXT, 0.9),)),
     ("big5", ((_CJK_TEXT, 0.9),)),
-    ("cp1251", ((_CYRILLIC, 0.9),)),
 )
+# Undeclared single-byte text is left to charset-normalizer, among the single-byte encodings
+# of the WHATWG Encoding Standard (where ISO-8859-1 is windows-1252): what web pages and feeds
+# are written in. Left to itself it also offers code pages no feed uses (cp1125, cp1006,
+# HP Roman-8, EBCDIC), whose readings of short text look as plausible to it.
+_SINGLE_BYTE = (
+    "cp866",
+    "iso8859_2",
+    "iso8859_3",
+    "iso8859_4",
+    "iso8859_5",
+    "iso8859_6",
+    "iso8859_7",
+    "iso8859_8",
+    "iso8859_10",
+    "iso8859_13",
+    "iso8859_14",
+    "iso8859_15",
+    "iso8859_16",
+    "koi8_r",
+    "koi8_u",
+    "mac_roman",
+    "mac_cyrillic",
+    "cp874",
+    "cp1250",
+    "cp1251",
+    "cp1252",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp1258",
+)
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_\x00-\x7f]")
+_LATIN_LETTER = re.compile("[\u00aa-\u024f\u1e00-\u1eff]")
 
 
 def _codec(label: str | None) -> str | None:
@@ -107,27 +147,59 @@ def _codec(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
-def _guess_legacy(body: bytes, high: int) -> str | None:
+def _sample(body: bytes) -> bytes:
+    """At most `_SAMPLE` bytes from the first non-ASCII one, ending before a `<` or a line
+    break when cut, so that no multi-byte character is split (none has either as a byte)."""
+    first = _HIGH_BYTE.search(body)
+    start = first.start() if first else len(body)
+    sample = body[start : start + _SAMPLE]
+    if start + _SAMPLE < len(body):
+        cut = max(sample.rfind(b"<"), sample.rfind(b"\n"))
+        if cut > 0:
+            sample = sample[:cut]
+    return sample
+
+
+def _guess_legacy(sample: bytes, high: int) -> str | None:
     """The legacy codec undeclared bytes are written in, when their byte pattern says so.
 
-    Western text has isolated high bytes (é between ASCII letters); double-byte and Cyrillic
-    text has them in runs. Only then are candidates tried, each strictly and checked for the
-    script it should produce.
+    Western text has isolated high bytes (é between ASCII letters), and is windows-1252;
+    double-byte, Cyrillic, Greek, Hebrew, Arabic and Thai text has them in runs. Only then are
+    the CJK codecs tried, each strictly and checked for the script it should produce, then
+    the single-byte ones.
     """
     if high < 8:
         return None
-    in_runs = sum(len(run) for run in _HIGH_RUN.findall(body))
+    in_runs = sum(len(run) for run in _HIGH_RUN.findall(sample))
     if in_runs * 2 < high:
         return None
-    for name, checks in _LEGACY_CODECS:
+    for name, checks in _CJK_CODECS:
         try:
-            text = body.decode(name)
+            text = sample.decode(name)
         except UnicodeDecodeError:
             continue
         wide = len(text) - len(text.encode("ascii", errors="ignore"))
         if wide and all(len(script.findall(text)) >= share * wide for script, share in checks):
             return name
-    return None
+    return _guess_single_byte(sample)
+
+
+def _guess_single_byte(sample: bytes) -> str | None:
+    """The single-byte codec charset-normalizer finds for a non-Latin script, or None.
+
+    A Latin reading is never taken: on short Western text charset-normalizer often prefers
+    windows-1250, ISO-8859-10 or Mac Roman to windows-1252, which is what undeclared French or
+    English text is written in; Polish or Turkish text is read as windows-1252 too.
+    """
+    # Imported here: it costs 25 ms, and only undeclared non-UTF-8 text needs it.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=list(_SINGLE_BYTE), preemptive_behaviour=False).best()
+    if best is None or best.encoding not in _SINGLE_BYTE:
+        return None
+    letters = _NON_ASCII_LETTER.findall(str(best))
+    latin = sum(1 for letter in letters if _LATIN_LETTER.match(letter))
+    return None if latin * 2 >= len(letters) else best.encoding
 
 
 def _demoronize(text: str) -> str:
@@ -175,8 +247,10 @@ def decode_body(
 
     Order: BOM; UTF-16 by its NUL pattern; strict UTF-8; the declared charset (HTTP, then the
     document's own) when it decodes; UTF-8 with stray windows-1252 bytes when most high bytes
-    form UTF-8 sequences; CJK or Cyrillic by byte pattern; else windows-1252. A declared UTF-8,
-    UTF-16 or UTF-32 that the bytes are not is ignored: the checks before have said so.
+    form UTF-8 sequences; CJK by byte pattern, or a non-Latin single-byte encoding found by
+    charset-normalizer; else windows-1252. A declared UTF-8, UTF-16 or UTF-32 that the bytes
+    are not is ignored: the checks before have said so. The guesses read a bounded sample, so
+    a 5 MB body costs little more than decoding it.
     """
     what = "page" if html else "feed"
     for bom, name in _BOMS:
@@ -205,16 +279,21 @@ def decode_body(
             return text, note if replaced else None
     said = next((label for label in labels if label), None)
     how = f"declared {said}" if said else "no charset declared"
-    high = len(body.translate(None, _ASCII_BYTES))
-    rest, sequences = _UTF8_SEQUENCE.subn(b"", body)
-    stray = high - (len(body) - len(rest))
+    sample = _sample(body)
+    high = len(sample.translate(None, _ASCII_BYTES))
+    rest, sequences = _UTF8_SEQUENCE.subn(b"", sample)
+    stray = high - (len(sample) - len(rest))
     if sequences and sequences >= stray:
         # Mostly UTF-8 with a few stray bytes (a windows-1252 quote pasted into a UTF-8 page).
         text = _demoronize(body.decode("utf-8", errors="veille-cp1252"))
         return text, f"{what} is not valid UTF-8 ({how}); stray bytes read as windows-1252"
-    name = _guess_legacy(body, high)
+    name = _guess_legacy(sample, high)
     if name:
-        return body.decode(name), f"{what} has no usable charset ({how}); read as {name}"
+        try:
+            text = body.decode(name)
+        except UnicodeDecodeError:  # beyond the sample
+            text = body.decode(name, errors="replace")
+        return text, f"{what} has no usable charset ({how}); read as {name}"
     text = _demoronize(body.decode("cp1252", errors="veille-cp1252"))
     return text, f"{what} is not valid UTF-8 ({how}); read as windows-1252"
 
