@@ -329,8 +329,34 @@ def test_extract_article_none_without_article() -> None:
         (b"<p>caf\xe9</p>", "text/html; charset=ISO-8859-1", "café"),
         (b"<p>caf\xc3\xa9 and caf\xe9</p>", None, "café and café"),
         (b"<p>caf\xe9</p>", None, "café"),
+        (
+            b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
+            b"<p>\xd6\xe8\xf2\xe0\xf2\xe0</p>",
+            None,
+            "<p>Цитата</p>",
+        ),
+        ('<meta charset="gb2312"><p>朱镕基</p>'.encode("gbk"), None, "<p>朱镕基</p>"),
+        (
+            '<?xml version="1.0" encoding="iso-8859-7"?><html><p>Ειδήσεις</p>'.encode("iso8859_7"),
+            None,
+            "<p>Ειδήσεις</p>",
+        ),
+        (b'<meta charset="rot13"><p>caf\xe9</p>', None, "<p>café</p>"),
+        (b'<meta charset="unicode_escape"><p>\\u0041 caf\xe9</p>', None, "<p>\\u0041 café</p>"),
+        (b"<p>don\xc2\x92t</p>", None, "<p>don’t</p>"),
+        ("<p>DrecomRSSに記事投稿が反映されない…</p>".encode("cp932"), None, "反映されない…"),
+        (
+            "<p>日本語のテキストです。".encode("cp932") * 10 + b"\x82 </p>",
+            "text/html; charset=Shift_JIS",
+            "日本語のテキストです。\ufffd </p>",
+        ),
     ],
-    ids=["utf-8", "utf-16 bom", "meta cp1252", "http latin-1", "mixed", "undeclared"],
+    ids=[
+        *("utf-8", "utf-16 bom", "meta cp1252", "http latin-1", "mixed", "undeclared"),
+        *("http-equiv", "gb2312 as its superset", "xhtml xml declaration", "rot13 refused"),
+        *("escape codecs refused", "c1 control in utf-8", "undeclared shift_jis"),
+        "declared shift_jis with a stray byte",
+    ],
 )
 def test_decode_html(body: bytes, content_type: str | None, expected: str) -> None:
     assert expected in decode_html(body, content_type)

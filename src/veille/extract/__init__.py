@@ -52,20 +52,21 @@ packages (htmldate, justext, courlan, dateparser …) for one function whose job
 lines of lxml do well enough on the pages we meet; readability-lxml would add a dependency
 for less than the scoring in `article`.
 
-Hostile input: bytes are decoded here (BOM, HTTP charset, `<meta charset>`, UTF-8,
-windows-1252 fallback); lxml's recovering parser takes broken markup; nothing recurses over
-the tree, and post and element counts are bounded, so a 10 MB page costs a few seconds at most.
+Hostile input: bytes are decoded by `veille.charset.decode_html`, the decoder feeds use (BOM,
+HTTP charset, `<meta charset>`, UTF-8, undeclared legacy encodings, windows-1252 fallback);
+lxml's recovering parser takes broken markup; nothing recurses over the tree, and post and
+element counts are bounded, so a 10 MB page costs a few seconds at most.
 
-`presets` holds the engines and their selectors; `decoding` turns bytes into text; `document`
-parses, selects and cleans post bodies; `links` gives a page's URLs; `detect` names the engine;
-`page` holds `ForumPage` and what both forum extractors read; `forum` reads a page with a
-preset, `generic` without one (with `posters`, who wrote each block), and `forum_api` reads
-the Discourse and Reddit JSON endpoints; `article` reads blogs.
+`presets` holds the engines and their selectors; `document` parses, selects and cleans post
+bodies; `links` gives a page's URLs; `detect` names the engine; `page` holds `ForumPage` and
+what both forum extractors read; `forum` reads a page with a preset, `generic` without one
+(with `posters`, who wrote each block), and `forum_api` reads the Discourse and Reddit JSON
+endpoints; `article` reads blogs.
 """
 
+from veille.charset import decode_html
 from veille.dates import parse_forum_date
 from veille.extract.article import article_links, discover_feeds, extract_article
-from veille.extract.decoding import decode_html
 from veille.extract.detect import detect_engine
 from veille.extract.forum import extract_forum
 from veille.extract.forum_api import forum_api_url

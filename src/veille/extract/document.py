@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 import lxml.html
 from lxml import etree
 
+from veille.charset import decode_html
 from veille.css import compile_selector
-from veille.extract.decoding import decode_html
 from veille.text import clean_text
 from veille.urls import absolute_url
 

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
+from veille.charset import decode_body
 from veille.dates import parse_forum_date
-from veille.extract.decoding import decode_html
 from veille.extract.document import _MAX_POSTS, _body_links, _remove, _select
 from veille.extract.page import ForumPage
 from veille.models import Item
@@ -50,7 +50,7 @@ def forum_api_url(engine: str, url: str) -> str | None:
 
 def _forum_json(body: bytes, url: str, engine: str | None, now: datetime) -> ForumPage | None:
     try:
-        data = json.loads(decode_html(body))
+        data = json.loads(decode_body(body)[0])
     except (ValueError, RecursionError):
         return None
     if isinstance(data, dict) and ("post_stream" in data or "topic_list" in data):
