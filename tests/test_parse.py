@@ -441,6 +441,44 @@ def test_not_a_feed(body: bytes, content_type: str | None, message: str) -> None
     assert "\n" not in str(raised.value)
 
 
+XHTML_DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+)
+
+
+FEED_ROOTS = [
+    pytest.param(
+        '<rss version="2.0"><channel><title>found</title>'
+        "<item><title>Acme</title><link>https://x.example/1</link></item></channel></rss>",
+        id="rss",
+    ),
+    pytest.param(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://x.example/">'
+        '<title>found</title></channel><item rdf:about="https://x.example/1">'
+        "<title>Acme</title><link>https://x.example/1</link></item></rdf:RDF>",
+        id="rdf",
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize("document", FEED_ROOTS)
+def test_feed_root_wins_over_an_xhtml_doctype(document: str, engine: str) -> None:
+    """A feed carrying an XHTML DOCTYPE (as feedparser's always_strip_doctype.xml) is a feed."""
+    body = f'<?xml version="1.0" encoding="utf-8"?>{XHTML_DOCTYPE}\n{document}'
+    parsed = parse_feed(body.encode(), FEED_URL, "text/xml", engine=engine)
+    assert parsed.title == "found"
+    assert [item.title for item in parsed.items] == ["Acme"]
+
+
+def test_xhtml_page_is_still_a_page() -> None:
+    body = f"<?xml version='1.0'?>{XHTML_DOCTYPE}<html><body><p>hi</p></body></html>"
+    with pytest.raises(ParseError, match="the page is HTML"):
+        parse_feed(body.encode(), FEED_URL, "application/xml")
+
+
 EMPTY_FEEDS = [
     pytest.param(rss(""), id="rss without items"),
     pytest.param(

@@ -17,7 +17,7 @@ from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import _author_of, _draft_from_entry, _finish_items
 from veille.parse.fast import _parse_fast
-from veille.parse.prolog import _HTML_PAGE, _HTML_ROOTS, _XML_FORBIDDEN, _clean_prolog
+from veille.parse.prolog import _HTML_PAGE, _XML_FORBIDDEN, _clean_prolog, _is_html_page
 from veille.text import html_to_text
 from veille.urls import is_http_url
 
@@ -33,7 +33,7 @@ def _parse_xml_feed(
     known: Collection[str] = frozenset(),
 ) -> ParsedFeed:
     document, root, html_doctype = _clean_prolog(text)
-    if html_doctype or root.lower() in _HTML_ROOTS or (not root and mime == "text/html"):
+    if _is_html_page(root, html_doctype, mime):
         raise ParseError(_HTML_PAGE)
     if _XML_FORBIDDEN.search(document):
         document = _XML_FORBIDDEN.sub("", document)
