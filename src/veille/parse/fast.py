@@ -85,6 +85,11 @@ _SPELLINGS = frozenset(
     + ("id", "summary", "content", "published", "updated", "body", "abstract")
 )
 _LOWERED = frozenset(name.lower() for name in _SPELLINGS)
+# Text elements whose value is kept. feedparser base64-decodes one whose mode is "base64" or
+# whose type is not text, html, xhtml, text/* or XML (mixin.py `_is_base64`: Atom's
+# type="application/octet-stream"); feedparser-rs returns the base64 text as it is.
+_KEPT_TEXT = frozenset(("title", "summary", "description", "content", "encoded"))
+_PLAIN_TYPES = frozenset(("text", "plain", "html", "xhtml"))
 # (element, the element feedparser-rs prefers to it): feedparser keeps whichever comes first,
 # feedparser-rs the preferred one. Measured: <dc:title>B</dc:title><title>A</title> is B to
 # feedparser, A to feedparser-rs; either alone, or the other order, reads alike.
@@ -144,14 +149,26 @@ class _Shape:
             if name in _ENTRY_TAGS:
                 self.entry_depth, self.entries = self.depth, self.entries + 1
                 self.seen, self.second = set(), set()
+            else:
+                self._outside(name, attrs)
             return
         if level == 1:
             self._child(name, attrs)
         elif not self.child_free:
             raise _Refused(f"element <{name.rpartition(' ')[2]}> inside an entry field")
 
+    def _outside(self, name: str, attrs: dict[str, str]) -> None:
+        """An element outside entries (the feed's own: a handful per document)."""
+        namespace, _, local = name.rpartition(" ")
+        if namespace not in _CORE_NAMESPACES:
+            return
+        if attrs and local in _KEPT_TEXT and _base64_text(attrs):
+            raise _Refused(f"base64 text in <{local}>")
+
     def _child(self, name: str, attrs: dict[str, str]) -> None:
         namespace, _, local = name.rpartition(" ")
+        if attrs and local in _KEPT_TEXT and namespace in _CORE_NAMESPACES and _base64_text(attrs):
+            raise _Refused(f"base64 text in <{local}>")
         if self.kind == "rss" and namespace == _ATOM:
             self._atom_in_rss(local, attrs)
         elif name in _UNMAPPED or namespace == _XHTML:
@@ -209,6 +226,22 @@ class _Shape:
                     raise _Refused("entry dated by <atom:updated> alone")
                 self.pubdate_only.add(self.entries - 1)
         self.depth -= 1
+
+
+def _base64_text(attrs: dict[str, str]) -> bool:
+    """Whether feedparser base64-decodes the text of an element with these attributes (it
+    lowercases attribute names and the type)."""
+    for key, value in attrs.items():
+        key = key.lower()
+        if key == "mode" and value == "base64":
+            return True
+        if key == "type":
+            kind = value.lower()
+            if not (
+                kind in _PLAIN_TYPES or kind.startswith("text/") or kind.endswith(("+xml", "/xml"))
+            ):
+                return True
+    return False
 
 
 def _shape(data: bytes) -> _Shape:
