@@ -83,6 +83,10 @@ FIXTURE_REFUSALS = {
     "fast_itunes_summary.xml": ("entry element <summary> read differently", True),
     # feedparser lowercases element names, feedparser-rs does not
     "fast_uppercase_pubdate.xml": ("entry element <PubDate> spelled unusually", True),
+    # the same outside entries (feedparser's itunes_core_element_uppercase.xml): <TiTlE> is the
+    # feed's title, <Item> an item, to feedparser only
+    "fast_uppercase_feed_title.xml": ("feed element <TiTlE> spelled unusually", True),
+    "fast_uppercase_item.xml": ("feed element <Item> spelled unusually", True),
     # Medium's <atom:updated>: feedparser's date when <pubDate> is unreadable
     "fast_atom_updated_in_rss.xml": ("unreadable <pubDate> beside <atom:updated>", True),
     # an alternate <atom:link> in an RSS item is the item's link to feedparser only

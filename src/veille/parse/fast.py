@@ -85,6 +85,8 @@ _SPELLINGS = frozenset(
     + ("id", "summary", "content", "published", "updated", "body", "abstract")
 )
 _LOWERED = frozenset(name.lower() for name in _SPELLINGS)
+# The same outside entries: <TiTlE> is the feed's title, <Item> an entry, to feedparser only.
+_FEED_SPELLINGS = frozenset(("channel", "item", "entry", "title", "author"))
 # Text elements whose value is kept. feedparser base64-decodes one whose mode is "base64" or
 # whose type is not text, html, xhtml, text/* or XML (mixin.py `_is_base64`: Atom's
 # type="application/octet-stream"); feedparser-rs returns the base64 text as it is.
@@ -162,6 +164,8 @@ class _Shape:
         namespace, _, local = name.rpartition(" ")
         if namespace not in _CORE_NAMESPACES:
             return
+        if local not in _FEED_SPELLINGS and local.lower() in _FEED_SPELLINGS:
+            raise _Refused(f"feed element <{local}> spelled unusually")
         if attrs and local in _KEPT_TEXT and _base64_text(attrs):
             raise _Refused(f"base64 text in <{local}>")
 
