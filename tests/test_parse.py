@@ -314,6 +314,45 @@ def test_item_links_absolute_http_only() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Authors
+# --------------------------------------------------------------------------------------------
+
+AUTHORS = [
+    pytest.param(
+        "<dc:creator>Example editor (me@example.com)</dc:creator>",
+        "Example editor",
+        id="dc:creator name (email)",
+    ),
+    pytest.param(
+        "<dc:creator>Simon St.Laurent (mailto:simonstl@simonstl.com)</dc:creator>",
+        "Simon St.Laurent",
+        id="dc:creator name (mailto:email)",
+    ),
+    pytest.param(
+        "<author>jonas@insanity.industries (Jonas Große Sundrup)</author>",
+        "Jonas Große Sundrup",
+        id="author email (name), long top-level domain",
+    ),
+    pytest.param(
+        "<author>Example editor (me@example.com)</author>",
+        "Example editor",
+        id="author name (email)",
+    ),
+    pytest.param("<dc:creator>Jo (the elder)</dc:creator>", "Jo (the elder)", id="no e-mail"),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize(("element", "expected"), AUTHORS)
+def test_author_without_email(element: str, expected: str, engine: str) -> None:
+    doc = rss(f"<item><guid>g</guid>{element}</item>").replace(
+        b'version="2.0"', b'version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    )
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
+    assert item.author == expected
+
+
+# --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from veille.parse.entries import (
     _draft_from_entry,
     _finish_items,
     _own_ids,
+    _person_name,
     entry_fingerprint,
 )
 from veille.text import html_to_text
@@ -391,8 +392,8 @@ def _fast_author(node: Any, atom: bool, checked: bool) -> str:
         raw = _author_of({"author": node.author})
     names = {
         raw,
-        html_to_text(detail.name) if detail is not None and detail.name else "",
-        *(html_to_text(person.name) for person in node.authors or () if person.name),
+        _person_name(detail.name) if detail is not None and detail.name else "",
+        *(_person_name(person.name) for person in node.authors or () if person.name),
     }
     names.discard("")
     if len(names) > 1 and checked:
