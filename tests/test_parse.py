@@ -377,19 +377,66 @@ DATES = [
         "<dc:date>2024-07-14T12:00:00+02:00</dc:date>", "2024-07-14T10:00:00Z", id="w3cdtf +02:00"
     ),
     pytest.param("<dc:date>2024-07-14</dc:date>", "2024-07-14T00:00:00Z", id="date only"),
-    pytest.param("<pubDate>mer, 16 nov 2022 10:00:00 +0100</pubDate>", None, id="italian names"),
+    pytest.param(
+        "<pubDate>mer, 16 nov 2022 10:00:00 +0100</pubDate>",
+        "2022-11-16T09:00:00Z",
+        id="italian names",
+    ),
+    pytest.param(
+        "<pubDate>Sat, Dec 16 2023 02:02:33 PM</pubDate>", "2023-12-16T14:02:33Z", id="pm"
+    ),
     pytest.param("<pubDate>yesterday-ish</pubDate>", None, id="garbage"),
     pytest.param("<pubDate>Mon, 32 Foo 99999 99:99:99 +9999</pubDate>", None, id="impossible"),
     pytest.param("", None, id="missing"),
 ]
 
 
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
 @pytest.mark.parametrize(("element", "expected"), DATES)
-def test_published_at(element: str, expected: str | None) -> None:
+def test_published_at(element: str, expected: str | None, engine: str) -> None:
     doc = rss(f"<item><guid>g</guid>{element}</item>").replace(
         b'version="2.0"', b'version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
     )
-    (item,) = parse_feed(doc, FEED_URL).items
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
+    assert item.published_at == expected
+
+
+# Dates feedparser's own parser misreads or cannot read, and what they mean.
+CORRECTED_DATES = [
+    pytest.param("mer, 16 nov 2022 00:38:15 +0100", "2022-11-15T23:38:15Z", id="italian"),
+    pytest.param("gio, 17 nov 2022 10:00:00 +0000", "2022-11-17T10:00:00Z", id="italian gio"),
+    pytest.param("jeu., 17 févr. 2022 10:00:00 +0100", "2022-02-17T09:00:00Z", id="french"),
+    pytest.param("mar, 12 mar 2024 10:00:00 GMT", "2024-03-12T10:00:00Z", id="mardi 12 mars"),
+    pytest.param("Mi, 16. Nov. 2022 00:38:15 +0100", "2022-11-15T23:38:15Z", id="german"),
+    pytest.param("Dienstag, 12. März 2024 um 10:00", "2024-03-12T10:00:00Z", id="german long"),
+    pytest.param("mié, 16 nov 2022 23:38:15 -0300", "2022-11-17T02:38:15Z", id="spanish"),
+    pytest.param("16 de noviembre de 2022 23:38", "2022-11-16T23:38:00Z", id="spanish de"),
+    pytest.param("gio, 17 nov 2022 10:00:00 CET", None, id="unknown zone: no date"),
+    pytest.param("Sat, Dec 16 2023 02:02:33 PM", "2023-12-16T14:02:33Z", id="pm, no zone"),
+    pytest.param("Sat, 16 Dec 2023 02:02 PM EST", "2023-12-16T19:02:00Z", id="pm and zone"),
+    pytest.param("Sat, 16 Dec 2023 12:30:00 AM +0100", "2023-12-15T23:30:00Z", id="12 am"),
+    pytest.param("Sat, 16 Dec 2023 12:30:00 PM +0000", "2023-12-16T12:30:00Z", id="12 pm"),
+    pytest.param("2023-12-16 02:02:33 p.m.", "2023-12-16T14:02:33Z", id="iso p.m."),
+    pytest.param("Sat, 16 Dec 2023 13:30:00 AM +0000", None, id="13 am: no date"),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize("form", ["rss", "atom"])
+@pytest.mark.parametrize(("value", "expected"), CORRECTED_DATES)
+def test_localized_and_12_hour_dates(
+    value: str, expected: str | None, form: str, engine: str
+) -> None:
+    """Day and month names in Italian, French, German or Spanish, and AM/PM times, read
+    alike on both paths (feed-rs's rss_2.0_ilmessaggero.xml and rss_2.0_nbcny.xml)."""
+    if form == "rss":
+        doc = rss(f"<item><guid>g</guid><pubDate>{value}</pubDate></item>")
+    else:
+        doc = (
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry>'
+            f"<id>g</id><title>E</title><published>{value}</published></entry></feed>"
+        ).encode()
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
     assert item.published_at == expected
 
 

@@ -20,13 +20,12 @@ import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from feedparser.datetimes import _parse_date  # the parser feedparser.parse uses
-
 try:  # compiled; feedparser alone still reads every feed when the wheel is missing
     import feedparser_rs
 except ImportError:  # pragma: no cover
     feedparser_rs = None
 
+from veille.dates import feed_date
 from veille.models import ParsedFeed
 from veille.parse.entries import (
     _author_of,
@@ -454,11 +453,6 @@ def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
 
 
 def _feedparser_date(value: str | None) -> time.struct_time | None:
-    """A date string read by feedparser's own date parser (feedparser-rs reads more formats:
-    `2020/1/10 14:33:00` and Italian day names are read differently, or not at all)."""
-    if not value:
-        return None
-    try:
-        return _parse_date(value)
-    except Exception:  # feedparser's parser on hostile input, as inside feedparser.parse
-        return None
+    """A date string read as on the feedparser path, by `feed_date` (feedparser-rs reads
+    other formats: `2020/1/10 14:33:00` and Italian day names differently, or not at all)."""
+    return feed_date(value)

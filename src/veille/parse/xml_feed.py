@@ -10,9 +10,11 @@ import io
 import re
 import xml.sax
 from collections.abc import Collection
+from typing import Any
 
 import feedparser
 
+from veille.dates import feed_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import _author_of, _draft_from_entry, _finish_items
@@ -87,13 +89,23 @@ def _parse_xml_feed(
     feed = parsed.get("feed") or {}
     inherit_author = str(parsed.get("version") or "").startswith("atom")
     feed_author = _author_of(feed) if inherit_author else ""
-    drafts = [_draft_from_entry(entry, base, feed_author) for entry in entries]
+    drafts = [_draft_from_entry(_redated(entry), base, feed_author) for entry in entries]
     return ParsedFeed(
         items=_finish_items(drafts, url),
         title=html_to_text(feed.get("title")),
         warning="; ".join(warnings) or None,
         parser=parser,
     )
+
+
+def _redated(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its dates read again from the strings feedparser kept, by `feed_date`,
+    as the fast path reads them (feedparser's parser, with its corrections)."""
+    for key in ("published", "updated"):
+        value = dict.get(entry, key)  # FeedParserDict.get("updated") falls back to published
+        if isinstance(value, str):
+            dict.__setitem__(entry, f"{key}_parsed", feed_date(value))
+    return entry
 
 
 def _count(number: int, one: str, many: str) -> str:
