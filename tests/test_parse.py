@@ -449,6 +449,9 @@ JSON_DATES = [
     pytest.param("2024-04-10T14:05:00", "2024-04-10T14:05:00Z", id="no zone taken as UTC"),
     pytest.param("2024-02-30T00:00:00Z", None, id="impossible day"),
     pytest.param("10/04/2024", None, id="not rfc 3339"),
+    pytest.param(
+        "Fri, 31 May 2019 12:17:58 -0700", "2019-05-31T19:17:58Z", id="rfc 822, as in rss"
+    ),
     pytest.param(20240410, None, id="a number"),
 ]
 
