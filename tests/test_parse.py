@@ -352,6 +352,22 @@ def test_author_without_email(element: str, expected: str, engine: str) -> None:
     assert item.author == expected
 
 
+JSON_AUTHORS = [
+    pytest.param({"authors": [{"name": "Ana"}, {"name": "Bo"}]}, {}, "Ana, Bo", id="list"),
+    pytest.param({"authors": {"name": "Ana"}}, {}, "Ana", id="one object, not a list"),
+    pytest.param({}, {"authors": {"name": "Ana"}}, "Ana", id="feed's, one object"),
+    pytest.param({"author": {"name": "Ana"}}, {}, "Ana", id="1.0 author"),
+    pytest.param({"authors": "Ana"}, {}, "", id="a string: no name"),
+]
+
+
+@pytest.mark.parametrize(("item", "feed", "expected"), JSON_AUTHORS)
+def test_json_feed_authors(item: dict[str, object], feed: dict[str, object], expected: str) -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1", **feed, "items": [{"id": "1", **item}]}
+    (parsed,) = parse_feed(json.dumps(doc).encode(), FEED_URL).items
+    assert parsed.author == expected
+
+
 # --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------

@@ -86,9 +86,15 @@ _JSON_FINGERPRINTED = (
 
 
 def _json_authors(node: Mapping[str, Any]) -> str:
-    """`authors` (1.1) or `author` (1.0) names, comma-separated."""
+    """`authors` (1.1) or `author` (1.0) names, comma-separated.
+
+    Some generators write `authors` as one object rather than a list of them
+    (`"authors": {"name": "Ana"}`): it is read as a list of one.
+    """
     authors = node.get("authors")
-    if not isinstance(authors, list):
+    if isinstance(authors, dict):
+        authors = [authors]
+    elif not isinstance(authors, list):
         authors = [node.get("author")]
     names = [
         clean_text(author["name"])
