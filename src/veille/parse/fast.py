@@ -6,8 +6,9 @@ the guards), but its field mapping differs from feedparser's in ways measured on
 corpus, the generated feeds and the fixtures (tests/test_parse_fast.py compares both paths
 item by item). Each guard below names the case that needed it. What is not guarded is made
 identical here: Atom `href`s are XML-unescaped (feedparser-rs leaves `&amp;` in attribute
-values), dates go through feedparser's own date parser, and content bases are the feed URL
-(as feedparser's are without xml:base; feedparser-rs would use the channel's <link>).
+values), dates are read by `veille.dates.feed_date` as on the feedparser path, and content
+bases are the feed URL (as feedparser's are without xml:base; feedparser-rs would use the
+channel's <link>).
 Titles need nothing: feedparser-rs leaves some entities escaped that feedparser decodes, and
 `html_to_text` decodes them on both paths alike.
 """
