@@ -26,7 +26,7 @@ ALLOWED = {
     "alerts": {"errors", "figures", "models", "notify", "spikes", "store", "text"},
     "css": {"errors"},
     "fetch": {"__init__", "models", "errors", "urls"},
-    "parse": {"charset", "models", "errors", "text", "urls"},
+    "parse": {"charset", "dates", "models", "errors", "text", "urls"},
     "match": {"models", "text", "urls"},
     "tone": {"arraycache", "models", "text"},
     "arraycache": set(),

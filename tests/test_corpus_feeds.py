@@ -177,7 +177,13 @@ KNOWN = [
         "2011-11-02T17:25:27Z",
         id="whitespace before xml declaration",
     ),
-    pytest.param("ilmessaggero_italian-dates.xml", 0, "published_at", None, id="italian date"),
+    pytest.param(
+        "ilmessaggero_italian-dates.xml",
+        0,
+        "published_at",
+        "2022-11-15T23:38:15Z",  # mer, 16 nov 2022 00:38:15 +0100
+        id="italian date",
+    ),
 ]
 
 

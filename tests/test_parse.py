@@ -314,6 +314,61 @@ def test_item_links_absolute_http_only() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Authors
+# --------------------------------------------------------------------------------------------
+
+AUTHORS = [
+    pytest.param(
+        "<dc:creator>Example editor (me@example.com)</dc:creator>",
+        "Example editor",
+        id="dc:creator name (email)",
+    ),
+    pytest.param(
+        "<dc:creator>Simon St.Laurent (mailto:simonstl@simonstl.com)</dc:creator>",
+        "Simon St.Laurent",
+        id="dc:creator name (mailto:email)",
+    ),
+    pytest.param(
+        "<author>jonas@insanity.industries (Jonas Große Sundrup)</author>",
+        "Jonas Große Sundrup",
+        id="author email (name), long top-level domain",
+    ),
+    pytest.param(
+        "<author>Example editor (me@example.com)</author>",
+        "Example editor",
+        id="author name (email)",
+    ),
+    pytest.param("<dc:creator>Jo (the elder)</dc:creator>", "Jo (the elder)", id="no e-mail"),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize(("element", "expected"), AUTHORS)
+def test_author_without_email(element: str, expected: str, engine: str) -> None:
+    doc = rss(f"<item><guid>g</guid>{element}</item>").replace(
+        b'version="2.0"', b'version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+    )
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
+    assert item.author == expected
+
+
+JSON_AUTHORS = [
+    pytest.param({"authors": [{"name": "Ana"}, {"name": "Bo"}]}, {}, "Ana, Bo", id="list"),
+    pytest.param({"authors": {"name": "Ana"}}, {}, "Ana", id="one object, not a list"),
+    pytest.param({}, {"authors": {"name": "Ana"}}, "Ana", id="feed's, one object"),
+    pytest.param({"author": {"name": "Ana"}}, {}, "Ana", id="1.0 author"),
+    pytest.param({"authors": "Ana"}, {}, "", id="a string: no name"),
+]
+
+
+@pytest.mark.parametrize(("item", "feed", "expected"), JSON_AUTHORS)
+def test_json_feed_authors(item: dict[str, object], feed: dict[str, object], expected: str) -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1", **feed, "items": [{"id": "1", **item}]}
+    (parsed,) = parse_feed(json.dumps(doc).encode(), FEED_URL).items
+    assert parsed.author == expected
+
+
+# --------------------------------------------------------------------------------------------
 # Dates
 # --------------------------------------------------------------------------------------------
 
@@ -338,19 +393,66 @@ DATES = [
         "<dc:date>2024-07-14T12:00:00+02:00</dc:date>", "2024-07-14T10:00:00Z", id="w3cdtf +02:00"
     ),
     pytest.param("<dc:date>2024-07-14</dc:date>", "2024-07-14T00:00:00Z", id="date only"),
-    pytest.param("<pubDate>mer, 16 nov 2022 10:00:00 +0100</pubDate>", None, id="italian names"),
+    pytest.param(
+        "<pubDate>mer, 16 nov 2022 10:00:00 +0100</pubDate>",
+        "2022-11-16T09:00:00Z",
+        id="italian names",
+    ),
+    pytest.param(
+        "<pubDate>Sat, Dec 16 2023 02:02:33 PM</pubDate>", "2023-12-16T14:02:33Z", id="pm"
+    ),
     pytest.param("<pubDate>yesterday-ish</pubDate>", None, id="garbage"),
     pytest.param("<pubDate>Mon, 32 Foo 99999 99:99:99 +9999</pubDate>", None, id="impossible"),
     pytest.param("", None, id="missing"),
 ]
 
 
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
 @pytest.mark.parametrize(("element", "expected"), DATES)
-def test_published_at(element: str, expected: str | None) -> None:
+def test_published_at(element: str, expected: str | None, engine: str) -> None:
     doc = rss(f"<item><guid>g</guid>{element}</item>").replace(
         b'version="2.0"', b'version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
     )
-    (item,) = parse_feed(doc, FEED_URL).items
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
+    assert item.published_at == expected
+
+
+# Dates feedparser's own parser misreads or cannot read, and what they mean.
+CORRECTED_DATES = [
+    pytest.param("mer, 16 nov 2022 00:38:15 +0100", "2022-11-15T23:38:15Z", id="italian"),
+    pytest.param("gio, 17 nov 2022 10:00:00 +0000", "2022-11-17T10:00:00Z", id="italian gio"),
+    pytest.param("jeu., 17 févr. 2022 10:00:00 +0100", "2022-02-17T09:00:00Z", id="french"),
+    pytest.param("mar, 12 mar 2024 10:00:00 GMT", "2024-03-12T10:00:00Z", id="mardi 12 mars"),
+    pytest.param("Mi, 16. Nov. 2022 00:38:15 +0100", "2022-11-15T23:38:15Z", id="german"),
+    pytest.param("Dienstag, 12. März 2024 um 10:00", "2024-03-12T10:00:00Z", id="german long"),
+    pytest.param("mié, 16 nov 2022 23:38:15 -0300", "2022-11-17T02:38:15Z", id="spanish"),
+    pytest.param("16 de noviembre de 2022 23:38", "2022-11-16T23:38:00Z", id="spanish de"),
+    pytest.param("gio, 17 nov 2022 10:00:00 CET", None, id="unknown zone: no date"),
+    pytest.param("Sat, Dec 16 2023 02:02:33 PM", "2023-12-16T14:02:33Z", id="pm, no zone"),
+    pytest.param("Sat, 16 Dec 2023 02:02 PM EST", "2023-12-16T19:02:00Z", id="pm and zone"),
+    pytest.param("Sat, 16 Dec 2023 12:30:00 AM +0100", "2023-12-15T23:30:00Z", id="12 am"),
+    pytest.param("Sat, 16 Dec 2023 12:30:00 PM +0000", "2023-12-16T12:30:00Z", id="12 pm"),
+    pytest.param("2023-12-16 02:02:33 p.m.", "2023-12-16T14:02:33Z", id="iso p.m."),
+    pytest.param("Sat, 16 Dec 2023 13:30:00 AM +0000", None, id="13 am: no date"),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize("form", ["rss", "atom"])
+@pytest.mark.parametrize(("value", "expected"), CORRECTED_DATES)
+def test_localized_and_12_hour_dates(
+    value: str, expected: str | None, form: str, engine: str
+) -> None:
+    """Day and month names in Italian, French, German or Spanish, and AM/PM times, read
+    alike on both paths (feed-rs's rss_2.0_ilmessaggero.xml and rss_2.0_nbcny.xml)."""
+    if form == "rss":
+        doc = rss(f"<item><guid>g</guid><pubDate>{value}</pubDate></item>")
+    else:
+        doc = (
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry>'
+            f"<id>g</id><title>E</title><published>{value}</published></entry></feed>"
+        ).encode()
+    (item,) = parse_feed(doc, FEED_URL, engine=engine).items
     assert item.published_at == expected
 
 
@@ -363,6 +465,9 @@ JSON_DATES = [
     pytest.param("2024-04-10T14:05:00", "2024-04-10T14:05:00Z", id="no zone taken as UTC"),
     pytest.param("2024-02-30T00:00:00Z", None, id="impossible day"),
     pytest.param("10/04/2024", None, id="not rfc 3339"),
+    pytest.param(
+        "Fri, 31 May 2019 12:17:58 -0700", "2019-05-31T19:17:58Z", id="rfc 822, as in rss"
+    ),
     pytest.param(20240410, None, id="a number"),
 ]
 
@@ -439,6 +544,44 @@ def test_not_a_feed(body: bytes, content_type: str | None, message: str) -> None
         parse_feed(body, FEED_URL, content_type)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+XHTML_DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+)
+
+
+FEED_ROOTS = [
+    pytest.param(
+        '<rss version="2.0"><channel><title>found</title>'
+        "<item><title>Acme</title><link>https://x.example/1</link></item></channel></rss>",
+        id="rss",
+    ),
+    pytest.param(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="https://x.example/">'
+        '<title>found</title></channel><item rdf:about="https://x.example/1">'
+        "<title>Acme</title><link>https://x.example/1</link></item></rdf:RDF>",
+        id="rdf",
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize("document", FEED_ROOTS)
+def test_feed_root_wins_over_an_xhtml_doctype(document: str, engine: str) -> None:
+    """A feed carrying an XHTML DOCTYPE (as feedparser's always_strip_doctype.xml) is a feed."""
+    body = f'<?xml version="1.0" encoding="utf-8"?>{XHTML_DOCTYPE}\n{document}'
+    parsed = parse_feed(body.encode(), FEED_URL, "text/xml", engine=engine)
+    assert parsed.title == "found"
+    assert [item.title for item in parsed.items] == ["Acme"]
+
+
+def test_xhtml_page_is_still_a_page() -> None:
+    body = f"<?xml version='1.0'?>{XHTML_DOCTYPE}<html><body><p>hi</p></body></html>"
+    with pytest.raises(ParseError, match="the page is HTML"):
+        parse_feed(body.encode(), FEED_URL, "application/xml")
 
 
 EMPTY_FEEDS = [

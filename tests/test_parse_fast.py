@@ -83,6 +83,10 @@ FIXTURE_REFUSALS = {
     "fast_itunes_summary.xml": ("entry element <summary> read differently", True),
     # feedparser lowercases element names, feedparser-rs does not
     "fast_uppercase_pubdate.xml": ("entry element <PubDate> spelled unusually", True),
+    # the same outside entries (feedparser's itunes_core_element_uppercase.xml): <TiTlE> is the
+    # feed's title, <Item> an item, to feedparser only
+    "fast_uppercase_feed_title.xml": ("feed element <TiTlE> spelled unusually", True),
+    "fast_uppercase_item.xml": ("feed element <Item> spelled unusually", True),
     # Medium's <atom:updated>: feedparser's date when <pubDate> is unreadable
     "fast_atom_updated_in_rss.xml": ("unreadable <pubDate> beside <atom:updated>", True),
     # an alternate <atom:link> in an RSS item is the item's link to feedparser only
@@ -93,6 +97,10 @@ FIXTURE_REFUSALS = {
     # feedparser-rs blanks links to private hosts (an SSRF filter); found by test_source_types
     # (feeds served from localhost), not by the corpus
     "fast_private_link.xml": ("feedparser-rs blanked a link", True),
+    # Atom text in base64 (type="application/octet-stream", or mode="base64"): feedparser
+    # decodes it, feedparser-rs returns the base64 (feedparser's atom10/*_base64.xml)
+    "fast_base64_content.xml": ("base64 text in <content>", True),
+    "fast_base64_feed_title.xml": ("base64 text in <title>", True),
     # Defensive guards, not differences measured: a title still holding an entity after
     # html_to_text (feedparser gives the same here), and an entry at a feedparser-rs limit
     # (links past 50 are dropped silently; `link` itself survives here).
@@ -209,6 +217,17 @@ def test_windows_1252_declared_utf8_is_decoded_before_the_fast_path() -> None:
     assert parsed.parser == FAST
     assert parsed.warning and "windows-1252" in parsed.warning
     assert all("\ufffd" not in item.title + item.text for item in parsed.items)
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+def test_base64_text_is_decoded(engine: str) -> None:
+    """Both paths give the decoded text (the fast path by declining the document)."""
+    content = (FIXTURES / "fast_base64_content.xml").read_bytes()
+    assert parse_feed(content, FIXTURE_URL, engine=engine).items[0].text == (
+        "Acme ships the Roadrunner trap <v2>"
+    )
+    title = (FIXTURES / "fast_base64_feed_title.xml").read_bytes()
+    assert parse_feed(title, FIXTURE_URL, engine=engine).title == "Acme news"
 
 
 def test_atom_hrefs_are_unescaped() -> None:

@@ -19,15 +19,23 @@ month comes first when the text has an AM/PM marker (the US habit) and the day f
 otherwise; a first number above 12 is always the day. A time without a zone is taken as
 UTC, since the page rarely says which zone it means. Nothing here raises: a text that is not
 a date gives None.
+
+Feed dates (`feed_date`) are read by feedparser's own date parser, as feedparser reads them,
+with two corrections of this module's: a 12-hour time is put in 24-hour form first, and a
+date feedparser cannot read is tried again with its day and month names put in English.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["parse_forum_date"]
+from feedparser.datetimes import _parse_date  # the parser feedparser.parse uses
+from feedparser.datetimes.rfc822 import _parse_date_rfc822, timezone_names
+
+__all__ = ["feed_date", "parse_forum_date"]
 
 _MAX_INPUT = 200
 
@@ -81,6 +89,26 @@ for _delta, _names in (
     for _name in _names.split():
         _UNITS[_name] = _delta
 
+# Day names and their usual abbreviations in the same languages, accents folded: a feed date
+# starts with one (`mer, 16 nov 2022`, `Mi, 16. Nov 2022`, `sáb., 1 oct. 2022`).
+_DAY_NAMES = frozenset(
+    (
+        "mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday "
+        "lun mar mer jeu ven sam dim lundi mardi mercredi jeudi vendredi samedi dimanche "
+        "mo di mi do fr sa so montag dienstag mittwoch donnerstag freitag samstag sonntag "
+        "mie jue vie sab dom lunes martes miercoles jueves viernes sabado domingo "
+        "gio lunedi martedi mercoledi giovedi venerdi sabato domenica "
+        "seg ter qua qui sex segunda terca quarta quinta sexta "
+        "ma wo vr za zo maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"
+    ).split()
+)
+_ENGLISH_MONTHS = ("jan feb mar apr may jun jul aug sep oct nov dec").split()
+# Words between the parts of a date: `16 de noviembre de 2022`, `16. Nov 2022 um 10:00`.
+_DATE_FILLERS = frozenset(("de", "del", "um", "a", "alle", "ore", "om", "as", "at"))
+_DATE_TOKEN = re.compile(r"\d{1,4}|\d{1,2}:\d{2}(?::\d{2})?|[+-]\d{2}:?\d{2}")
+_MERIDIEM_HINT = re.compile(r"[AaPp]\.?\s?[Mm]\b")
+_MERIDIEM = re.compile(r"(?<![\d:])(\d{1,2})(:\d{2}(?::\d{2})?)\s*([AaPp])\.?\s?[Mm]\b\.?")
+
 _ONE = "a an one un une ein eine einer einem einen uno una um uma een"
 _NUMBER_WORDS = dict.fromkeys(_ONE.split(), 1)
 _NUMBER_WORDS.update({"two": 2, "deux": 2, "zwei": 2, "dos": 2, "due": 2, "twee": 2})
@@ -133,6 +161,72 @@ _NUMERIC_DATE = re.compile(
 _CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _WORD = re.compile(r"[a-z]+")
 _ZONE = re.compile(r"(?:\b(?:utc|gmt)\s*)?([+-])(\d{2}):?(\d{2})\b|\b(?:utc|gmt|z)\b")
+
+
+def feed_date(text: str | None) -> time.struct_time | None:
+    """A feed's date string as a UTC `struct_time`, or None when it cannot be read.
+
+    feedparser's date parser, as `feedparser.parse` applies it, with two corrections:
+
+    - a 12-hour time is put in 24-hour form first: feedparser takes the `PM` of
+      `Sat, Dec 16 2023 02:02:33 PM` for a time zone and reads 02:02:33, twelve hours early.
+      A marker that contradicts its hour (`13:00 AM`) gives no date rather than a guess;
+    - a date feedparser cannot read is tried again as RFC 822 with its day name dropped and
+      its month name in English: `mer, 16 nov 2022 00:38:15 +0100` (Italian),
+      `Mi, 16. Nov. 2022 …` (German), `16 de noviembre de 2022` (Spanish), and English ones
+      feedparser misses (`Sat, 16 Dec 2023 14:02:33` without a zone, taken as UTC). Only a
+      date made of a day, a month name, a year, a time and a numeric or known zone is read.
+    """
+    if not text:
+        return None
+    if _MERIDIEM_HINT.search(text):
+        text = _twenty_four_hour(text)
+        if text is None:
+            return None
+    try:
+        parsed = _parse_date(text)
+        if parsed is None and (english := _english_date(text)):
+            parsed = _parse_date_rfc822(english)
+    except Exception:  # feedparser's parser on hostile input, as inside feedparser.parse
+        return None
+    return parsed
+
+
+def _twenty_four_hour(text: str) -> str | None:
+    """`text` with its `h:mm[:ss] AM/PM` time in 24-hour form; None when the marker and the
+    hour contradict each other."""
+    match = _MERIDIEM.search(text)
+    if match is None:
+        return text
+    hour, afternoon = int(match[1]), match[3] in "Pp"
+    if 1 <= hour <= 12:
+        hour = hour % 12 + (12 if afternoon else 0)
+    elif afternoon != (hour > 12):  # 13:00 PM says it twice; 13:00 AM and 0:30 PM contradict
+        return None
+    return f"{text[: match.start()]}{hour:02d}{match[2]}{text[match.end() :]}"
+
+
+def _english_date(text: str) -> str | None:
+    """`text` as an RFC 822 date feedparser can read: day name dropped, month name in English,
+    filler words and the dots of `16.` and `nov.` removed; None unless every other word is
+    a number, a time or a time zone."""
+    words = [word.rstrip(".") for word in _fold(text).replace(",", " ").split()]
+    if len(words) > 1 and words[0].removesuffix("-feira") in _DAY_NAMES:
+        if any(word in _MONTHS for word in words[1:]):  # `mar` is Tuesday and March
+            words = words[1:]
+    english: list[str] = []
+    month = False
+    for word in words:
+        if not month and word in _MONTHS:
+            english.append(_ENGLISH_MONTHS[_MONTHS[word] - 1])
+            month = True
+        elif word in _DATE_FILLERS:
+            continue
+        elif _DATE_TOKEN.fullmatch(word) or word in timezone_names or word == "utc":
+            english.append(word)
+        else:
+            return None
+    return " ".join(english) if month else None
 
 
 def parse_forum_date(text: str, now: datetime) -> str | None:

@@ -20,7 +20,10 @@ from veille.models import Item
 from veille.text import html_to_text, links_in_html
 from veille.urls import absolute_url, is_http_url
 
-_EMAIL_AND_NAME = re.compile(r"^\s*[^\s@()<>]+@[^\s()<>]+\s*\(([^()]+)\)\s*$")
+# An e-mail address, `mailto:` included (`[^\s@()<>]+` takes it in).
+_EMAIL = r"[^\s@()<>]+@[^\s()<>]+"
+_EMAIL_AND_NAME = re.compile(rf"^\s*{_EMAIL}\s*\(([^()]+)\)\s*$")
+_NAME_AND_EMAIL = re.compile(rf"^\s*([^()]*[^()\s])\s*\(\s*{_EMAIL}\s*\)\s*$")
 
 
 def entry_fingerprint(base: str, fields: Iterable[object]) -> str:
@@ -48,17 +51,34 @@ def _own_ids(ids: Iterable[object]) -> bool:
 def _author_of(node: Mapping[str, Any]) -> str:
     """Author name of a feedparser entry or feed; '' when none.
 
-    RSS's `email (Name)` form is split here: feedparser's own split cuts long top-level
-    domains (`jonas@insanity.industries` gives the name `stries (Jonas …`).
+    RSS's `email (Name)` and `Name (email)` forms are split here (`_person_name`), from the
+    author as written: feedparser's own split cuts long top-level domains
+    (`jonas@insanity.industries` gives the name `stries (Jonas …`) and stops at `mailto:`
+    (`Simon St.Laurent (mailto:`).
     """
     raw = node.get("author")
-    if isinstance(raw, str) and (split := _EMAIL_AND_NAME.match(raw)):
+    if isinstance(raw, str) and (split := _email_split(raw)):
         return html_to_text(split.group(1))
     detail = node.get("author_detail") or {}
     name = detail.get("name") or raw
     if not name:
         name = next((a.get("name") for a in node.get("authors") or () if a.get("name")), "")
-    return html_to_text(name) if isinstance(name, str) else ""
+    return _person_name(name) if isinstance(name, str) else ""
+
+
+def _person_name(value: str) -> str:
+    """A person as a feed writes one, as text, without the e-mail address of the RSS forms
+    `email (Name)` and `Name (email)`: `me@example.com (Jo)` and `Jo (mailto:me@example.com)`
+    are both `Jo`; `Jo (the elder)` is left whole."""
+    split = _email_split(value)
+    return html_to_text(split.group(1) if split else value)
+
+
+def _email_split(value: str) -> re.Match[str] | None:
+    """`email (Name)` or `Name (email)`, the name in group 1; None for any other form."""
+    if "@" not in value:
+        return None
+    return _EMAIL_AND_NAME.match(value) or _NAME_AND_EMAIL.match(value)
 
 
 def _struct_to_iso(value: time.struct_time | None) -> str | None:

@@ -6,8 +6,9 @@ the guards), but its field mapping differs from feedparser's in ways measured on
 corpus, the generated feeds and the fixtures (tests/test_parse_fast.py compares both paths
 item by item). Each guard below names the case that needed it. What is not guarded is made
 identical here: Atom `href`s are XML-unescaped (feedparser-rs leaves `&amp;` in attribute
-values), dates go through feedparser's own date parser, and content bases are the feed URL
-(as feedparser's are without xml:base; feedparser-rs would use the channel's <link>).
+values), dates are read by `veille.dates.feed_date` as on the feedparser path, and content
+bases are the feed URL (as feedparser's are without xml:base; feedparser-rs would use the
+channel's <link>).
 Titles need nothing: feedparser-rs leaves some entities escaped that feedparser decodes, and
 `html_to_text` decodes them on both paths alike.
 """
@@ -20,19 +21,19 @@ import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from feedparser.datetimes import _parse_date  # the parser feedparser.parse uses
-
 try:  # compiled; feedparser alone still reads every feed when the wheel is missing
     import feedparser_rs
 except ImportError:  # pragma: no cover
     feedparser_rs = None
 
+from veille.dates import feed_date
 from veille.models import ParsedFeed
 from veille.parse.entries import (
     _author_of,
     _draft_from_entry,
     _finish_items,
     _own_ids,
+    _person_name,
     entry_fingerprint,
 )
 from veille.text import html_to_text
@@ -85,6 +86,13 @@ _SPELLINGS = frozenset(
     + ("id", "summary", "content", "published", "updated", "body", "abstract")
 )
 _LOWERED = frozenset(name.lower() for name in _SPELLINGS)
+# The same outside entries: <TiTlE> is the feed's title, <Item> an entry, to feedparser only.
+_FEED_SPELLINGS = frozenset(("channel", "item", "entry", "title", "author"))
+# Text elements whose value is kept. feedparser base64-decodes one whose mode is "base64" or
+# whose type is not text, html, xhtml, text/* or XML (mixin.py `_is_base64`: Atom's
+# type="application/octet-stream"); feedparser-rs returns the base64 text as it is.
+_KEPT_TEXT = frozenset(("title", "summary", "description", "content", "encoded"))
+_PLAIN_TYPES = frozenset(("text", "plain", "html", "xhtml"))
 # (element, the element feedparser-rs prefers to it): feedparser keeps whichever comes first,
 # feedparser-rs the preferred one. Measured: <dc:title>B</dc:title><title>A</title> is B to
 # feedparser, A to feedparser-rs; either alone, or the other order, reads alike.
@@ -144,14 +152,28 @@ class _Shape:
             if name in _ENTRY_TAGS:
                 self.entry_depth, self.entries = self.depth, self.entries + 1
                 self.seen, self.second = set(), set()
+            else:
+                self._outside(name, attrs)
             return
         if level == 1:
             self._child(name, attrs)
         elif not self.child_free:
             raise _Refused(f"element <{name.rpartition(' ')[2]}> inside an entry field")
 
+    def _outside(self, name: str, attrs: dict[str, str]) -> None:
+        """An element outside entries (the feed's own: a handful per document)."""
+        namespace, _, local = name.rpartition(" ")
+        if namespace not in _CORE_NAMESPACES:
+            return
+        if local not in _FEED_SPELLINGS and local.lower() in _FEED_SPELLINGS:
+            raise _Refused(f"feed element <{local}> spelled unusually")
+        if attrs and local in _KEPT_TEXT and _base64_text(attrs):
+            raise _Refused(f"base64 text in <{local}>")
+
     def _child(self, name: str, attrs: dict[str, str]) -> None:
         namespace, _, local = name.rpartition(" ")
+        if attrs and local in _KEPT_TEXT and namespace in _CORE_NAMESPACES and _base64_text(attrs):
+            raise _Refused(f"base64 text in <{local}>")
         if self.kind == "rss" and namespace == _ATOM:
             self._atom_in_rss(local, attrs)
         elif name in _UNMAPPED or namespace == _XHTML:
@@ -209,6 +231,22 @@ class _Shape:
                     raise _Refused("entry dated by <atom:updated> alone")
                 self.pubdate_only.add(self.entries - 1)
         self.depth -= 1
+
+
+def _base64_text(attrs: dict[str, str]) -> bool:
+    """Whether feedparser base64-decodes the text of an element with these attributes (it
+    lowercases attribute names and the type)."""
+    for key, value in attrs.items():
+        key = key.lower()
+        if key == "mode" and value == "base64":
+            return True
+        if key == "type":
+            kind = value.lower()
+            if not (
+                kind in _PLAIN_TYPES or kind.startswith("text/") or kind.endswith(("+xml", "/xml"))
+            ):
+                return True
+    return False
 
 
 def _shape(data: bytes) -> _Shape:
@@ -354,8 +392,8 @@ def _fast_author(node: Any, atom: bool, checked: bool) -> str:
         raw = _author_of({"author": node.author})
     names = {
         raw,
-        html_to_text(detail.name) if detail is not None and detail.name else "",
-        *(html_to_text(person.name) for person in node.authors or () if person.name),
+        _person_name(detail.name) if detail is not None and detail.name else "",
+        *(_person_name(person.name) for person in node.authors or () if person.name),
     }
     names.discard("")
     if len(names) > 1 and checked:
@@ -416,11 +454,6 @@ def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
 
 
 def _feedparser_date(value: str | None) -> time.struct_time | None:
-    """A date string read by feedparser's own date parser (feedparser-rs reads more formats:
-    `2020/1/10 14:33:00` and Italian day names are read differently, or not at all)."""
-    if not value:
-        return None
-    try:
-        return _parse_date(value)
-    except Exception:  # feedparser's parser on hostile input, as inside feedparser.parse
-        return None
+    """A date string read as on the feedparser path, by `feed_date` (feedparser-rs reads
+    other formats: `2020/1/10 14:33:00` and Italian day names differently, or not at all)."""
+    return feed_date(value)

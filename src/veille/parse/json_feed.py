@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from veille.dates import feed_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import (
@@ -16,6 +17,7 @@ from veille.parse.entries import (
     _guid_url,
     _links,
     _own_ids,
+    _struct_to_iso,
     entry_fingerprint,
 )
 from veille.text import clean_text, html_to_text
@@ -84,9 +86,15 @@ _JSON_FINGERPRINTED = (
 
 
 def _json_authors(node: Mapping[str, Any]) -> str:
-    """`authors` (1.1) or `author` (1.0) names, comma-separated."""
+    """`authors` (1.1) or `author` (1.0) names, comma-separated.
+
+    Some generators write `authors` as one object rather than a list of them
+    (`"authors": {"name": "Ana"}`): it is read as a list of one.
+    """
     authors = node.get("authors")
-    if not isinstance(authors, list):
+    if isinstance(authors, dict):
+        authors = [authors]
+    elif not isinstance(authors, list):
         authors = [node.get("author")]
     names = [
         clean_text(author["name"])
@@ -97,12 +105,16 @@ def _json_authors(node: Mapping[str, Any]) -> str:
 
 
 def _json_date(value: object) -> str | None:
-    """An RFC 3339 date as UTC `YYYY-MM-DDTHH:MM:SSZ`; None when absent or unreadable."""
+    """An RFC 3339 date as UTC `YYYY-MM-DDTHH:MM:SSZ`; None when absent or unreadable.
+
+    A date in another form is read as an RSS date would be (`feed_date`): some generators
+    write RFC 822 (`Fri, 31 May 2019 12:17:58 -0700`), which the spec does not allow.
+    """
     if not isinstance(value, str):
         return None
     match = _RFC3339.match(value)
     if not match:
-        return None
+        return _struct_to_iso(feed_date(value))
     year, month, day, hour, minute, second, _, sign, off_h, off_m = match.groups()
     try:
         moment = datetime(

@@ -3,7 +3,7 @@
 The Content-Type is split into media type and charset; the DOCTYPE and its internal subset
 (the only place entities can be declared), whitespace and misplaced `<?xml …?>` declarations
 before the root are removed, line numbers kept; the root element's name is found, so that an
-HTML page is recognised as one.
+HTML page is recognised as one (`_is_html_page`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ _DOCTYPE_START = re.compile(r"<!DOCTYPE", re.IGNORECASE)
 _DOCTYPE_SPECIAL = re.compile(r"[\"'\[\]>]|<!--")
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]{0,100})")
 _HTML_ROOTS = frozenset({"html", "head", "body"})
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf"})  # local names: <rdf:RDF> is RSS 1.0
 _XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
 # Characters XML 1.0 forbids (tab, LF and CR are allowed); U+FFFE/U+FFFF too.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -90,6 +91,20 @@ def _clean_prolog(text: str) -> tuple[str, str, bool]:
     root = _ROOT.match(text, pos)
     parts.append(text[pos:])
     return "".join(parts), (root.group(1) if root else ""), html_doctype
+
+
+def _is_html_page(root: str, html_doctype: bool, mime: str) -> bool:
+    """Whether the document is an HTML page rather than a feed.
+
+    The root element decides first: an `<rss>`, `<feed>` or `<rdf:RDF>` root is a feed whatever
+    its DOCTYPE says, since some generators put an XHTML DOCTYPE on their feeds, and feedparser
+    reads them. Otherwise an HTML DOCTYPE or root, or no root at all in a `text/html` body,
+    makes it a page.
+    """
+    name = root.lower()
+    if name.rpartition(":")[2] in _FEED_ROOTS:
+        return False
+    return html_doctype or name in _HTML_ROOTS or (not root and mime == "text/html")
 
 
 def _split_content_type(content_type: str | None) -> tuple[str, str | None]:

@@ -10,14 +10,16 @@ import io
 import re
 import xml.sax
 from collections.abc import Collection
+from typing import Any
 
 import feedparser
 
+from veille.dates import feed_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import _author_of, _draft_from_entry, _finish_items
 from veille.parse.fast import _parse_fast
-from veille.parse.prolog import _HTML_PAGE, _HTML_ROOTS, _XML_FORBIDDEN, _clean_prolog
+from veille.parse.prolog import _HTML_PAGE, _XML_FORBIDDEN, _clean_prolog, _is_html_page
 from veille.text import html_to_text
 from veille.urls import is_http_url
 
@@ -33,7 +35,7 @@ def _parse_xml_feed(
     known: Collection[str] = frozenset(),
 ) -> ParsedFeed:
     document, root, html_doctype = _clean_prolog(text)
-    if html_doctype or root.lower() in _HTML_ROOTS or (not root and mime == "text/html"):
+    if _is_html_page(root, html_doctype, mime):
         raise ParseError(_HTML_PAGE)
     if _XML_FORBIDDEN.search(document):
         document = _XML_FORBIDDEN.sub("", document)
@@ -87,13 +89,23 @@ def _parse_xml_feed(
     feed = parsed.get("feed") or {}
     inherit_author = str(parsed.get("version") or "").startswith("atom")
     feed_author = _author_of(feed) if inherit_author else ""
-    drafts = [_draft_from_entry(entry, base, feed_author) for entry in entries]
+    drafts = [_draft_from_entry(_redated(entry), base, feed_author) for entry in entries]
     return ParsedFeed(
         items=_finish_items(drafts, url),
         title=html_to_text(feed.get("title")),
         warning="; ".join(warnings) or None,
         parser=parser,
     )
+
+
+def _redated(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its dates read again from the strings feedparser kept, by `feed_date`,
+    as the fast path reads them (feedparser's parser, with its corrections)."""
+    for key in ("published", "updated"):
+        value = dict.get(entry, key)  # FeedParserDict.get("updated") falls back to published
+        if isinstance(value, str):
+            dict.__setitem__(entry, f"{key}_parsed", feed_date(value))
+    return entry
 
 
 def _count(number: int, one: str, many: str) -> str:
