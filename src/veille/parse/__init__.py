@@ -9,9 +9,9 @@ file name). Before feedparser runs, three steps of our own make the common break
    else windows-1252. Two repairs ride along: C1 control characters (U+0080–U+009F) become the
    windows-1252 characters they almost always stand for (`don\\x92t` → `don’t`), and a document
    that is UTF-8 apart from a few stray bytes keeps its UTF-8 and reads the stray bytes as
-   windows-1252. Undeclared CJK (Shift_JIS, EUC-JP, EUC-KR, GB18030, Big5) and windows-1251
-   text is recognised by its byte pattern, since feedparser would only get it right with
-   `chardet`, which veille does not depend on. Feedparser then receives UTF-8 bytes with a
+   windows-1252. Undeclared CJK (Shift_JIS, EUC-JP, EUC-KR, GB18030, Big5) is recognised by
+   its byte pattern, and other single-byte scripts (Cyrillic, Greek, Hebrew, Arabic, Thai) by
+   charset-normalizer; feedparser would only get them right with `chardet`. Feedparser then receives UTF-8 bytes with a
    rewritten declaration, so its own RFC 3023 guessing (`text/xml` means US-ASCII, no header
    means ISO-8859-1) never applies.
 2. **Prolog clean-up** (`prolog._clean_prolog`). The DOCTYPE and its internal subset are
