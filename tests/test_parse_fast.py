@@ -20,7 +20,8 @@ import pytest
 from feedgen import generate_feeds
 
 from veille.errors import ParseError
-from veille.models import ParsedFeed
+from veille.match import compile_brand, find_mentions
+from veille.models import Brand, ParsedFeed
 from veille.parse import parse_feed
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "web"
@@ -233,3 +234,29 @@ def test_forced_feedparser_never_tries_the_fast_path() -> None:
 def test_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="engine"):
         parse_feed(b"<rss/>", FIXTURE_URL, engine="lxml")
+
+
+def rss(items: str, namespaces: str = "") -> bytes:
+    """An RSS 2.0 document holding the given items."""
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"{namespaces}><channel>'
+        f"<title>T</title><link>https://feeds.example.org/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def test_windows_1252_character_references_read_as_browsers_do() -> None:
+    """`&#146;` is U+0092, a control character, to XML; browsers (and feedparser) read the
+    references 0x80–0x9F as windows-1252's characters. Text that is UTF-8 read as ISO-8859-1
+    (`&#226;&#128;&#166;`) is decoded again, as feedparser does."""
+    body = rss(
+        "<item><title>Acme&#146;s new phone</title><guid>a1</guid>"
+        "<description>Wait for it&#226;&#128;&#166;</description></item>"
+        "<item><title>&#x93;Soon&#x94;</title><guid>a2</guid></item>"
+    )
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert (auto.items[0].title, auto.items[0].text) == ("Acme’s new phone", "Wait for it…")
+    assert auto.items[1].title == "“Soon”"
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+    hits = find_mentions(auto.items[0], [compile_brand(Brand(name="Acme", terms=("Acme",)))])
+    assert [hit.matched for hit in hits] == ["Acme"]

@@ -6,8 +6,9 @@ the guards), but its field mapping differs from feedparser's in ways measured on
 corpus, the generated feeds and the fixtures (tests/test_parse_fast.py compares both paths
 item by item). Each guard below names the case that needed it. What is not guarded is made
 identical here: Atom `href`s are XML-unescaped (feedparser-rs leaves `&amp;` in attribute
-values), dates go through feedparser's own date parser, and content bases are the feed URL
-(as feedparser's are without xml:base; feedparser-rs would use the channel's <link>).
+values), dates go through feedparser's own date parser, texts get feedparser's repairs of
+mis-decoded characters (`_as_feedparser`), and content bases are the feed URL (as
+feedparser's are without xml:base; feedparser-rs would use the channel's <link>).
 Titles need nothing: feedparser-rs leaves some entities escaped that feedparser decodes, and
 `html_to_text` decodes them on both paths alike.
 """
@@ -27,6 +28,7 @@ try:  # compiled; feedparser alone still reads every feed when the wheel is miss
 except ImportError:  # pragma: no cover
     feedparser_rs = None
 
+from veille.charset import _DEMORONIZE
 from veille.models import ParsedFeed
 from veille.parse.entries import (
     _author_of,
@@ -101,6 +103,13 @@ _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);", re.IGNORECASE)
 _XML_ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
 _DATE_COMPLAINT = re.compile(r"Invalid \w+ format\Z")
 _XML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+# feedparser's last touches to every text it reads (mixin.py, `pop`): text that is UTF-8 read
+# as ISO-8859-1 is decoded again (`Ã©` → `é`), then C1 controls become the windows-1252
+# characters browsers read them as (`&#146;` → `’`); feedparser-rs does neither. Only a C1
+# control, such a pair of characters or a character reference from 128 to 255 gives them
+# work: the bytes are searched for those first, and the texts of other documents left alone.
+_REPAIRABLE_REFERENCE = re.compile(rb"&#0*(?:1[2-9][0-9]|2[0-5][0-9]|[xX]0*[89a-fA-F][0-9a-fA-F]);")
+_REPAIRABLE_PAIR = re.compile(rb"\xc2[\x80-\x9f]|\xc3[\x82-\xb4]\xc2[\x80-\xbf]")
 
 # feedparser-rs's default limits. Do not raise them: it preallocates room for `max_entries`
 # entries (a huge value aborts the process, it does not raise). Past 10,000 entries it reports
@@ -277,13 +286,14 @@ def _read_fast(
         if len(parsed.entries) != shape.entries:
             raise _Refused(f"{len(parsed.entries)} entries read of {shape.entries}")
     feed = parsed.feed
-    feed_author = _fast_author(feed, atom, checked) if atom else ""
+    repair = _repairable(data)
+    feed_author = _fast_author(feed, atom, checked, repair) if atom else ""
     base = url if is_http_url(url) else ""
     pubdate_only, linked = (shape.pubdate_only, shape.linked) if checked else (set(), set())
     # Every entry goes through `_fast_entry`, whose guards may refuse the document; only the
     # cleaning of known entries is left out.
     entries = [
-        _fast_entry(entry, atom, checked, index in pubdate_only, index in linked)
+        _fast_entry(entry, atom, checked, index in pubdate_only, index in linked, repair)
         for index, entry in enumerate(parsed.entries)
     ]
     fingerprints = tuple(entry_fingerprint(base, _fast_fields(entry)) for entry in entries)
@@ -296,7 +306,7 @@ def _read_fast(
     ]
     result = ParsedFeed(
         items=_finish_items(drafts, url),
-        title=html_to_text(feed.title),
+        title=html_to_text(_as_feedparser(feed.title) if repair else feed.title),
         warning=note,
         parser="feedparser-rs",
         fingerprints=fingerprints,
@@ -318,6 +328,26 @@ def _check_output(result: ParsedFeed, document: str) -> None:
         raise _Refused("an entity left in a title")
 
 
+def _repairable(data: bytes) -> bool:
+    """Whether `_as_feedparser` may change a text of the document (see `_REPAIRABLE_PAIR`)."""
+    return bool(
+        (b"&#" in data and _REPAIRABLE_REFERENCE.search(data))
+        or (b"\xc2" in data and _REPAIRABLE_PAIR.search(data))
+    )
+
+
+def _as_feedparser(value: str | None) -> str | None:
+    """A text as feedparser gives it: UTF-8 read as ISO-8859-1 decoded again, C1 controls as
+    windows-1252 (see `_REPAIRABLE_PAIR`)."""
+    if not value or value.isascii():
+        return value
+    try:
+        value = value.encode("iso-8859-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return value.translate(_DEMORONIZE)
+
+
 def _xml_unescape(value: str | None) -> str | None:
     """An attribute value as the XML parser should have given it (feedparser-rs does not)."""
     if not value or "&" not in value:
@@ -333,7 +363,7 @@ def _xml_unescape(value: str | None) -> str | None:
     return _XML_ENTITY.sub(one, value)
 
 
-def _fast_author(node: Any, atom: bool, checked: bool) -> str:
+def _fast_author(node: Any, atom: bool, checked: bool, repair: bool) -> str:
     """The author `_author_of` would give for the same element in feedparser.
 
     feedparser's `author` is the last author-like element and `author_detail` the first, so
@@ -344,18 +374,19 @@ def _fast_author(node: Any, atom: bool, checked: bool) -> str:
     `author` but without `author_detail`: those get '' here and inherit, as in feedparser.
     """
     detail = node.author_detail
+    text = _as_feedparser if repair else _same
     if atom:
         if detail is None:
             return ""
         # feedparser-rs's `author` is "Name (email)" in Atom, made up from the detail; without
         # a name it is the email (or ''), as feedparser's (google-alerts: <name></name>).
-        raw = "" if detail.name else _author_of({"author": node.author})
+        raw = "" if detail.name else _author_of({"author": text(node.author)})
     else:
-        raw = _author_of({"author": node.author})
+        raw = _author_of({"author": text(node.author)})
     names = {
         raw,
-        html_to_text(detail.name) if detail is not None and detail.name else "",
-        *(html_to_text(person.name) for person in node.authors or () if person.name),
+        html_to_text(text(detail.name)) if detail is not None and detail.name else "",
+        *(html_to_text(text(person.name)) for person in node.authors or () if person.name),
     }
     names.discard("")
     if len(names) > 1 and checked:
@@ -364,7 +395,7 @@ def _fast_author(node: Any, atom: bool, checked: bool) -> str:
 
 
 def _fast_entry(
-    entry: Any, atom: bool, checked: bool, pubdate_only: bool, linked: bool
+    entry: Any, atom: bool, checked: bool, pubdate_only: bool, linked: bool, repair: bool
 ) -> dict[str, Any]:
     """A feedparser-rs entry as the dict `_draft_from_entry` reads from feedparser."""
     links = entry.links or ()
@@ -380,24 +411,30 @@ def _fast_entry(
     blanked = entry.link == "" or any(link.href == "" for link in links)
     if checked and blanked and linked:
         raise _Refused("feedparser-rs blanked a link (a private host?)")
-    unescape = _xml_unescape if atom else (lambda value: value)
-    author = _fast_author(entry, atom, checked)
+    text = _as_feedparser if repair else _same
+    # Atom links are attributes, which feedparser does not repair; RSS links are texts.
+    link = _xml_unescape if atom else text
+    author = _fast_author(entry, atom, checked, repair)
     published = _feedparser_date(entry.published)
     if pubdate_only and published is None:
         raise _Refused("unreadable <pubDate> beside <atom:updated>")
     return {
-        "id": entry.id,
+        "id": text(entry.id),
         "guidislink": entry.guidislink,
-        "link": unescape(entry.link),
-        "links": [{"href": unescape(link.href), "rel": link.rel or "alternate"} for link in links],
-        "content": [{"value": content.value} for content in contents],
-        "summary": entry.summary,
-        "title": entry.title,
+        "link": link(entry.link),
+        "links": [{"href": link(each.href), "rel": each.rel or "alternate"} for each in links],
+        "content": [{"value": text(content.value)} for content in contents],
+        "summary": text(entry.summary),
+        "title": text(entry.title),
         "fast_author": author,
         "published_parsed": published,
         # only read when there is no published date (`_draft_from_entry`): parse it only then
         "updated_parsed": _feedparser_date(entry.updated) if published is None else None,
     }
+
+
+def _same(value: str | None) -> str | None:
+    return value
 
 
 def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
