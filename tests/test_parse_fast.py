@@ -88,6 +88,13 @@ FIXTURE_REFUSALS = {
     "fast_atom_updated_in_rss.xml": ("unreadable <pubDate> beside <atom:updated>", True),
     # an alternate <atom:link> in an RSS item is the item's link to feedparser only
     "fast_atom_link_in_rss.xml": ("entry element <atom:link> read differently", True),
+    # a <dc:date> feedparser reads and feedparser-rs does not (`Tuesday, 13 Jun 2017 …`)
+    "fast_dc_date_not_iso.xml": ("unreadable <dc:date>", True),
+    # in Atom, feedparser-rs dates the entry by <dc:date>, feedparser by the last of it and
+    # <updated>
+    "fast_dc_date_in_atom.xml": ("entry element <date> read differently", True),
+    # <lastBuildDate> in an item dates it to feedparser only
+    "fast_lastbuilddate_in_item.xml": ("entry element <lastBuildDate> read differently", True),
     # feedparser reads <dc:author>, feedparser-rs ignores it
     "fast_dc_author.xml": ("entry element <author> read differently", True),
     "fast_authors_disagree.xml": ("authors disagree", True),
