@@ -95,6 +95,8 @@ FIXTURE_REFUSALS = {
     "fast_dc_date_in_atom.xml": ("entry element <date> read differently", True),
     # <lastBuildDate> in an item dates it to feedparser only
     "fast_lastbuilddate_in_item.xml": ("entry element <lastBuildDate> read differently", True),
+    # Atom type="xhtml" text without its <div>: feedparser-rs reads only the first child's text
+    "fast_xhtml_without_div.xml": ("xhtml text outside its <div>", True),
     # feedparser reads <dc:author>, feedparser-rs ignores it
     "fast_dc_author.xml": ("entry element <author> read differently", True),
     "fast_authors_disagree.xml": ("authors disagree", True),
@@ -267,3 +269,19 @@ def test_windows_1252_character_references_read_as_browsers_do() -> None:
     assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
     hits = find_mentions(auto.items[0], [compile_brand(Brand(name="Acme", terms=("Acme",)))])
     assert [hit.matched for hit in hits] == ["Acme"]
+
+
+def test_xhtml_text_without_its_div_keeps_all_its_text() -> None:
+    """RFC 4287 wraps xhtml text in a <div>; without it, the text before and after the first
+    child element is kept on both paths (feedparser-rs alone would keep `launch`)."""
+    body = (FIXTURES / "fast_xhtml_without_div.xml").read_bytes()
+    for engine in ("auto", "feedparser"):
+        parsed = parse_feed(body, FIXTURE_URL, engine=engine)
+        assert [item.title for item in parsed.items] == ["Acme launch day", "A wrapped title"]
+    feed_title = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title type="xhtml">Acme <b>news</b></title>'
+        b"<id>f</id><entry><id>e</id><title>E</title></entry></feed>"
+    )
+    parsed = parse_feed(feed_title, FIXTURE_URL)
+    assert refusal(parsed).startswith("xhtml text outside its <div>")
+    assert parsed.title == "Acme news"
