@@ -97,6 +97,10 @@ FIXTURE_REFUSALS = {
     "fast_lastbuilddate_in_item.xml": ("entry element <lastBuildDate> read differently", True),
     # Atom type="xhtml" text without its <div>: feedparser-rs reads only the first child's text
     "fast_xhtml_without_div.xml": ("xhtml text outside its <div>", True),
+    # an Atom <link> with its URL as text: feedparser reads it, feedparser-rs does not
+    "fast_atom_link_without_href.xml": ("Atom <link> without href", True),
+    # an <item> in an Atom feed is an entry to feedparser only
+    "fast_entry_in_unknown_namespace.xml": ("entry-like element <item>", True),
     # feedparser reads <dc:author>, feedparser-rs ignores it
     "fast_dc_author.xml": ("entry element <author> read differently", True),
     "fast_authors_disagree.xml": ("authors disagree", True),
@@ -285,3 +289,13 @@ def test_xhtml_text_without_its_div_keeps_all_its_text() -> None:
     parsed = parse_feed(feed_title, FIXTURE_URL)
     assert refusal(parsed).startswith("xhtml text outside its <div>")
     assert parsed.title == "Acme news"
+
+
+def test_atom_link_without_href_gives_its_text() -> None:
+    """A <link> with its URL as text: the URL is the link, the alternate one first (feedparser
+    itself takes the last text-only link, whatever its rel), and entries that only their
+    links tell apart stay apart."""
+    body = (FIXTURES / "fast_atom_link_without_href.xml").read_bytes()
+    urls = [f"https://guard.example/{n}" for n in (1, 2, 3)]
+    for engine in ("auto", "feedparser"):
+        assert [item.url for item in parse_feed(body, FIXTURE_URL, engine=engine).items] == urls

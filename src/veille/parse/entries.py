@@ -86,11 +86,22 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
 
     guid = entry.get("id") if isinstance(entry.get("id"), str) else ""
     permalink = bool(entry.get("guidislink"))
-    hrefs = [entry.get("link")] + [
+    links = entry.get("links") or ()
+    alternates = [
         candidate.get("href")
-        for candidate in entry.get("links") or ()
+        for candidate in links
         if candidate.get("rel", "alternate") == "alternate"
     ]
+    first = entry.get("link")
+    if (
+        first not in alternates
+        and not (permalink and first == guid)
+        and any(candidate.get("href") == first for candidate in links)
+    ):
+        # feedparser gives the text of a <link> without href (an Atom <link> with its URL
+        # as text) as `link` whatever its rel: an enclosure's must not stand for the entry.
+        first = None
+    hrefs = [first, *alternates]
     link = ""
     for href in hrefs:
         if permalink and href == guid:

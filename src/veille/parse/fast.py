@@ -162,8 +162,8 @@ class _Shape:
             if name in _ENTRY_TAGS:
                 self.entry_depth, self.entries = self.depth, self.entries + 1
                 self.seen, self.second = set(), set()
-            elif attrs and name in _ATOM_TEXT and attrs.get("type") == "xhtml":
-                self._xhtml_start()
+            else:
+                self._outside(name, attrs)
             return
         if level == 1:
             self._child(name, attrs)
@@ -191,7 +191,12 @@ class _Shape:
             raise _Refused(f"entry element <{local}> spelled unusually")
         if local == "link" and namespace in ("", _RSS1, _RSS090, _ATOM):
             if namespace == _ATOM:
-                if attrs.get("href", "").strip():
+                if "href" not in attrs:
+                    # Its URL as text (not Atom, but found): feedparser reads it as the link,
+                    # feedparser-rs drops it, and entries that only their links told apart
+                    # then became one.
+                    raise _Refused("Atom <link> without href")
+                if attrs["href"].strip():
                     self.linked.add(self.entries - 1)
             else:  # collect this element's text only: a handler for all text costs more
                 self.link_text = []
@@ -206,6 +211,16 @@ class _Shape:
         # Markup inside a field: feedparser keeps it as HTML, feedparser-rs cuts the text short
         # at the first child element (<description>… <em>is</em> …</description>).
         self.child_free = namespace not in _CORE_NAMESPACES or name in _ATOM_PEOPLE or xhtml
+
+    def _outside(self, name: str, attrs: dict[str, str]) -> None:
+        """An element outside the entries."""
+        local = name.rpartition(" ")[2]
+        if local.lower() in ("item", "entry"):
+            # feedparser reads an <item> or <entry> of any namespace, in any case, as an entry
+            # (measured: <item> in an Atom feed); feedparser-rs reads none of them.
+            raise _Refused(f"entry-like element <{local}>")
+        if attrs and name in _ATOM_TEXT and attrs.get("type") == "xhtml":
+            self._xhtml_start()
 
     def _xhtml_start(self) -> None:
         """An Atom type="xhtml" text: its markup must be wrapped in one <div>, as RFC 4287
