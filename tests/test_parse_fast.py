@@ -299,3 +299,62 @@ def test_atom_link_without_href_gives_its_text() -> None:
     urls = [f"https://guard.example/{n}" for n in (1, 2, 3)]
     for engine in ("auto", "feedparser"):
         assert [item.url for item in parse_feed(body, FIXTURE_URL, engine=engine).items] == urls
+
+
+def test_feedburner_origlink_is_the_item_url() -> None:
+    """FeedBurner links each item to a feedproxy.google.com redirect and gives the article's
+    own address in <feedburner:origLink>: that is the item's URL, on both paths."""
+    body = (FIXTURES / "feedburner.xml").read_bytes()
+    urls = [
+        "https://cycliste.example.org/2026/11/30/avis-antivol-acme-lock-pro/",
+        "https://cycliste.example.org/2026/11/27/reparer-velo-electrique-nantes/",
+    ]
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.url for item in auto.items] == urls
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+
+
+def test_google_news_source_is_the_item_site() -> None:
+    """Google News names each item's publisher in <source url>: the item's `site`, on both
+    paths; its URL stays the aggregator's, which cannot be unwrapped offline."""
+    body = (FIXTURES / "google_news.xml").read_bytes()
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.site for item in auto.items] == [
+        "https://www.lemonde.fr",
+        "https://www.ouest-france.fr",
+    ]
+    assert all(item.url.startswith("https://news.google.com/") for item in auto.items)
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<source url="ftp://files.example/">Files</source>',
+        "<source>No address</source>",
+        # Atom's <source> is the feed a copied entry came from, not a per-item publisher
+        '<atom:source><atom:id>https://origin.example/</atom:id><atom:link href="https://'
+        'origin.example/"/><atom:title>Origin</atom:title></atom:source>',
+    ],
+    ids=["not http", "no url", "atom source"],
+)
+def test_item_site_is_an_http_source_url_only(source: str) -> None:
+    body = rss(
+        f"<item><title>T</title><guid>g</guid>{source}</item>",
+        ' xmlns:atom="http://www.w3.org/2005/Atom"',
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].site == ""
+
+
+def test_atom_source_gives_no_site() -> None:
+    """An Atom entry's <source> holds the metadata of the feed it was copied from."""
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry><id>e</id>'
+        b"<title>E</title><source><id>https://origin.example/</id><title>Origin</title>"
+        b'<link href="https://origin.example/"/></source></entry></feed>'
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].site == ""

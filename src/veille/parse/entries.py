@@ -102,8 +102,10 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
         # as text) as `link` whatever its rel: an enclosure's must not stand for the entry.
         first = None
     hrefs = [first, *alternates]
-    link = ""
-    for href in hrefs:
+    # FeedBurner links to a feedproxy.google.com redirect and gives the article's own address
+    # in <feedburner:origLink>.
+    link = _http_url(entry.get("feedburner_origlink"))
+    for href in hrefs if not link else ():
         if permalink and href == guid:
             # feedparser copies a permalink guid into `link`: only take it if it is a URL.
             link = _guid_url(base, guid)
@@ -111,6 +113,10 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
             link = _absolute(base, href)
         if link:
             break
+    # RSS's <source url>: the publisher of an item an aggregator (Google News) passed on.
+    # (Atom's <source>, the feed a copied entry came from, has no url: no `href` here.)
+    source = entry.get("source")
+    site = _http_url(source.get("href")) if isinstance(source, Mapping) else ""
     # dict.get: FeedParserDict.get("updated_parsed") falls back to published with a warning.
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     title = entry.get("title")
@@ -123,6 +129,7 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
         "author": entry.get("fast_author", _author_of(entry)) or feed_author,
         "published_at": _struct_to_iso(published),
         "links": _links(bodies),
+        "site": site,
     }
 
 
@@ -131,6 +138,14 @@ def _resolve_base(base: str, xml_base: object) -> str:
     if isinstance(xml_base, str) and xml_base.strip():
         return absolute_url(base, xml_base) or base
     return base
+
+
+def _http_url(value: object) -> str:
+    """`value` stripped when it is an absolute http(s) URL, else ''."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    return value if is_http_url(value) else ""
 
 
 def _guid_url(base: str, guid: str) -> str:
@@ -221,5 +236,6 @@ def _finish_items(drafts: list[dict[str, Any]], feed_url: str) -> tuple[Item, ..
             author=draft["author"],
             published_at=draft["published_at"],
             links=draft["links"],
+            site=draft.get("site", ""),
         )
     return tuple(items.values())

@@ -47,6 +47,7 @@ _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
+_FEEDBURNER = "http://rssnamespace.org/feedburner/ext/1.0"
 _DC_DATE = f"{_DC} date"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XHTML_DIV = f"{_XHTML} div"
@@ -73,7 +74,7 @@ _SINGLE = {
 # (feedparser's source, namespaces/*.py: dc:author → author, dc:title → title,
 # dcterms:issued → published, <body> and <fullitem> → content, …).
 _UNMAPPED = frozenset(
-    {f"{_DC} author", f"{_ATOM} source"}
+    {f"{_DC} author", f"{_ATOM} source", f"{_RSS1} source", f"{_RSS090} source"}
     # measured (fast_itunes_summary.xml): with <description> and <itunes:summary>, feedparser
     # reads the text from the longer, feedparser-rs from <itunes:summary>
     | {f"{_ITUNES} summary"}
@@ -143,7 +144,10 @@ class _Shape:
         self.dc_dated: set[int] = set()  # entries with a <dc:date>; see `_fast_entry`
         # entries with a non-empty link (RSS <link> text, Atom href); see `_fast_entry`
         self.linked: set[int] = set()
-        self.link_text: list[str] | None = None
+        # <feedburner:origLink> of each entry with one, which feedparser-rs does not read
+        self.origlinks: dict[int, str] = {}
+        self.text: list[str] | None = None  # the text of the entry child being read, if any
+        self.text_of = ""  # which child that is: "link" or "origlink"
         self.xhtml = 0  # depth of the Atom type="xhtml" text being read, 0 outside one
         self.xhtml_div = False  # whether that text has had its <div>
         self.parser: Any = None
@@ -198,9 +202,10 @@ class _Shape:
                     raise _Refused("Atom <link> without href")
                 if attrs["href"].strip():
                     self.linked.add(self.entries - 1)
-            else:  # collect this element's text only: a handler for all text costs more
-                self.link_text = []
-                self.parser.CharacterDataHandler = self.link_text.append
+            else:
+                self._read_text("link")
+        elif namespace == _FEEDBURNER and local.lower() == "origlink":
+            self._read_text("origlink")
         if name in _SINGLE[self.kind]:
             if name in self.seen:
                 raise _Refused(f"entry element <{local}> repeated")
@@ -211,6 +216,11 @@ class _Shape:
         # Markup inside a field: feedparser keeps it as HTML, feedparser-rs cuts the text short
         # at the first child element (<description>… <em>is</em> …</description>).
         self.child_free = namespace not in _CORE_NAMESPACES or name in _ATOM_PEOPLE or xhtml
+
+    def _read_text(self, what: str) -> None:
+        """Collect the text of this entry child only: a handler for all text costs more."""
+        self.text, self.text_of = [], what
+        self.parser.CharacterDataHandler = self.text.append
 
     def _outside(self, name: str, attrs: dict[str, str]) -> None:
         """An element outside the entries."""
@@ -254,10 +264,13 @@ class _Shape:
         raise _Refused(f"entry element <atom:{local}> read differently")
 
     def end(self, name: str) -> None:
-        if self.link_text is not None and self.depth == self.entry_depth + 1:
-            if "".join(self.link_text).strip():
+        if self.text is not None and self.depth == self.entry_depth + 1:
+            text = "".join(self.text)
+            if self.text_of == "origlink":
+                self.origlinks[self.entries - 1] = text
+            elif text.strip():
                 self.linked.add(self.entries - 1)
-            self.link_text = None
+            self.text = None
             self.parser.CharacterDataHandler = None
         elif self.xhtml == self.depth:
             self.xhtml = 0
@@ -340,15 +353,10 @@ def _read_fast(
     repair = _repairable(data)
     feed_author = _fast_author(feed, atom, checked, repair) if atom else ""
     base = url if is_http_url(url) else ""
-    pubdate_only, linked, dc_dated = (
-        (shape.pubdate_only, shape.linked, shape.dc_dated) if checked else (set(), set(), set())
-    )
     # Every entry goes through `_fast_entry`, whose guards may refuse the document; only the
     # cleaning of known entries is left out.
     entries = [
-        _fast_entry(
-            entry, atom, checked, index in pubdate_only, index in linked, index in dc_dated, repair
-        )
+        _fast_entry(entry, index, shape if checked else None, atom, repair)
         for index, entry in enumerate(parsed.entries)
     ]
     fingerprints = tuple(entry_fingerprint(base, _fast_fields(entry)) for entry in entries)
@@ -450,15 +458,14 @@ def _fast_author(node: Any, atom: bool, checked: bool, repair: bool) -> str:
 
 
 def _fast_entry(
-    entry: Any,
-    atom: bool,
-    checked: bool,
-    pubdate_only: bool,
-    linked: bool,
-    dc_dated: bool,
-    repair: bool,
+    entry: Any, index: int, shape: _Shape | None, atom: bool, repair: bool
 ) -> dict[str, Any]:
-    """A feedparser-rs entry as the dict `_draft_from_entry` reads from feedparser."""
+    """A feedparser-rs entry as the dict `_draft_from_entry` reads from feedparser.
+
+    `shape` is what the expat pass found in the document (None when the guards are skipped:
+    then neither its guards nor <feedburner:origLink>, which only it reads).
+    """
+    checked = shape is not None
     links = entry.links or ()
     contents = entry.content or ()
     if checked and (
@@ -470,20 +477,22 @@ def _fast_entry(
     # SSRF filter) where feedparser keeps them: a link '' in an entry that had a non-empty one
     # means one was removed. (An empty <link></link> is '' to both: le-cercle-psy.)
     blanked = entry.link == "" or any(link.href == "" for link in links)
-    if checked and blanked and linked:
+    if shape is not None and blanked and index in shape.linked:
         raise _Refused("feedparser-rs blanked a link (a private host?)")
     text = _as_feedparser if repair else _same
     # Atom links are attributes, which feedparser does not repair; RSS links are texts.
     link = _xml_unescape if atom else text
     author = _fast_author(entry, atom, checked, repair)
     published = _feedparser_date(entry.published)
-    if pubdate_only and published is None:
+    if shape is not None and published is None and index in shape.pubdate_only:
         raise _Refused("unreadable <pubDate> beside <atom:updated>")
     # A <dc:date> feedparser-rs cannot read is dropped, its text with it (`published` keeps
     # <pubDate>'s text whatever it holds); feedparser's date parser reads more forms (RFC 822
     # with a day name in full, asctime, `20030610T040000Z`, `CEST`…). Rare in real feeds.
-    if dc_dated and entry.dc_date is None:
+    if shape is not None and entry.dc_date is None and index in shape.dc_dated:
         raise _Refused("unreadable <dc:date>")
+    # RSS's <source url> (Atom's <source> is refused: `_UNMAPPED`)
+    source = None if atom or entry.source is None else {"href": entry.source.href}
     return {
         "id": text(entry.id),
         "guidislink": entry.guidislink,
@@ -496,6 +505,8 @@ def _fast_entry(
         "published_parsed": published,
         # only read when there is no published date (`_draft_from_entry`): parse it only then
         "updated_parsed": _feedparser_date(entry.updated) if published is None else None,
+        "feedburner_origlink": text(shape.origlinks.get(index)) if shape is not None else None,
+        "source": source,
     }
 
 
@@ -507,7 +518,7 @@ def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
     """The fields of a `_fast_entry` dict that `entry_fingerprint` covers."""
     links = [(link["href"], link["rel"]) for link in entry["links"]]
     contents = [content["value"] for content in entry["content"]]
-    return (
+    fields = (
         entry["id"],
         entry["guidislink"],
         entry["link"],
@@ -516,6 +527,10 @@ def _fast_fields(entry: Mapping[str, Any]) -> tuple[object, ...]:
         entry["summary"],
         entry["title"],
     )
+    # only when present, so that the fingerprints of other entries stay as they were
+    if entry["feedburner_origlink"] is not None or entry["source"] is not None:
+        return (*fields, entry["feedburner_origlink"], entry["source"])
+    return fields
 
 
 def _feedparser_date(value: str | None) -> time.struct_time | None:
