@@ -358,3 +358,15 @@ def test_atom_source_gives_no_site() -> None:
     )
     for engine in ("auto", "feedparser"):
         assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].site == ""
+
+
+def test_authors_with_only_an_email_give_the_first() -> None:
+    """Several Atom <author>s with only an <email>: the first is credited, on both paths
+    (feedparser's own `author` is the last one's)."""
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry><id>e</id>'
+        b"<title>E</title><author><email>one@one.example</email></author>"
+        b"<author><email>two@two.example</email></author></entry></feed>"
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].author == "one@one.example"

@@ -55,9 +55,15 @@ def _author_of(node: Mapping[str, Any]) -> str:
     if isinstance(raw, str) and (split := _EMAIL_AND_NAME.match(raw)):
         return html_to_text(split.group(1))
     detail = node.get("author_detail") or {}
+    authors = node.get("authors") or ()
+    if len(authors) > 1 and not detail.get("name"):
+        # Several authors, the last with only an e-mail: feedparser's `author` is that
+        # e-mail (or worse: `ple (two@two.example)`, its split cut short). The first author,
+        # the one the entry lists first, is credited, as feedparser-rs reads it.
+        raw = authors[0].get("name") or authors[0].get("email") or raw
     name = detail.get("name") or raw
     if not name:
-        name = next((a.get("name") for a in node.get("authors") or () if a.get("name")), "")
+        name = next((a.get("name") for a in authors if a.get("name")), "")
     return html_to_text(name) if isinstance(name, str) else ""
 
 
