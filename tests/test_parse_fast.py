@@ -78,6 +78,14 @@ FIXTURE_REFUSALS = {
     "fast_markup_in_description.xml": ("element <em> inside an entry field", True),
     # <dc:title> before <title>: feedparser keeps the first, feedparser-rs <title>
     "fast_dc_title_first.xml": ("entry element <title> after its Dublin Core twin", True),
+    "fast_dc_title_first_rss1.xml": ("entry element <title> after its Dublin Core twin", True),
+    # <description> then <dc:description>: feedparser keeps both (the second as content)
+    "fast_dc_description_second.xml": (
+        "entry element <description> beside its Dublin Core twin",
+        True,
+    ),
+    # <description> and <summary> in an RSS item: feedparser keeps both, feedparser-rs one
+    "fast_rss_summary.xml": ("entry element <summary> read differently", True),
     # a valid then an invalid <pubDate>: feedparser reads none, feedparser-rs the first
     "fast_two_pubdates.xml": ("entry element <pubDate> repeated", True),
     # feedparser takes the longer of <description> and <itunes:summary>

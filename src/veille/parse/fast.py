@@ -75,6 +75,9 @@ _SINGLE = {
 # dcterms:issued → published, <body> and <fullitem> → content, …).
 _UNMAPPED = frozenset(
     {f"{_DC} author", f"{_ATOM} source", f"{_RSS1} source", f"{_RSS090} source"}
+    # measured (item_description_and_summary.xml): with <description> and <summary>,
+    # feedparser keeps both (one as content), feedparser-rs <summary> only
+    | {"summary", f"{_RSS1} summary", f"{_RSS090} summary"}
     # measured (fast_itunes_summary.xml): with <description> and <itunes:summary>, feedparser
     # reads the text from the longer, feedparser-rs from <itunes:summary>
     | {f"{_ITUNES} summary"}
@@ -92,14 +95,14 @@ _SPELLINGS = frozenset(
     + ("id", "summary", "content", "published", "updated", "body", "abstract", "lastBuildDate")
 )
 _LOWERED = frozenset(name.lower() for name in _SPELLINGS)
-# (element, the element feedparser-rs prefers to it): feedparser keeps whichever comes first,
-# feedparser-rs the preferred one. Measured: <dc:title>B</dc:title><title>A</title> is B to
-# feedparser, A to feedparser-rs; either alone, or the other order, reads alike.
-_SECOND_CHOICE = {
-    f"{_DC} title": "title",
-    f"{_DC} description": "description",
-    f"{_DC} title {_RSS1}": f"{_RSS1} title",
-    f"{_DC} description {_RSS1}": f"{_RSS1} description",
+# (Dublin Core element, its RSS twins, which feedparser-rs prefers to it): feedparser keeps
+# whichever title comes first, feedparser-rs the RSS one. Measured: <dc:title>B</dc:title>
+# <title>A</title> is B to feedparser, A to feedparser-rs; either alone, or the other order,
+# reads alike. feedparser keeps both descriptions (the second as content, and the longer
+# body is the text), feedparser-rs one: any order differs.
+_DC_TWINS = {
+    f"{_DC} {name}": frozenset(f"{ns}{name}" for ns in ("", f"{_RSS1} ", f"{_RSS090} "))
+    for name in ("title", "description")
 }
 _ATOM_UPDATED_IN_RSS = "atom:updated in rss"
 _ATOM_TEXT = frozenset(f"{_ATOM} {name}" for name in ("title", "summary", "content", "rights"))
@@ -137,7 +140,7 @@ class _Shape:
         self.depth = 0
         self.entry_depth = 0  # depth of the entry being read, 0 outside entries
         self.seen: set[str] = set()
-        self.second: set[str] = set()  # preferred elements that must not follow (see above)
+        self.second: frozenset[str] = frozenset()  # RSS twins that must not follow (above)
         self.child_free = True  # whether the current entry child may contain elements
         # entries whose date feedparser would take from <atom:updated> if <pubDate> failed
         self.pubdate_only: set[int] = set()
@@ -165,7 +168,7 @@ class _Shape:
         if not self.entry_depth:
             if name in _ENTRY_TAGS:
                 self.entry_depth, self.entries = self.depth, self.entries + 1
-                self.seen, self.second = set(), set()
+                self.seen, self.second = set(), frozenset()
             else:
                 self._outside(name, attrs)
             return
@@ -188,9 +191,12 @@ class _Shape:
             self.dc_dated.add(self.entries - 1)
         if name in self.second:
             raise _Refused(f"entry element <{local}> after its Dublin Core twin")
-        preferred = _SECOND_CHOICE.get(name) or _SECOND_CHOICE.get(f"{name} {_RSS1}")
-        if preferred and preferred not in self.seen:
-            self.second.add(preferred)
+        twins = _DC_TWINS.get(name)
+        if twins is not None:
+            if twins.isdisjoint(self.seen):
+                self.second = self.second | twins
+            elif local == "description":
+                raise _Refused(f"entry element <{local}> beside its Dublin Core twin")
         if namespace in _CORE_NAMESPACES and local not in _SPELLINGS and local.lower() in _LOWERED:
             raise _Refused(f"entry element <{local}> spelled unusually")
         if local == "link" and namespace in ("", _RSS1, _RSS090, _ATOM):
