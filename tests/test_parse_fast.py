@@ -86,6 +86,8 @@ FIXTURE_REFUSALS = {
     ),
     # <description> and <summary> in an RSS item: feedparser keeps both, feedparser-rs one
     "fast_rss_summary.xml": ("entry element <summary> read differently", True),
+    # captions only: feedparser reads each (the longer is the text), feedparser-rs none
+    "fast_media_descriptions_only.xml": ("media:description read differently", True),
     # a valid then an invalid <pubDate>: feedparser reads none, feedparser-rs the first
     "fast_two_pubdates.xml": ("entry element <pubDate> repeated", True),
     # feedparser takes the longer of <description> and <itunes:summary>
@@ -378,3 +380,32 @@ def test_authors_with_only_an_email_give_the_first() -> None:
     )
     for engine in ("auto", "feedparser"):
         assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].author == "one@one.example"
+
+
+@pytest.mark.parametrize("caption_first", [False, True], ids=["caption last", "caption first"])
+def test_media_description_is_the_text_only_without_another(caption_first: bool) -> None:
+    """A <media:description> describes an image or a video. feedparser reads it as the
+    entry's summary (or content), and as the longer body it became the text: the entry's
+    own body wins, on both paths; without one, the description is the text (YouTube)."""
+    body = (FIXTURES / "media_captions.xml").read_bytes()
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.text for item in auto.items] == [
+        "Acme opens its first shop.",
+        "What the video shows: Acme's workshop at work.",
+    ]
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+    caption = (
+        '<media:content url="https://news.example/1.jpg" medium="image"><media:description>'
+        "The new shop on the Rue de la République, on its opening day</media:description>"
+        "</media:content>"
+    )
+    description = "<description>Acme opens its first shop.</description>"
+    parts = (caption, description) if caption_first else (description, caption)
+    body = rss(
+        f"<item><title>T</title><guid>g</guid>{''.join(parts)}</item>",
+        ' xmlns:media="http://search.yahoo.com/mrss/"',
+    )
+    for engine in ("auto", "feedparser"):
+        parsed = parse_feed(body, FIXTURE_URL, engine=engine)
+        assert parsed.items[0].text == "Acme opens its first shop.", engine

@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
@@ -78,8 +78,17 @@ def _struct_to_iso(value: time.struct_time | None) -> str | None:
     return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
-def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> dict[str, Any]:
-    """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`."""
+def _draft_from_entry(
+    entry: Mapping[str, Any],
+    base: str,
+    feed_author: str,
+    captions: Collection[str] = frozenset(),
+) -> dict[str, Any]:
+    """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`.
+
+    `captions`: texts that are an entry's text only when it has no other (feedparser gives
+    a <media:description> as a summary or content: see `fast._media_captions`).
+    """
     bodies: list[tuple[str, str]] = []  # (markup, base for its relative links)
     for content in entry.get("content") or ():
         if isinstance(content.get("value"), str):
@@ -88,6 +97,8 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
     if isinstance(summary, str) and all(summary != markup for markup, _ in bodies):
         detail = entry.get("summary_detail") or {}
         bodies.append((summary, _resolve_base(base, detail.get("base"))))
+    if captions:
+        bodies = [body for body in bodies if body[0] not in captions] or bodies
     longest = max((markup for markup, _ in bodies), key=len, default="")
 
     guid = entry.get("id") if isinstance(entry.get("id"), str) else ""

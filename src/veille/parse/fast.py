@@ -48,6 +48,10 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _DCTERMS = "http://purl.org/dc/terms/"
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 _FEEDBURNER = "http://rssnamespace.org/feedburner/ext/1.0"
+_MEDIA_DESCRIPTION = frozenset(
+    f"{namespace} description"
+    for namespace in ("http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss")
+)
 _DC_DATE = f"{_DC} date"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XHTML_DIV = f"{_XHTML} div"
@@ -65,7 +69,7 @@ _SINGLE = {
         for ns in ("", f"{_RSS1} ", f"{_RSS090} ")
         for name in ("title", "link", "guid", "description", "pubDate", "author")
     )
-    | {f"{_DC} creator", f"{_DC} date", f"{_CONTENT} encoded"},
+    | {f"{_DC} creator", f"{_DC} date", f"{_DC} description", f"{_CONTENT} encoded"},
     "atom": frozenset(
         f"{_ATOM} {name}" for name in ("title", "id", "summary", "content", "published", "updated")
     ),
@@ -105,6 +109,12 @@ _DC_TWINS = {
     for name in ("title", "description")
 }
 _ATOM_UPDATED_IN_RSS = "atom:updated in rss"
+# An entry's own bodies, beside which a <media:description> is not its text (`_media_captions`)
+_SUMMARIES = frozenset(
+    {f"{ns}description" for ns in ("", f"{_RSS1} ", f"{_RSS090} ", f"{_DC} ")}
+    | {f"{_ATOM} summary"}
+)
+_BODIES = _SUMMARIES | {f"{_CONTENT} encoded", f"{_ATOM} content"}
 _ATOM_TEXT = frozenset(f"{_ATOM} {name}" for name in ("title", "summary", "content", "rights"))
 _ATOM_PEOPLE = frozenset({f"{_ATOM} author", f"{_ATOM} contributor"})
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);", re.IGNORECASE)
@@ -145,6 +155,9 @@ class _Shape:
         # entries whose date feedparser would take from <atom:updated> if <pubDate> failed
         self.pubdate_only: set[int] = set()
         self.dc_dated: set[int] = set()  # entries with a <dc:date>; see `_fast_entry`
+        self.captions = 0  # <media:description>s in the entry being read
+        # entries with <media:description>s: (how many, own summary?, own body?)
+        self.media: dict[int, tuple[int, bool, bool]] = {}
         # entries with a non-empty link (RSS <link> text, Atom href); see `_fast_entry`
         self.linked: set[int] = set()
         # <feedburner:origLink> of each entry with one, which feedparser-rs does not read
@@ -176,6 +189,8 @@ class _Shape:
             self._child(name, attrs)
         elif not self.child_free:
             raise _Refused(f"element <{name.rpartition(' ')[2]}> inside an entry field")
+        elif name in _MEDIA_DESCRIPTION:  # in <media:content> or <media:group>
+            self.captions += 1
 
     def _child(self, name: str, attrs: dict[str, str]) -> None:
         namespace, _, local = name.rpartition(" ")
@@ -183,6 +198,8 @@ class _Shape:
             self._atom_in_rss(local, attrs)
         elif name in _UNMAPPED or namespace == _XHTML:
             raise _Refused(f"entry element <{local}> read differently")
+        elif name in _MEDIA_DESCRIPTION:
+            self.captions += 1
         elif name == _DC_DATE:
             # Measured: in Atom, feedparser-rs takes <dc:date> for the published date,
             # feedparser for the updated one (the last of it and <updated>).
@@ -283,6 +300,11 @@ class _Shape:
             self.parser.CharacterDataHandler = None
         if self.depth == self.entry_depth:
             self.entry_depth = 0
+            if self.captions:
+                summary = not _SUMMARIES.isdisjoint(self.seen)
+                body = summary or not _BODIES.isdisjoint(self.seen)
+                self.media[self.entries - 1] = (self.captions, summary, body)
+                self.captions = 0
             if _ATOM_UPDATED_IN_RSS in self.seen:
                 if "pubDate" not in self.seen:
                     raise _Refused("entry dated by <atom:updated> alone")
@@ -384,6 +406,39 @@ def _read_fast(
     if checked:
         _check_output(result, document)
     return result
+
+
+def _media_captions(data: bytes, document: str) -> frozenset[str]:
+    """The texts of the document's Media RSS <media:description>s, as feedparser gives them.
+
+    feedparser reads each as a description of its entry: the summary, or content when the
+    entry has a summary already. It describes an image or a video (a caption, often longer
+    than the entry's own text), and is the entry's text only when the entry has no other:
+    `_draft_from_entry` leaves these texts out of an entry's bodies unless nothing is left.
+    """
+    if "search.yahoo.com/mrss" not in document:
+        return frozenset()
+    found: set[str] = set()
+    text: list[str] = []
+    parser = pyexpat.ParserCreate("utf-8", namespace_separator=" ")
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name in _MEDIA_DESCRIPTION:
+            text.clear()
+            parser.CharacterDataHandler = text.append
+
+    def end(name: str) -> None:
+        if name in _MEDIA_DESCRIPTION:
+            found.add(_as_feedparser("".join(text).strip()) or "")
+            parser.CharacterDataHandler = None
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except pyexpat.ExpatError:  # feedparser's loose parser reads on; the captions so far
+        pass
+    return frozenset(found)
 
 
 def _check_output(result: ParsedFeed, document: str) -> None:
@@ -497,6 +552,18 @@ def _fast_entry(
     # with a day name in full, asctime, `20030610T040000Z`, `CEST`…). Rare in real feeds.
     if shape is not None and entry.dc_date is None and index in shape.dc_dated:
         raise _Refused("unreadable <dc:date>")
+    summary = entry.summary
+    captioned = shape.media.get(index) if shape is not None else None
+    if captioned is not None:
+        # feedparser-rs gives a <media:description> in <media:group> (or the item) as the
+        # summary when the entry has none of its own, and none in <media:content>; see
+        # `_media_captions` for feedparser.
+        captions, own_summary, own_body = captioned
+        if own_body:
+            if not own_summary:
+                summary = None  # a caption, or a copy of the content
+        elif captions > 1 or not summary:
+            raise _Refused("media:description read differently")
     # RSS's <source url> (Atom's <source> is refused: `_UNMAPPED`)
     source = None if atom or entry.source is None else {"href": entry.source.href}
     return {
@@ -505,7 +572,7 @@ def _fast_entry(
         "link": link(entry.link),
         "links": [{"href": link(each.href), "rel": each.rel or "alternate"} for each in links],
         "content": [{"value": text(content.value)} for content in contents],
-        "summary": text(entry.summary),
+        "summary": text(summary),
         "title": text(entry.title),
         "fast_author": author,
         "published_parsed": published,
