@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover
 from veille.charset import _DEMORONIZE
 from veille.models import ParsedFeed
 from veille.parse.entries import (
+    _EMAIL_AND_NAME,
     _author_of,
     _draft_from_entry,
     _finish_items,
@@ -117,6 +118,24 @@ _SUMMARIES = frozenset(
 _BODIES = _SUMMARIES | {f"{_CONTENT} encoded", f"{_ATOM} content"}
 _ATOM_TEXT = frozenset(f"{_ATOM} {name}" for name in ("title", "summary", "content", "rights"))
 _ATOM_PEOPLE = frozenset({f"{_ATOM} author", f"{_ATOM} contributor"})
+# Entry elements whose text feedparser decodes from base64 when their attributes say so
+_TEXTS = (
+    _ATOM_TEXT
+    | {
+        f"{ns}{name}"
+        for name in ("title", "description")
+        for ns in ("", f"{_RSS1} ", f"{_RSS090} ")
+    }
+    | set(_DC_TWINS)
+    | {f"{_CONTENT} encoded"}
+)
+# Type names feedparser reads as text/plain, text/html and application/xhtml+xml
+_TEXT_TYPES = frozenset({"text", "plain", "html", "xhtml"})
+# feedparser's e-mail pattern (mixin.py, `_sync_author_detail`), which splits RSS authors
+_FEEDPARSER_EMAIL = re.compile(
+    r"(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))"
+    r"([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"
+)
 _ENTITY = re.compile(r"&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);", re.IGNORECASE)
 _XML_ENTITY = re.compile(r"&(?:#([0-9]{1,7})|#x([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
 _DATE_COMPLAINT = re.compile(r"Invalid \w+ format\Z")
@@ -233,6 +252,8 @@ class _Shape:
             if name in self.seen:
                 raise _Refused(f"entry element <{local}> repeated")
             self.seen.add(name)
+        if attrs and name in _TEXTS and _base64(attrs):
+            raise _Refused(f"base64 text in <{local}>")
         xhtml = name in _ATOM_TEXT and attrs.get("type") == "xhtml"
         if xhtml:
             self._xhtml_start()
@@ -247,11 +268,17 @@ class _Shape:
 
     def _outside(self, name: str, attrs: dict[str, str]) -> None:
         """An element outside the entries."""
-        local = name.rpartition(" ")[2]
-        if local.lower() in ("item", "entry"):
+        namespace, _, local = name.rpartition(" ")
+        lowered = local.lower()
+        if lowered in ("item", "entry"):
             # feedparser reads an <item> or <entry> of any namespace, in any case, as an entry
             # (measured: <item> in an Atom feed); feedparser-rs reads none of them.
             raise _Refused(f"entry-like element <{local}>")
+        if lowered == "title" and namespace in _CORE_NAMESPACES:
+            if local != "title":  # the feed's title to feedparser only (<TiTlE>)
+                raise _Refused(f"element <{local}> spelled unusually")
+            if attrs and _base64(attrs):
+                raise _Refused(f"base64 text in <{local}>")
         if attrs and name in _ATOM_TEXT and attrs.get("type") == "xhtml":
             self._xhtml_start()
 
@@ -310,6 +337,19 @@ class _Shape:
                     raise _Refused("entry dated by <atom:updated> alone")
                 self.pubdate_only.add(self.entries - 1)
         self.depth -= 1
+
+
+def _base64(attrs: dict[str, str]) -> bool:
+    """Whether feedparser decodes the element's text from base64 (mixin.py, `_is_base64`):
+    mode="base64", or a type that is not text (text/*, */xml, *+xml); feedparser-rs leaves
+    the text encoded."""
+    if attrs.get("mode") == "base64":
+        return True
+    kind = attrs.get("type")
+    if kind is None or kind.lower() in _TEXT_TYPES:
+        return False
+    kind = kind.lower()
+    return not kind.startswith("text/") and not kind.endswith(("/xml", "+xml"))
 
 
 def _shape(data: bytes) -> _Shape:
@@ -506,7 +546,10 @@ def _fast_author(node: Any, atom: bool, checked: bool, repair: bool) -> str:
         # a name it is the email (or ''), as feedparser's (google-alerts: <name></name>).
         raw = "" if detail.name else _author_of({"author": text(node.author)})
     else:
-        raw = _author_of({"author": text(node.author)})
+        author = text(node.author)
+        if checked and author and "@" in author and _split_by_feedparser(author):
+            raise _Refused("an author with an e-mail beside the name")
+        raw = _author_of({"author": author})
     names = {
         raw,
         html_to_text(text(detail.name)) if detail is not None and detail.name else "",
@@ -516,6 +559,18 @@ def _fast_author(node: Any, atom: bool, checked: bool, repair: bool) -> str:
     if len(names) > 1 and checked:
         raise _Refused("authors disagree")
     return min(names, default="")
+
+
+def _split_by_feedparser(author: str) -> bool:
+    """Whether feedparser takes a name out of an RSS author holding an e-mail address,
+    where feedparser-rs keeps the whole text: `Jo (jo@example.org)`, `Jo <jo@example.org>`
+    (`jo@example.org (Jo)` is split alike on both paths by `_author_of`; a bare address has
+    no name to take)."""
+    found = _FEEDPARSER_EMAIL.search(author)
+    if found is None or _EMAIL_AND_NAME.match(author):
+        return False
+    rest = author[: found.start()] + author[found.end() :]
+    return any(character.isalnum() for character in rest)
 
 
 def _fast_entry(
