@@ -111,7 +111,8 @@ def _draft_from_entry(
     ]
     first = entry.get("link")
     if (
-        first not in alternates
+        first
+        and first not in alternates
         and not (permalink and first == guid)
         and any(candidate.get("href") == first for candidate in links)
     ):
@@ -121,7 +122,8 @@ def _draft_from_entry(
     hrefs = [first, *alternates]
     # FeedBurner links to a feedproxy.google.com redirect and gives the article's own address
     # in <feedburner:origLink>.
-    link = _http_url(entry.get("feedburner_origlink"))
+    origlink = entry.get("feedburner_origlink")
+    link = _http_url(origlink) if origlink else ""
     for href in hrefs if not link else ():
         if permalink and href == guid:
             # feedparser copies a permalink guid into `link`: only take it if it is a URL.
@@ -133,7 +135,7 @@ def _draft_from_entry(
     # RSS's <source url>: the publisher of an item an aggregator (Google News) passed on.
     # (Atom's <source>, the feed a copied entry came from, has no url: no `href` here.)
     source = entry.get("source")
-    site = _http_url(source.get("href")) if isinstance(source, Mapping) else ""
+    site = _http_url(source.get("href")) if isinstance(source, dict) else ""
     # dict.get: FeedParserDict.get("updated_parsed") falls back to published with a warning.
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     title = entry.get("title")

@@ -422,12 +422,13 @@ def _read_fast(
             raise _Refused(f"{len(parsed.entries)} entries read of {shape.entries}")
     feed = parsed.feed
     repair = _repairable(data)
+    sources = not atom and b"<source" in data
     feed_author = _fast_author(feed, atom, checked, repair) if atom else ""
     base = url if is_http_url(url) else ""
     # Every entry goes through `_fast_entry`, whose guards may refuse the document; only the
     # cleaning of known entries is left out.
     entries = [
-        _fast_entry(entry, index, shape if checked else None, atom, repair)
+        _fast_entry(entry, index, shape if checked else None, atom, repair, sources)
         for index, entry in enumerate(parsed.entries)
     ]
     fingerprints = tuple(entry_fingerprint(base, _fast_fields(entry)) for entry in entries)
@@ -541,23 +542,22 @@ def _fast_author(node: Any, atom: bool, checked: bool, repair: bool) -> str:
     `author` but without `author_detail`: those get '' here and inherit, as in feedparser.
     """
     detail = node.author_detail
-    text = _as_feedparser if repair else _same
+    author = _as_feedparser(node.author) if repair else node.author
     if atom:
         if detail is None:
             return ""
         # feedparser-rs's `author` is "Name (email)" in Atom, made up from the detail; without
         # a name it is the email (or ''), as feedparser's (google-alerts: <name></name>).
-        raw = "" if detail.name else _author_of({"author": text(node.author)})
+        raw = "" if detail.name else _author_of({"author": author})
     else:
-        author = text(node.author)
         if checked and author and "@" in author and _split_by_feedparser(author):
             raise _Refused("an author with an e-mail beside the name")
         raw = _author_of({"author": author})
-    names = {
-        raw,
-        html_to_text(text(detail.name)) if detail is not None and detail.name else "",
-        *(html_to_text(text(person.name)) for person in node.authors or () if person.name),
-    }
+    named = [detail.name] if detail is not None and detail.name else []
+    named += [person.name for person in node.authors or () if person.name]
+    if repair:
+        named = [_as_feedparser(name) for name in named]
+    names = {raw, *(html_to_text(name) for name in named)}
     names.discard("")
     if len(names) > 1 and checked:
         raise _Refused("authors disagree")
@@ -577,12 +577,13 @@ def _split_by_feedparser(author: str) -> bool:
 
 
 def _fast_entry(
-    entry: Any, index: int, shape: _Shape | None, atom: bool, repair: bool
+    entry: Any, index: int, shape: _Shape | None, atom: bool, repair: bool, sources: bool
 ) -> dict[str, Any]:
     """A feedparser-rs entry as the dict `_draft_from_entry` reads from feedparser.
 
     `shape` is what the expat pass found in the document (None when the guards are skipped:
-    then neither its guards nor <feedburner:origLink>, which only it reads).
+    then neither its guards nor <feedburner:origLink>, which only it reads); `repair`, whether
+    texts may need `_as_feedparser`; `sources`, whether RSS <source>s may be there.
     """
     checked = shape is not None
     links = entry.links or ()
@@ -598,9 +599,6 @@ def _fast_entry(
     blanked = entry.link == "" or any(link.href == "" for link in links)
     if shape is not None and blanked and index in shape.linked:
         raise _Refused("feedparser-rs blanked a link (a private host?)")
-    text = _as_feedparser if repair else _same
-    # Atom links are attributes, which feedparser does not repair; RSS links are texts.
-    link = _xml_unescape if atom else text
     author = _fast_author(entry, atom, checked, repair)
     published = _feedparser_date(entry.published)
     if shape is not None and published is None and index in shape.pubdate_only:
@@ -608,7 +606,7 @@ def _fast_entry(
     # A <dc:date> feedparser-rs cannot read is dropped, its text with it (`published` keeps
     # <pubDate>'s text whatever it holds); feedparser's date parser reads more forms (RFC 822
     # with a day name in full, asctime, `20030610T040000Z`, `CEST`…). Rare in real feeds.
-    if shape is not None and entry.dc_date is None and index in shape.dc_dated:
+    if shape is not None and index in shape.dc_dated and entry.dc_date is None:
         raise _Refused("unreadable <dc:date>")
     summary = entry.summary
     captioned = shape.media.get(index) if shape is not None else None
@@ -623,22 +621,40 @@ def _fast_entry(
         elif captions > 1 or not summary:
             raise _Refused("media:description read differently")
     # RSS's <source url> (Atom's <source> is refused: `_UNMAPPED`)
-    source = None if atom or entry.source is None else {"href": entry.source.href}
-    return {
-        "id": text(entry.id),
+    source = entry.source if sources else None
+    unescape = _xml_unescape if atom else _same
+    fields = {
+        "id": entry.id,
         "guidislink": entry.guidislink,
-        "link": link(entry.link),
-        "links": [{"href": link(each.href), "rel": each.rel or "alternate"} for each in links],
-        "content": [{"value": text(content.value)} for content in contents],
-        "summary": text(summary),
-        "title": text(entry.title),
+        "link": unescape(entry.link),
+        "links": [{"href": unescape(each.href), "rel": each.rel or "alternate"} for each in links],
+        "content": [{"value": content.value} for content in contents],
+        "summary": summary,
+        "title": entry.title,
         "fast_author": author,
         "published_parsed": published,
         # only read when there is no published date (`_draft_from_entry`): parse it only then
         "updated_parsed": _feedparser_date(entry.updated) if published is None else None,
-        "feedburner_origlink": text(shape.origlinks.get(index)) if shape is not None else None,
-        "source": source,
+        "feedburner_origlink": shape.origlinks.get(index) if shape is not None else None,
+        "source": None if source is None else {"href": source.href},
     }
+    if repair:
+        _repair_texts(fields, atom)
+    return fields
+
+
+def _repair_texts(fields: dict[str, Any], atom: bool) -> None:
+    """`_as_feedparser` on the texts of a `_fast_entry` dict: all but the author (repaired in
+    `_fast_author`) and, in Atom, the links, which are attributes there (feedparser repairs
+    none of those)."""
+    for key in ("id", "summary", "title", "feedburner_origlink"):
+        fields[key] = _as_feedparser(fields[key])
+    for content in fields["content"]:
+        content["value"] = _as_feedparser(content["value"])
+    if not atom:
+        fields["link"] = _as_feedparser(fields["link"])
+        for link in fields["links"]:
+            link["href"] = _as_feedparser(link["href"])
 
 
 def _same(value: str | None) -> str | None:
