@@ -20,7 +20,8 @@ import pytest
 from feedgen import generate_feeds
 
 from veille.errors import ParseError
-from veille.models import ParsedFeed
+from veille.match import compile_brand, find_mentions
+from veille.models import Brand, ParsedFeed
 from veille.parse import parse_feed
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "web"
@@ -77,6 +78,16 @@ FIXTURE_REFUSALS = {
     "fast_markup_in_description.xml": ("element <em> inside an entry field", True),
     # <dc:title> before <title>: feedparser keeps the first, feedparser-rs <title>
     "fast_dc_title_first.xml": ("entry element <title> after its Dublin Core twin", True),
+    "fast_dc_title_first_rss1.xml": ("entry element <title> after its Dublin Core twin", True),
+    # <description> then <dc:description>: feedparser keeps both (the second as content)
+    "fast_dc_description_second.xml": (
+        "entry element <description> beside its Dublin Core twin",
+        True,
+    ),
+    # <description> and <summary> in an RSS item: feedparser keeps both, feedparser-rs one
+    "fast_rss_summary.xml": ("entry element <summary> read differently", True),
+    # captions only: feedparser reads each (the longer is the text), feedparser-rs none
+    "fast_media_descriptions_only.xml": ("media:description read differently", True),
     # a valid then an invalid <pubDate>: feedparser reads none, feedparser-rs the first
     "fast_two_pubdates.xml": ("entry element <pubDate> repeated", True),
     # feedparser takes the longer of <description> and <itunes:summary>
@@ -85,12 +96,30 @@ FIXTURE_REFUSALS = {
     "fast_uppercase_pubdate.xml": ("entry element <PubDate> spelled unusually", True),
     # the same outside entries (feedparser's itunes_core_element_uppercase.xml): <TiTlE> is the
     # feed's title, <Item> an item, to feedparser only
-    "fast_uppercase_feed_title.xml": ("feed element <TiTlE> spelled unusually", True),
-    "fast_uppercase_item.xml": ("feed element <Item> spelled unusually", True),
+    "fast_uppercase_item.xml": ("entry-like element <Item>", True),
     # Medium's <atom:updated>: feedparser's date when <pubDate> is unreadable
     "fast_atom_updated_in_rss.xml": ("unreadable <pubDate> beside <atom:updated>", True),
     # an alternate <atom:link> in an RSS item is the item's link to feedparser only
     "fast_atom_link_in_rss.xml": ("entry element <atom:link> read differently", True),
+    # a <dc:date> feedparser reads and feedparser-rs does not (`Tuesday, 13 Jun 2017 …`)
+    "fast_dc_date_not_iso.xml": ("unreadable <dc:date>", True),
+    # in Atom, feedparser-rs dates the entry by <dc:date>, feedparser by the last of it and
+    # <updated>
+    "fast_dc_date_in_atom.xml": ("entry element <date> read differently", True),
+    # <lastBuildDate> in an item dates it to feedparser only
+    "fast_lastbuilddate_in_item.xml": ("entry element <lastBuildDate> read differently", True),
+    # Atom type="xhtml" text without its <div>: feedparser-rs reads only the first child's text
+    "fast_xhtml_without_div.xml": ("xhtml text outside its <div>", True),
+    # an Atom <link> with its URL as text: feedparser reads it, feedparser-rs does not
+    "fast_atom_link_without_href.xml": ("Atom <link> without href", True),
+    # an <item> in an Atom feed is an entry to feedparser only
+    "fast_entry_in_unknown_namespace.xml": ("entry-like element <item>", True),
+    # Atom text in base64 (type="application/octet-stream"): feedparser decodes it
+    "fast_base64_text.xml": ("base64 text in <content>", True),
+    # a channel's <TiTlE> is its title to feedparser only
+    "fast_uppercase_channel_title.xml": ("element <TiTlE> spelled unusually", True),
+    # `Name (e-mail)`: feedparser takes the name out, feedparser-rs keeps the whole text
+    "fast_author_name_and_email.xml": ("an author with an e-mail beside the name", True),
     # feedparser reads <dc:author>, feedparser-rs ignores it
     "fast_dc_author.xml": ("entry element <author> read differently", True),
     "fast_authors_disagree.xml": ("authors disagree", True),
@@ -252,3 +281,155 @@ def test_forced_feedparser_never_tries_the_fast_path() -> None:
 def test_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="engine"):
         parse_feed(b"<rss/>", FIXTURE_URL, engine="lxml")
+
+
+def rss(items: str, namespaces: str = "") -> bytes:
+    """An RSS 2.0 document holding the given items."""
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"{namespaces}><channel>'
+        f"<title>T</title><link>https://feeds.example.org/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def test_windows_1252_character_references_read_as_browsers_do() -> None:
+    """`&#146;` is U+0092, a control character, to XML; browsers (and feedparser) read the
+    references 0x80–0x9F as windows-1252's characters. Text that is UTF-8 read as ISO-8859-1
+    (`&#226;&#128;&#166;`) is decoded again, as feedparser does."""
+    body = rss(
+        "<item><title>Acme&#146;s new phone</title><guid>a1</guid>"
+        "<description>Wait for it&#226;&#128;&#166;</description></item>"
+        "<item><title>&#x93;Soon&#x94;</title><guid>a2</guid></item>"
+    )
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert (auto.items[0].title, auto.items[0].text) == ("Acme’s new phone", "Wait for it…")
+    assert auto.items[1].title == "“Soon”"
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+    hits = find_mentions(auto.items[0], [compile_brand(Brand(name="Acme", terms=("Acme",)))])
+    assert [hit.matched for hit in hits] == ["Acme"]
+
+
+def test_xhtml_text_without_its_div_keeps_all_its_text() -> None:
+    """RFC 4287 wraps xhtml text in a <div>; without it, the text before and after the first
+    child element is kept on both paths (feedparser-rs alone would keep `launch`)."""
+    body = (FIXTURES / "fast_xhtml_without_div.xml").read_bytes()
+    for engine in ("auto", "feedparser"):
+        parsed = parse_feed(body, FIXTURE_URL, engine=engine)
+        assert [item.title for item in parsed.items] == ["Acme launch day", "A wrapped title"]
+    feed_title = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title type="xhtml">Acme <b>news</b></title>'
+        b"<id>f</id><entry><id>e</id><title>E</title></entry></feed>"
+    )
+    parsed = parse_feed(feed_title, FIXTURE_URL)
+    assert refusal(parsed).startswith("xhtml text outside its <div>")
+    assert parsed.title == "Acme news"
+
+
+def test_atom_link_without_href_gives_its_text() -> None:
+    """A <link> with its URL as text: the URL is the link, the alternate one first (feedparser
+    itself takes the last text-only link, whatever its rel), and entries that only their
+    links tell apart stay apart."""
+    body = (FIXTURES / "fast_atom_link_without_href.xml").read_bytes()
+    urls = [f"https://guard.example/{n}" for n in (1, 2, 3)]
+    for engine in ("auto", "feedparser"):
+        assert [item.url for item in parse_feed(body, FIXTURE_URL, engine=engine).items] == urls
+
+
+def test_feedburner_origlink_is_the_item_url() -> None:
+    """FeedBurner links each item to a feedproxy.google.com redirect and gives the article's
+    own address in <feedburner:origLink>: that is the item's URL, on both paths."""
+    body = (FIXTURES / "feedburner.xml").read_bytes()
+    urls = [
+        "https://cycliste.example.org/2026/11/30/avis-antivol-acme-lock-pro/",
+        "https://cycliste.example.org/2026/11/27/reparer-velo-electrique-nantes/",
+    ]
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.url for item in auto.items] == urls
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+
+
+def test_google_news_source_is_the_item_site() -> None:
+    """Google News names each item's publisher in <source url>: the item's `site`, on both
+    paths; its URL stays the aggregator's, which cannot be unwrapped offline."""
+    body = (FIXTURES / "google_news.xml").read_bytes()
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.site for item in auto.items] == [
+        "https://www.lemonde.fr",
+        "https://www.ouest-france.fr",
+    ]
+    assert all(item.url.startswith("https://news.google.com/") for item in auto.items)
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<source url="ftp://files.example/">Files</source>',
+        "<source>No address</source>",
+        # Atom's <source> is the feed a copied entry came from, not a per-item publisher
+        '<atom:source><atom:id>https://origin.example/</atom:id><atom:link href="https://'
+        'origin.example/"/><atom:title>Origin</atom:title></atom:source>',
+    ],
+    ids=["not http", "no url", "atom source"],
+)
+def test_item_site_is_an_http_source_url_only(source: str) -> None:
+    body = rss(
+        f"<item><title>T</title><guid>g</guid>{source}</item>",
+        ' xmlns:atom="http://www.w3.org/2005/Atom"',
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].site == ""
+
+
+def test_atom_source_gives_no_site() -> None:
+    """An Atom entry's <source> holds the metadata of the feed it was copied from."""
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry><id>e</id>'
+        b"<title>E</title><source><id>https://origin.example/</id><title>Origin</title>"
+        b'<link href="https://origin.example/"/></source></entry></feed>'
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].site == ""
+
+
+def test_authors_with_only_an_email_give_the_first() -> None:
+    """Several Atom <author>s with only an <email>: the first is credited, on both paths
+    (feedparser's own `author` is the last one's)."""
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>f</id><entry><id>e</id>'
+        b"<title>E</title><author><email>one@one.example</email></author>"
+        b"<author><email>two@two.example</email></author></entry></feed>"
+    )
+    for engine in ("auto", "feedparser"):
+        assert parse_feed(body, FIXTURE_URL, engine=engine).items[0].author == "one@one.example"
+
+
+@pytest.mark.parametrize("caption_first", [False, True], ids=["caption last", "caption first"])
+def test_media_description_is_the_text_only_without_another(caption_first: bool) -> None:
+    """A <media:description> describes an image or a video. feedparser reads it as the
+    entry's summary (or content), and as the longer body it became the text: the entry's
+    own body wins, on both paths; without one, the description is the text (YouTube)."""
+    body = (FIXTURES / "media_captions.xml").read_bytes()
+    auto = parse_feed(body, FIXTURE_URL)
+    assert auto.parser == FAST
+    assert [item.text for item in auto.items] == [
+        "Acme opens its first shop.",
+        "What the video shows: Acme's workshop at work.",
+    ]
+    assert parse_feed(body, FIXTURE_URL, engine="feedparser").items == auto.items
+    caption = (
+        '<media:content url="https://news.example/1.jpg" medium="image"><media:description>'
+        "The new shop on the Rue de la République, on its opening day</media:description>"
+        "</media:content>"
+    )
+    description = "<description>Acme opens its first shop.</description>"
+    parts = (caption, description) if caption_first else (description, caption)
+    body = rss(
+        f"<item><title>T</title><guid>g</guid>{''.join(parts)}</item>",
+        ' xmlns:media="http://search.yahoo.com/mrss/"',
+    )
+    for engine in ("auto", "feedparser"):
+        parsed = parse_feed(body, FIXTURE_URL, engine=engine)
+        assert parsed.items[0].text == "Acme opens its first shop.", engine

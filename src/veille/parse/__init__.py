@@ -11,9 +11,9 @@ file name). Before feedparser runs, three steps of our own make the common break
    that is UTF-8 apart from a few stray bytes keeps its UTF-8 and reads the stray bytes as
    windows-1252. Undeclared CJK (Shift_JIS, EUC-JP, EUC-KR, GB18030, Big5) is recognised by
    its byte pattern, and other single-byte scripts (Cyrillic, Greek, Hebrew, Arabic, Thai) by
-   charset-normalizer; feedparser would only get them right with `chardet`. Feedparser then receives UTF-8 bytes with a
-   rewritten declaration, so its own RFC 3023 guessing (`text/xml` means US-ASCII, no header
-   means ISO-8859-1) never applies.
+   charset-normalizer; feedparser would only get them right with `chardet`. Feedparser then
+   receives UTF-8 bytes with a rewritten declaration, so its own RFC 3023 guessing (`text/xml`
+   means US-ASCII, no header means ISO-8859-1) never applies.
 2. **Prolog clean-up** (`prolog._clean_prolog`). The DOCTYPE and its internal subset are
    removed. Feeds never need them, and they are the only way to declare entities: with them
    gone no "billion laughs" or quadratic-blowup document can expand. (Feedparser keeps entities

@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
@@ -57,12 +57,18 @@ def _author_of(node: Mapping[str, Any]) -> str:
     (`Simon St.Laurent (mailto:`).
     """
     raw = node.get("author")
-    if isinstance(raw, str) and (split := _email_split(raw)):
-        return html_to_text(split.group(1))
     detail = node.get("author_detail") or {}
+    authors = node.get("authors") or ()
+    if len(authors) > 1 and not detail.get("name"):
+        # Several authors, the last with only an e-mail: feedparser's `author` is that
+        # e-mail (or worse: `ple (two@two.example)`, its split cut short). The first author,
+        # the one the entry lists first, is credited, as feedparser-rs reads it.
+        raw = authors[0].get("name") or authors[0].get("email") or raw
+    elif isinstance(raw, str) and (split := _email_split(raw)):
+        return html_to_text(split.group(1))
     name = detail.get("name") or raw
     if not name:
-        name = next((a.get("name") for a in node.get("authors") or () if a.get("name")), "")
+        name = next((a.get("name") for a in authors if a.get("name")), "")
     return _person_name(name) if isinstance(name, str) else ""
 
 
@@ -92,8 +98,17 @@ def _struct_to_iso(value: time.struct_time | None) -> str | None:
     return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
 
 
-def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> dict[str, Any]:
-    """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`."""
+def _draft_from_entry(
+    entry: Mapping[str, Any],
+    base: str,
+    feed_author: str,
+    captions: Collection[str] = frozenset(),
+) -> dict[str, Any]:
+    """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`.
+
+    `captions`: texts that are an entry's text only when it has no other (feedparser gives
+    a <media:description> as a summary or content: see `fast._media_captions`).
+    """
     bodies: list[tuple[str, str]] = []  # (markup, base for its relative links)
     for content in entry.get("content") or ():
         if isinstance(content.get("value"), str):
@@ -102,17 +117,34 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
     if isinstance(summary, str) and all(summary != markup for markup, _ in bodies):
         detail = entry.get("summary_detail") or {}
         bodies.append((summary, _resolve_base(base, detail.get("base"))))
+    if captions:
+        bodies = [body for body in bodies if body[0] not in captions] or bodies
     longest = max((markup for markup, _ in bodies), key=len, default="")
 
     guid = entry.get("id") if isinstance(entry.get("id"), str) else ""
     permalink = bool(entry.get("guidislink"))
-    hrefs = [entry.get("link")] + [
+    links = entry.get("links") or ()
+    alternates = [
         candidate.get("href")
-        for candidate in entry.get("links") or ()
+        for candidate in links
         if candidate.get("rel", "alternate") == "alternate"
     ]
-    link = ""
-    for href in hrefs:
+    first = entry.get("link")
+    if (
+        first
+        and first not in alternates
+        and not (permalink and first == guid)
+        and any(candidate.get("href") == first for candidate in links)
+    ):
+        # feedparser gives the text of a <link> without href (an Atom <link> with its URL
+        # as text) as `link` whatever its rel: an enclosure's must not stand for the entry.
+        first = None
+    hrefs = [first, *alternates]
+    # FeedBurner links to a feedproxy.google.com redirect and gives the article's own address
+    # in <feedburner:origLink>.
+    origlink = entry.get("feedburner_origlink")
+    link = _http_url(origlink) if origlink else ""
+    for href in hrefs if not link else ():
         if permalink and href == guid:
             # feedparser copies a permalink guid into `link`: only take it if it is a URL.
             link = _guid_url(base, guid)
@@ -120,6 +152,10 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
             link = _absolute(base, href)
         if link:
             break
+    # RSS's <source url>: the publisher of an item an aggregator (Google News) passed on.
+    # (Atom's <source>, the feed a copied entry came from, has no url: no `href` here.)
+    source = entry.get("source")
+    site = _http_url(source.get("href")) if isinstance(source, dict) else ""
     # dict.get: FeedParserDict.get("updated_parsed") falls back to published with a warning.
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     title = entry.get("title")
@@ -132,6 +168,7 @@ def _draft_from_entry(entry: Mapping[str, Any], base: str, feed_author: str) -> 
         "author": entry.get("fast_author", _author_of(entry)) or feed_author,
         "published_at": _struct_to_iso(published),
         "links": _links(bodies),
+        "site": site,
     }
 
 
@@ -140,6 +177,14 @@ def _resolve_base(base: str, xml_base: object) -> str:
     if isinstance(xml_base, str) and xml_base.strip():
         return absolute_url(base, xml_base) or base
     return base
+
+
+def _http_url(value: object) -> str:
+    """`value` stripped when it is an absolute http(s) URL, else ''."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip()
+    return value if is_http_url(value) else ""
 
 
 def _guid_url(base: str, guid: str) -> str:
@@ -230,5 +275,6 @@ def _finish_items(drafts: list[dict[str, Any]], feed_url: str) -> tuple[Item, ..
             author=draft["author"],
             published_at=draft["published_at"],
             links=draft["links"],
+            site=draft.get("site", ""),
         )
     return tuple(items.values())

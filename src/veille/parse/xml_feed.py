@@ -18,7 +18,7 @@ from veille.dates import feed_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import _author_of, _draft_from_entry, _finish_items
-from veille.parse.fast import _parse_fast
+from veille.parse.fast import _media_captions, _parse_fast
 from veille.parse.prolog import _HTML_PAGE, _XML_FORBIDDEN, _clean_prolog, _is_html_page
 from veille.text import html_to_text
 from veille.urls import is_http_url
@@ -89,7 +89,8 @@ def _parse_xml_feed(
     feed = parsed.get("feed") or {}
     inherit_author = str(parsed.get("version") or "").startswith("atom")
     feed_author = _author_of(feed) if inherit_author else ""
-    drafts = [_draft_from_entry(_redated(entry), base, feed_author) for entry in entries]
+    captions = _media_captions(data, document)
+    drafts = [_draft_from_entry(_redated(entry), base, feed_author, captions) for entry in entries]
     return ParsedFeed(
         items=_finish_items(drafts, url),
         title=html_to_text(feed.get("title")),
