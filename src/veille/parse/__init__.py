@@ -33,13 +33,14 @@ Well-formed RSS and Atom documents are then read by **feedparser-rs** (compiled,
 times faster than feedparser here) when the guards of the fast path accept them, and by
 feedparser otherwise; both give the same items (tests/test_parse_fast.py checks it on every
 feed at hand). `parse_feed(..., engine="feedparser")` forces feedparser; `ParsedFeed.parser`
-says which parser was used and why the fast path was refused. See `fast` for its guards.
+says which parser was used and why the fast path was refused. See `shape` for its guards.
 
 Item identity and URLs are decided in `entries._finish_items`; see the comments there.
 
 `parse_feed` is here; `prolog` holds the sniffing and prolog clean-up, `xml_feed` RSS and
-Atom through feedparser, `fast` the feedparser-rs fast path, `json_feed` JSON Feed, and
-`entries` what they share to turn entries into items (drafts, links, fingerprints, keys).
+Atom through feedparser, `fast` the feedparser-rs fast path and `shape` the expat pass whose
+guards decide when it is taken, `json_feed` JSON Feed, and `entries` what they share to turn
+entries into items (drafts, links, fingerprints, keys).
 """
 
 from __future__ import annotations

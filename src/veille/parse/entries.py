@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
 
+from veille.charset import _DEMORONIZE
 from veille.models import Item
 from veille.text import html_to_text, links_in_html
 from veille.urls import absolute_url, is_http_url
@@ -85,6 +86,18 @@ def _email_split(value: str) -> re.Match[str] | None:
     if "@" not in value:
         return None
     return _EMAIL_AND_NAME.match(value) or _NAME_AND_EMAIL.match(value)
+
+
+def _as_feedparser(value: str | None) -> str | None:
+    """A text as feedparser gives it: UTF-8 read as ISO-8859-1 decoded again, C1 controls as
+    windows-1252 (see `fast._REPAIRABLE_PAIR`)."""
+    if not value or value.isascii():
+        return value
+    try:
+        value = value.encode("iso-8859-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return value.translate(_DEMORONIZE)
 
 
 def _struct_to_iso(value: time.struct_time | None) -> str | None:

@@ -18,8 +18,9 @@ from veille.dates import feed_date
 from veille.errors import ParseError
 from veille.models import ParsedFeed
 from veille.parse.entries import _author_of, _draft_from_entry, _finish_items
-from veille.parse.fast import _media_captions, _parse_fast
+from veille.parse.fast import _parse_fast
 from veille.parse.prolog import _HTML_PAGE, _XML_FORBIDDEN, _clean_prolog, _is_html_page
+from veille.parse.shape import _media_captions
 from veille.text import html_to_text
 from veille.urls import is_http_url
 
