@@ -120,7 +120,7 @@ def _draft_from_entry(
     """The fields of one feedparser entry, cleaned; identity is settled in `_finish_items`.
 
     `captions`: texts that are an entry's text only when it has no other (feedparser gives
-    a <media:description> as a summary or content: see `fast._media_captions`).
+    a <media:description> as a summary or content: see `shape._media_captions`).
     """
     bodies: list[tuple[str, str]] = []  # (markup, base for its relative links)
     for content in entry.get("content") or ():
