@@ -39,6 +39,7 @@ from veille.models import AlertOutcome, Config, Settings, SourceOutcome
 from veille.query import parse_when
 from veille.report import report_view, scan_summary, scan_summary_data, web_text
 from veille.store import MentionFilter, ScanLock, Store
+from veille.text import clean_text
 
 
 @handles_errors
@@ -142,9 +143,11 @@ def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
         console.print(scan_summary(summary, width=console.width))
         return
     elif quiet:
+        # One line a source, as cron mails it (like a failed alert's).
         for outcome in summary.sources:
             if outcome.notice:
-                _console(stderr=True).print(web_text(f"warning: {outcome.name}: {outcome.notice}"))
+                line = f"{clean_text(outcome.name)}: {clean_text(outcome.notice)}"
+                typer.echo(f"veille: warning: {line}", err=True)
     _warn_failed_alerts(summary.alerts)
 
 
