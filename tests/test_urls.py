@@ -103,6 +103,7 @@ REDIRECTS = {
 NOT_REDIRECTS = {
     "google search page": "https://www.google.com/search?q=acme",
     "lookalike host": "https://notgoogle.com/url?url=https%3A%2F%2Fx.fr%2F",
+    "lookalike of a subdomain rule": "https://www.notbing.com/ck/a?u=a1aHR0cHM6Ly9ibG9nLmV4YW1wbGUuZnIv",
     "target not http": "https://www.google.fr/url?q=javascript%3Aalert%281%29",
     "opaque tracker": "https://acme.us1.list-manage.com/track/click?u=8f&id=4e&e=a1",
     "no target": "https://www.google.com/url?sa=t",

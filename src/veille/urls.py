@@ -118,7 +118,6 @@ _REDIRECTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("t.umblr.com", "/redirect"): ("z",),
     ("vk.com", "/away.php"): ("to",),
     ("steamcommunity.com", "/linkfilter/"): ("url", "u"),
-    ("exit.sc", "/"): ("url",),
 }
 # google.com, google.fr, google.co.uk…: the host's last labels after "google".
 _GOOGLE_HOST = re.compile(r"^(?:www\.)?google(?:\.[a-z]{2,3}){1,2}$")
@@ -199,11 +198,11 @@ def _redirect_target(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    if host.endswith("urldefense.proofpoint.com") and parts.path.startswith("/v2/url"):
+    if _is_host(host, "urldefense.proofpoint.com") and parts.path.startswith("/v2/url"):
         # Proofpoint's v2 rewrites `%` as `-` and `/` as `_` in its `u` parameter.
         encoded = dict(parse_qsl(parts.query)).get("u", "")
         return _http_or_none(unquote(encoded.replace("-", "%").replace("_", "/")))
-    if host.endswith("bing.com") and parts.path == "/ck/a":
+    if _is_host(host, "bing.com") and parts.path == "/ck/a":
         # Bing's result clicks: `u=a1` and the target in unpadded URL-safe base64.
         encoded = dict(parse_qsl(parts.query)).get("u", "")
         if not encoded.startswith("a1"):
@@ -228,9 +227,14 @@ def _redirect_params(host: str, path: str) -> tuple[str, ...]:
     if _GOOGLE_HOST.match(host):
         return _REDIRECTS[("google", "/url")] if path == "/url" else ()
     for (redirector, prefix), names in _REDIRECTS.items():
-        if (host == redirector or host.endswith("." + redirector)) and path.startswith(prefix):
+        if _is_host(host, redirector) and path.startswith(prefix):
             return names
     return ()
+
+
+def _is_host(host: str, domain: str) -> bool:
+    """`host` is `domain` or one of its subdomains (`notbing.com` is not `bing.com`)."""
+    return host == domain or host.endswith("." + domain)
 
 
 def _http_or_none(url: str) -> str | None:
