@@ -231,3 +231,82 @@ def test_alert_keys_are_read_as_written(tmp_path: Path) -> None:
     assert alert.quiet_hours == ("23:30", "06:00")
     assert alert.urls == ("json://u:${T}@localhost/h",)  # as written until a command sends
     assert "${T}" not in repr(alert)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A few hundred bytes of YAML whose aliases of aliases make 9**levels values."""
+    names = "abcdefghijklmnop"[:levels]
+    lines = [f"{names[0]}: &{names[0]} [x, x, x, x, x, x, x, x, x]"]
+    for before, name in zip(names, names[1:], strict=False):
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{before}"] * 9) + "]")
+    lines.append(f"brands: [{{name: A, terms: *{names[-1]}}}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_fast_with_its_line(tmp_path: Path) -> None:
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    import veille
+
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(alias_bomb(), encoding="utf-8")
+    assert len(bomb.read_bytes()) < 600
+
+    def limit_memory() -> None:
+        # If the guard fails, the child dies of MemoryError instead of taking the machine.
+        resource.setrlimit(resource.RLIMIT_AS, (300 * 2**20, 300 * 2**20))
+
+    source_root = str(Path(veille.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": source_root}
+    result = subprocess.run(
+        [sys.executable, "-m", "veille", "sources", "-c", str(bomb)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        preexec_fn=limit_memory,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"veille: error: {bomb}:6: alias *e: the aliases repeat more than 100,000 values "
+        "(an alias of aliases multiplies them); write the repeated part out or nest fewer aliases"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (alias_bomb(), "s.yaml:6: alias *e: the aliases repeat more than 100,000 values"),
+        ("a: &a [x, *a]\n", "s.yaml:1: alias *a is inside its own anchor &a"),
+        ("a: &a {b: [*a]}\n", "s.yaml:1: alias *a is inside its own anchor &a"),
+    ],
+    ids=["nested aliases", "recursive list", "recursive mapping"],
+)
+def test_aliases_that_multiply_or_recurse_are_refused(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, Path("s.yaml"))
+    assert str(caught.value).startswith(expected), caught.value
+
+
+def test_a_block_reused_by_aliases_still_loads(tmp_path: Path) -> None:
+    forums = "".join(
+        f"  - {{<<: *forum, name: f{n}, url: 'https://forum{n}.example/?a=1&b=2'}}\n"
+        for n in range(2000)
+    )
+    text = (
+        "brands:\n  - {name: Acme, terms: &terms [Acme, 'Acme Corp']}\n"
+        "  - {name: Globex, terms: *terms, competitor: true}\n"
+        "sources:\n  - &forum {name: f, type: forum, url: 'https://f.example/',"
+        " selectors: {post: article.post, author: .user}}\n" + forums
+    )
+    config = parse_config(text, tmp_path / "sources.yaml")
+    assert len(config.sources) == 2001
+    assert config.sources[-1].url == "https://forum1999.example/?a=1&b=2"
+    assert config.sources[-1].selectors == (("post", "article.post"), ("author", ".user"))
+    assert config.brands[1].terms == ("Acme", "Acme Corp")

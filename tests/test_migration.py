@@ -1,9 +1,12 @@
 """A database written by the release before the item archive is migrated in place: every
-mention keeps its id, status and note, the CSV export is the same byte for byte, search
-finds what it found, and the archive holds each mention's item."""
+mention keeps its id, status and note, the CSV export's columns of that release are the same
+byte for byte (the `note` column now follows them), search finds what it found, and the
+archive holds each mention's item."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -31,6 +34,19 @@ def read(db_path: Path, sql: str) -> list[tuple]:
         connection.close()
 
 
+def assert_same_export_plus_notes(exported: Path, triage: list[tuple]) -> None:
+    """The export has every column of the old release's, byte for byte once written back
+    without the new last column, and that column holds each mention's note."""
+    new_rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8"), newline="")))
+    assert new_rows[0][-1] == "note"
+    old_columns = io.StringIO(newline="")
+    csv.writer(old_columns).writerows(row[:-1] for row in new_rows)
+    assert old_columns.getvalue().encode() == (BEFORE / "export.csv").read_bytes()
+    notes = {str(mention_id): note for mention_id, _, note, _, _ in triage}
+    assert {row[0]: row[-1] for row in new_rows[1:]} == notes
+    assert any(notes.values())
+
+
 def test_the_fixture_is_the_release_before_the_archive(old_db: Path) -> None:
     assert read(old_db, "PRAGMA user_version") == [(5,)]
     assert read(old_db, "SELECT type FROM sqlite_master WHERE name = 'mentions'") == [("table",)]
@@ -47,7 +63,7 @@ def test_an_old_database_migrates_with_nothing_changed_for_its_users(
     exported = tmp_path / "export.csv"
     result = runner.invoke(app, ["export", "--db", str(old_db), "-o", str(exported)])
     assert result.exit_code == 0, result.output
-    assert exported.read_bytes() == (BEFORE / "export.csv").read_bytes()
+    assert_same_export_plus_notes(exported, triage)
 
     assert read(old_db, "SELECT type FROM sqlite_master WHERE name = 'mentions'") == [("view",)]
     assert read(old_db, "SELECT id, status, note, url, brand FROM mentions ORDER BY id") == triage

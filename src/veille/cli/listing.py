@@ -34,10 +34,10 @@ from veille.cli.common import (
 )
 from veille.config import load_for_command
 from veille.errors import UsageError
-from veille.export import EXPORT_FORMATS, write_export
+from veille.export import EXPORT_FORMATS, XLSX_MAX_ROWS, write_export, write_xlsx
 from veille.figures import build_report, default_since
 from veille.report import inbox_table, mentions_table, plain_marked, report_view, search_results
-from veille.store import Store
+from veille.store import MentionFilter, Store
 
 
 @handles_errors
@@ -83,7 +83,7 @@ def export(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
     ] = None,
@@ -91,14 +91,23 @@ def export(
         bool, typer.Option("--excel", help="Add a UTF-8 BOM so Excel reads the accents.")
     ] = False,
 ) -> None:
-    """Export mentions as CSV or JSON Lines, streamed."""
+    """Export mentions as CSV, JSON Lines or an Excel workbook, streamed."""
     if fmt not in EXPORT_FORMATS:
-        raise UsageError(f"--format {fmt!r}: choose csv or jsonl")
+        raise UsageError(f"--format {fmt!r}: choose csv, jsonl or xlsx")
+    if fmt == "xlsx" and output is None:
+        raise UsageError("--format xlsx writes a file, not text: give -o FILE.xlsx")
+    if fmt == "xlsx" and excel:
+        raise UsageError("--excel is for CSV; a workbook from --format xlsx opens in Excel as is")
     with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
         store,
         filters,
         _,
     ):
+        if fmt == "xlsx":
+            assert output is not None
+            count = _export_xlsx(store, filters, output)
+            _console(stderr=True).print(f"Exported {count} mentions to {output}")
+            return
         rows = store.iter_mentions(filters)
         if output is None:
             sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
@@ -110,6 +119,20 @@ def export(
         except OSError as error:
             raise UsageError(f"{output}: cannot write ({error.strerror})") from None
     _console(stderr=True).print(f"Exported {count} mentions to {output}")
+
+
+def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
+    """Write the workbook, refusing first what Excel could not open in one sheet."""
+    total = store.count_mentions(filters)
+    if total > XLSX_MAX_ROWS:
+        raise UsageError(
+            f"{total:,} mentions: an Excel sheet holds {XLSX_MAX_ROWS:,}; "
+            "narrow with --since/--brand, or export as csv"
+        )
+    try:
+        return write_xlsx(store.iter_mentions(filters), output)
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write ({error.strerror or error})") from None
 
 
 @handles_errors

@@ -35,6 +35,11 @@ DEFAULT_DB = Path("veille.db")
 # libyaml reads a config of thousands of sources several times faster than pure Python.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# An alias repeats its anchor's whole block, and aliases of aliases multiply: nine levels of
+# nine make 387 million values out of 300 bytes. A config that reuses a block of selectors
+# for each of a few thousand forums stays far below this many repeated values.
+MAX_ALIAS_VALUES = 100_000
+
 
 class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]
     """YAML 1.1 reads a key `on` (or `off`, `yes`, `no`) as a boolean: an alert's `on:` would
@@ -204,6 +209,9 @@ def _read_yaml(raw_text: str, path: Path) -> Any:
     """The YAML document as Python data, or ConfigError naming the line."""
     loader = _KeysAsWritten(raw_text)
     try:
+        # Without both an anchor and an alias nothing repeats: skip the extra pass.
+        if "&" in raw_text and "*" in raw_text:
+            _check_aliases(raw_text, path)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -213,6 +221,51 @@ def _read_yaml(raw_text: str, path: Path) -> Any:
         raise ConfigError(f"{path}: invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+def _check_aliases(raw_text: str, path: Path) -> None:
+    """Refuse a document whose aliases would expand past `MAX_ALIAS_VALUES`, or that holds
+    an alias inside its own anchor, before anything is built from it.
+
+    Counted on the parser's events, where each alias still has its line: the composed nodes
+    share one node per anchor, so the size shows only once they are turned into data, and
+    by then memory is gone. Each value is counted once per place it appears after expansion.
+    """
+    sizes: dict[str, int] = {}
+    # One entry per collection being read: its anchor and its values counted so far.
+    open_collections: list[list[Any]] = []
+    repeated = 0
+    for event in yaml.parse(raw_text, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1
+            if any(anchor == event.anchor for anchor, _ in open_collections):
+                raise ConfigError(
+                    f"{path}:{line}: alias *{event.anchor} is inside its own anchor "
+                    f"&{event.anchor}: a config cannot contain itself"
+                )
+            size = sizes.get(event.anchor, 1)  # undefined: the loader says so, with its line
+            repeated += size
+            if repeated > MAX_ALIAS_VALUES:
+                raise ConfigError(
+                    f"{path}:{line}: alias *{event.anchor}: the aliases repeat more than "
+                    f"{MAX_ALIAS_VALUES:,} values (an alias of aliases multiplies them); "
+                    "write the repeated part out or nest fewer aliases"
+                )
+        elif isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            open_collections.append([event.anchor, 1])
+            continue
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = open_collections.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+        else:
+            continue
+        if open_collections:
+            open_collections[-1][1] += size
 
 
 def _lines(raw_text: str) -> dict[tuple[str | int, ...], int]:
