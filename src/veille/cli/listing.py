@@ -173,7 +173,11 @@ def report(
 @handles_errors
 def search(
     query: Annotated[
-        str, typer.Argument(help='Words to find; FTS5 syntax: AND, OR, NOT, "a phrase", pre*.')
+        str,
+        typer.Argument(
+            help='Words to find (at most 50); FTS5 syntax: AND, OR, NOT, "a phrase", pre*, '
+            "NEAR(a b, 10)."
+        ),
     ],
     config: ConfigOption = None,
     db: DbOption = None,

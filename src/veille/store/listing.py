@@ -17,6 +17,7 @@ from veille.store.filters import (
     by_date,
     has_flag,
 )
+from veille.store.fts import check_query, query_error
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
 
 
@@ -159,7 +160,10 @@ class Listing:
         hundreds of milliseconds where recency reads the index in order. The page is chosen
         first, from the mentions' own rows; only its rows are then read in full (with their
         item's text) and highlighted: a query that matches 50,000 mentions reads 20 texts.
+        The query is checked first (`fts.check_query`): FTS5's time grows faster than a
+        query's length, and some of its errors are a crash rather than a message.
         """
+        check_query(query)
         where, params = filters.where()
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
         marks = f"'{HIGHLIGHT_START}', '{HIGHLIGHT_END}'"
@@ -177,16 +181,10 @@ class Listing:
         try:
             return self._dicts(sql, [query, *params, limit, query])
         except sqlite3.OperationalError as error:
-            message = str(error)
-            if message.startswith(
-                ("fts5:", "no such column", "unknown special query", "unterminated string")
-            ):
-                raise UsageError(
-                    f"search {query!r}: not a valid query ({message}); put words with "
-                    'punctuation in double quotes, e.g. "acme-corp", and use AND, OR, NOT, '
-                    "prefix* or NEAR(a b)"
-                ) from None
-            raise
+            refused = query_error(query, error)
+            if refused is None:
+                raise
+            raise refused from None
 
     def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params)
