@@ -36,6 +36,41 @@ def test_tone_of_an_argument_and_of_stdin_lines(runner) -> None:
     assert "[bold]great[/bold]" in plain.stdout and "\x1b" not in plain.stdout
 
 
+def test_tone_piped_is_one_tab_separated_line_per_input(runner) -> None:
+    long = "This is terrible, the worst service I ever had, why is nobody answering? " * 4
+    result = runner.invoke(app, ["tone"], input=f"I love this bike, it is wonderful!\n{long}\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    fields = [line.split("\t") for line in lines]
+    assert fields[0] == ["positive", fields[0][1], "en", "-", "I love this bike, it is wonderful!"]
+    assert fields[1][0] == "negative" and "question" in fields[1][3].split(",")
+    assert fields[1][4] == long.strip()
+
+
+def test_tone_on_a_terminal_without_text_prints_usage(tmp_path: Path) -> None:
+    """A TTY stdin with no TEXT would wait silently: usage is printed instead."""
+    import os
+    import subprocess
+    import sys
+
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "veille", "tone"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")},
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert "Usage:" in done.stdout and "tone" in done.stdout
+
+
 @pytest.fixture
 def filled_db(tmp_path: Path) -> Path:
     db_path = tmp_path / "veille.db"
