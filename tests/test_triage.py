@@ -91,12 +91,15 @@ def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) 
         (["1", "999", "--handled"], "no mention with id 999; nothing was changed"),
         (["1", "--handled", "--ignored"], "choose one of"),
         (["1"], "say what to do"),
+        (["abc", "--handled"], "'abc': not a mention id"),
+        (["1", "4.5", "--handled"], "'4.5': not a mention id"),
     ],
-    ids=["unknown id", "one unknown id", "two statuses", "nothing to do"],
+    ids=["unknown id", "one unknown id", "two statuses", "nothing to do", "word", "decimal"],
 )
 def test_mark_errors_change_nothing(runner, triage_db: Path, args, message) -> None:
     result = runner.invoke(app, ["mark", *args, "--db", str(triage_db)])
     assert result.exit_code == 2 and message in result.stderr
+    assert result.stderr.startswith("veille: error: ") and len(result.stderr.splitlines()) == 1
     assert inbox_ids(runner, triage_db) == [4, 3, 5, 2, 1]
 
 
