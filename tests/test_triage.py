@@ -58,6 +58,17 @@ def test_inbox_order_questions_and_complaints_first(runner, triage_db: Path) -> 
     assert inbox_ids(runner, triage_db, "--flag", "insult") == [5]
 
 
+def test_a_limited_inbox_says_how_many_it_holds(runner, triage_db: Path) -> None:
+    cut = runner.invoke(app, ["inbox", "--db", str(triage_db), "--limit", "2"])
+    assert cut.exit_code == 0 and "Inbox (2 of 5)" in cut.stdout
+    exact = runner.invoke(app, ["inbox", "--db", str(triage_db), "--limit", "5"])
+    assert "Inbox (5)" in exact.stdout
+    filtered = runner.invoke(
+        app, ["inbox", "--db", str(triage_db), "--limit", "1", "--since", "2026-11-24"]
+    )
+    assert "Inbox (1 of 3)" in filtered.stdout
+
+
 def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) -> None:
     done = runner.invoke(
         app, ["mark", "4", "3", "--handled", "--note", "répondu en MP", "--db", str(triage_db)]

@@ -211,11 +211,12 @@ def inbox(
         _,
     ):
         rows = store.inbox(filters, limit=limit)
+        total = store.inbox_count(filters) if len(rows) == limit and not as_json else len(rows)
     if as_json:
         _print_json_lines(rows)
     else:
         console = _console()
-        console.print(inbox_table(rows, width=console.width))
+        console.print(inbox_table(rows, width=console.width, total=total))
 
 
 @handles_errors
