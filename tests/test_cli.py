@@ -91,6 +91,9 @@ def test_listing_filters_and_bad_values(runner, filled_db: Path) -> None:
     ok = runner.invoke(app, ["mentions", "--db", str(filled_db), "--tone", "negative", "--json"])
     assert ok.exit_code == 0, ok.output
     assert [json.loads(line)["brand"] for line in ok.stdout.splitlines()] == ["Globex"]
+    lower = runner.invoke(app, ["mentions", "--db", str(filled_db), "--brand", "globex", "--json"])
+    assert lower.exit_code == 0, lower.output
+    assert [json.loads(line)["brand"] for line in lower.stdout.splitlines()] == ["Globex"]
     for bad, message in (
         (["--since", "yesterdayish"], "not a time"),
         (["--brand", "Nope"], "--brand 'Nope': unknown"),
