@@ -568,6 +568,6 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
     advice = [
         Text.assemble((f"{entry['name']}: ", "bold"), web_text(entry["advice"]))
         for entry in entries
-        if entry["state"] in ("failing", "gone", "moved", "empty", "removed")
+        if entry["state"] in ("failing", "gone", "moved", "empty", "stored")
     ]
     return Group(table, *advice)

@@ -41,7 +41,7 @@ def sources(
     if db_path.exists():
         with Store(db_path, create=False) as store:
             rows = store.sources()
-    entries = source_health(loaded.sources if loaded else (), rows)
+    entries = source_health(loaded.sources if loaded else None, rows)
     if as_json:
         typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
