@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from test_store import make_mention
 
 from veille import __version__
@@ -50,10 +56,6 @@ def test_tone_piped_is_one_tab_separated_line_per_input(runner) -> None:
 
 def test_tone_on_a_terminal_without_text_prints_usage(tmp_path: Path) -> None:
     """A TTY stdin with no TEXT would wait silently: usage is printed instead."""
-    import os
-    import subprocess
-    import sys
-
     leader, follower = os.openpty()
     try:
         done = subprocess.run(
@@ -143,3 +145,36 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
     large = export_peak_bytes(tmp_path / "large.db", 20_000, tmp_path)
     # Twenty times the rows, about the same memory: rows are never gathered into a list.
     assert large < 2 * small + 1_000_000, (small, large)
+
+
+def _leaf_commands() -> list[list[str]]:
+    """Every command and sub-command, as the words that call it."""
+    root = typer.main.get_command(app)
+    paths = []
+    for name, command in root.commands.items():
+        subcommands = getattr(command, "commands", {})
+        paths.append([name])
+        paths.extend([name, sub] for sub in subcommands)
+    return paths
+
+
+@pytest.mark.parametrize("path", _leaf_commands(), ids=" ".join)
+def test_help_shows_examples_and_no_type_names(runner, path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"<(bool|str|int|path|list\[)", result.stdout), result.stdout
+    if path == ["alerts"]:
+        return
+    assert "Examples:" in result.stdout
+    command = typer.main.get_command(app)
+    for word in path:
+        command = command.commands[word]  # type: ignore[attr-defined]
+    options = {opt for param in command.params for opt in param.opts}
+    examples = result.stdout.split("Examples:")[1].strip().splitlines()
+    for example in examples:
+        segment = next(part for part in example.split("|") if "veille " in part)
+        words = shlex.split(segment.replace("(", " ").replace(";", " "))
+        words = words[words.index("veille") + 1 :]
+        assert words[: len(path)] == path, example
+        used = {w.split("=")[0] for w in words if w.startswith("-")}
+        assert used <= options, (example, used - options)
