@@ -290,6 +290,29 @@ def test_a_new_alert_starts_with_the_last_day_not_the_whole_history(
     assert titles_in(webhook.messages()[0]["message"]) == ["Post 4"]
 
 
+def test_the_first_digest_of_a_new_database_brings_only_the_last_days_posts(
+    store: Store, webhook: Webhook
+) -> None:
+    """A first sweep finds years of old posts at once: they are not news."""
+    store.sync_sources(SOURCES)
+    found = NOW - timedelta(minutes=5)
+    for number, published in enumerate(("2011-03-01T10:00:00Z", "2024-06-01T10:00:00Z"), 1):
+        add(store, number, found=found, published_at=published)
+    add(store, 3, found=found, published_at=None)
+    add(store, 4, found=found, published_at="2026-11-28T09:00:00Z")
+    config = config_with(Alert(name="team", urls=(webhook.url,), min_mentions=3))
+    (held,) = deliver_alerts(config, store, now=NOW)
+    assert (held.state, held.mentions) == ("held", 2)
+    add(store, 5, found=NOW, published_at="2025-01-01T00:00:00Z")
+    add(store, 6, found=NOW)
+    (sent,) = deliver_alerts(config, store, now=NOW)
+    assert (sent.state, sent.mentions) == ("sent", 3)
+    assert sorted(titles_in(webhook.messages()[0]["message"])) == ["Post 3", "Post 4", "Post 6"]
+    add(store, 7, found=NOW + timedelta(hours=1), published_at="2020-01-01T00:00:00Z")
+    (later,) = deliver_alerts(config, store, now=NOW + timedelta(hours=1))
+    assert later.state == "held" and later.mentions == 1
+
+
 def test_web_text_reaches_messages_as_plain_text() -> None:
     row = {
         "brand": "Acme",

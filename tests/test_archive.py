@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -78,7 +80,9 @@ def rows(db_path: Path, sql: str, *params) -> list[tuple]:
 def test_a_brand_added_later_finds_the_items_read_before_and_is_not_alerted(
     httpserver: HTTPServer, runner, write_config, tmp_path: Path
 ) -> None:
-    feed = Feed(httpserver)
+    # "d" is today's: a new alert's first digest brings only the last day's posts.
+    today = format_datetime(datetime.now(timezone.utc) - timedelta(hours=1))
+    feed = Feed(httpserver, [*ENTRIES[:3], (*ENTRIES[3][:3], today), ENTRIES[4]])
     webhook = Webhook(httpserver)
     acme = {"name": "Acme", "terms": ["Acme"]}
     source = [{"name": "News", "type": "rss", "url": feed.url}]

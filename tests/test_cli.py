@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 from test_store import make_mention
 
 from veille import __version__
@@ -36,6 +42,37 @@ def test_tone_of_an_argument_and_of_stdin_lines(runner) -> None:
     assert "[bold]great[/bold]" in plain.stdout and "\x1b" not in plain.stdout
 
 
+def test_tone_piped_is_one_tab_separated_line_per_input(runner) -> None:
+    long = "This is terrible, the worst service I ever had, why is nobody answering? " * 4
+    result = runner.invoke(app, ["tone"], input=f"I love this bike, it is wonderful!\n{long}\n")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    fields = [line.split("\t") for line in lines]
+    assert fields[0] == ["positive", fields[0][1], "en", "-", "I love this bike, it is wonderful!"]
+    assert fields[1][0] == "negative" and "question" in fields[1][3].split(",")
+    assert fields[1][4] == long.strip()
+
+
+def test_tone_on_a_terminal_without_text_prints_usage(tmp_path: Path) -> None:
+    """A TTY stdin with no TEXT would wait silently: usage is printed instead."""
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "veille", "tone"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")},
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert "Usage:" in done.stdout and "tone" in done.stdout
+
+
 @pytest.fixture
 def filled_db(tmp_path: Path) -> Path:
     db_path = tmp_path / "veille.db"
@@ -56,6 +93,9 @@ def test_listing_filters_and_bad_values(runner, filled_db: Path) -> None:
     ok = runner.invoke(app, ["mentions", "--db", str(filled_db), "--tone", "negative", "--json"])
     assert ok.exit_code == 0, ok.output
     assert [json.loads(line)["brand"] for line in ok.stdout.splitlines()] == ["Globex"]
+    lower = runner.invoke(app, ["mentions", "--db", str(filled_db), "--brand", "globex", "--json"])
+    assert lower.exit_code == 0, lower.output
+    assert [json.loads(line)["brand"] for line in lower.stdout.splitlines()] == ["Globex"]
     for bad, message in (
         (["--since", "yesterdayish"], "not a time"),
         (["--brand", "Nope"], "--brand 'Nope': unknown"),
@@ -105,3 +145,36 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
     large = export_peak_bytes(tmp_path / "large.db", 20_000, tmp_path)
     # Twenty times the rows, about the same memory: rows are never gathered into a list.
     assert large < 2 * small + 1_000_000, (small, large)
+
+
+def _leaf_commands() -> list[list[str]]:
+    """Every command and sub-command, as the words that call it."""
+    root = typer.main.get_command(app)
+    paths = []
+    for name, command in root.commands.items():
+        subcommands = getattr(command, "commands", {})
+        paths.append([name])
+        paths.extend([name, sub] for sub in subcommands)
+    return paths
+
+
+@pytest.mark.parametrize("path", _leaf_commands(), ids=" ".join)
+def test_help_shows_examples_and_no_type_names(runner, path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"<(bool|str|int|path|list\[)", result.stdout), result.stdout
+    if path == ["alerts"]:
+        return
+    assert "Examples:" in result.stdout
+    command = typer.main.get_command(app)
+    for word in path:
+        command = command.commands[word]  # type: ignore[attr-defined]
+    options = {opt for param in command.params for opt in param.opts}
+    examples = result.stdout.split("Examples:")[1].strip().splitlines()
+    for example in examples:
+        segment = next(part for part in example.split("|") if "veille " in part)
+        words = shlex.split(segment.replace("(", " ").replace(";", " "))
+        words = words[words.index("veille") + 1 :]
+        assert words[: len(path)] == path, example
+        used = {w.split("=")[0] for w in words if w.startswith("-")}
+        assert used <= options, (example, used - options)

@@ -84,6 +84,51 @@ def test_import_appends_new_feeds_and_keeps_comments(tmp_path: Path, runner) -> 
     assert "Added 0 feeds" in again.stdout and config.read_text(encoding="utf-8") == text
 
 
+def test_import_into_the_starter_keeps_its_layout(tmp_path: Path, runner) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    config = tmp_path / "sources.yaml"
+    starter = config.read_text(encoding="utf-8")
+    (tmp_path / "two.opml").write_bytes(
+        b'<?xml version="1.0"?><opml version="2.0"><body>'
+        b'<outline text="Blog One" type="rss" xmlUrl="https://one.example/feed"/>'
+        b'<outline text="News: #2" type="rss" xmlUrl="https://two.example/rss?a=1&amp;b=2"/>'
+        b"</body></opml>"
+    )
+    result = runner.invoke(app, ["sources", "import", "two.opml"])
+    assert result.exit_code == 0, result.output
+    text = config.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    kept = iter(lines)
+    assert all(line in kept for line in starter.splitlines())  # in order, unchanged
+    assert len(lines) == len(starter.splitlines()) + 6
+    loaded = load_config(config)
+    assert [(s.name, s.url) for s in loaded.sources][1:] == [
+        ("Blog One", "https://one.example/feed"),
+        ("News: #2", "https://two.example/rss?a=1&b=2"),
+    ]
+    first_new = lines.index("  - name: Blog One")
+    assert lines[first_new - 1] == "    url: https://hnrss.org/newest?q=acme"
+    assert first_new < lines.index("  # - name: Forum Auto")
+
+
+def test_import_into_a_flow_style_list(tmp_path: Path, runner) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "brands: [{name: Acme, terms: [Acme]}]\n"
+        "sources: [{name: A, type: rss, url: 'https://a.example/f'}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "subs.opml").write_bytes(OPML)
+    result = runner.invoke(app, ["sources", "import", "subs.opml"])
+    assert result.exit_code == 0, result.output
+    assert [s.name for s in load_config(config).sources] == [
+        "A",
+        "Le Monde",
+        "Blog Vélo",
+        "Le Monde (2)",
+    ]
+
+
 def test_export_writes_opml_that_imports_back(tmp_path: Path, runner) -> None:
     (tmp_path / "sources.yaml").write_text(CONFIG, encoding="utf-8")
     result = runner.invoke(app, ["sources", "export", "-o", "out.opml"])

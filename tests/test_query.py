@@ -56,3 +56,19 @@ def test_build_filter_keeps_known_values() -> None:
     assert built.brands == ("Acme",)
     assert built.tones == ("negative",)
     assert built.since == "2026-11-20T12:00:00Z"
+
+
+def test_brand_source_and_tone_filters_ignore_case() -> None:
+    built = build_filter(
+        brands=["acme", "GLOBEX"],
+        sources=["feed"],
+        tones=["Negative"],
+        known_brands=["Acme", "Globex", "ACME"],
+        known_sources=["Feed"],
+        now=NOW,
+    )
+    assert built.brands == ("ACME", "Acme", "Globex")
+    assert built.sources == ("Feed",)
+    assert built.tones == ("negative",)
+    exact = build_filter(brands=["Acme"], known_brands=["Acme", "ACME"], now=NOW)
+    assert exact.brands == ("Acme",)

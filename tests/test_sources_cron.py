@@ -56,13 +56,43 @@ def test_source_health_order_and_advice(health_db: Path) -> None:
         ("Gone", "gone"),
         ("Moved", "moved"),
         ("Ok", "ok"),
-        ("Old", "removed"),
+        ("Old", "stored"),
         ("New", "never"),
     ]
     advice = {e["name"]: e["advice"] for e in entries}
     assert "failed 4 sweeps in a row" in advice["Broken"] and "veille preview" in advice["Broken"]
     assert "remove it from sources.yaml" in advice["Gone"]
     assert "https://new.example/rss" in advice["Moved"]
+    assert advice["Old"].startswith("not in sources.yaml")
+
+
+def test_without_a_config_stored_sources_are_judged_on_their_rows(health_db: Path) -> None:
+    with Store(health_db) as store:
+        entries = {e["name"]: e["state"] for e in source_health(None, store.sources())}
+    assert entries["Old"] == "ok" and entries["Broken"] == "failing" and "stored" not in entries
+
+
+def test_sources_of_the_demo_database_are_not_called_removed(
+    runner, tmp_path: Path, write_config
+) -> None:
+    db = tmp_path / "demo.db"
+    assert runner.invoke(app, ["demo", "--db", str(db)]).exit_code == 0
+    alone = runner.invoke(app, ["sources", "--db", str(db), "--json"])
+    assert alone.exit_code == 0, alone.output
+    states = {entry["state"] for entry in json.loads(alone.stdout)}
+    assert states and states <= {"ok", "empty", "failed"}
+    text = runner.invoke(app, ["sources", "--db", str(db)]).stdout
+    assert "removed" not in text and "not in sources.yaml" not in text
+    write_config(
+        {
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "Mine", "type": "rss", "url": "https://e.fr/f"}],
+        }
+    )
+    configured = json.loads(runner.invoke(app, ["sources", "--db", str(db), "--json"]).stdout)
+    others = [entry for entry in configured if entry["name"] != "Mine"]
+    assert others and {entry["state"] for entry in others} == {"stored"}
+    assert all(entry["advice"].startswith("not in sources.yaml") for entry in others)
 
 
 def test_sources_command(health_db: Path, runner, write_config, monkeypatch) -> None:

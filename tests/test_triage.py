@@ -58,6 +58,17 @@ def test_inbox_order_questions_and_complaints_first(runner, triage_db: Path) -> 
     assert inbox_ids(runner, triage_db, "--flag", "insult") == [5]
 
 
+def test_a_limited_inbox_says_how_many_it_holds(runner, triage_db: Path) -> None:
+    cut = runner.invoke(app, ["inbox", "--db", str(triage_db), "--limit", "2"])
+    assert cut.exit_code == 0 and "Inbox (2 of 5)" in cut.stdout
+    exact = runner.invoke(app, ["inbox", "--db", str(triage_db), "--limit", "5"])
+    assert "Inbox (5)" in exact.stdout
+    filtered = runner.invoke(
+        app, ["inbox", "--db", str(triage_db), "--limit", "1", "--since", "2026-11-24"]
+    )
+    assert "Inbox (1 of 3)" in filtered.stdout
+
+
 def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) -> None:
     done = runner.invoke(
         app, ["mark", "4", "3", "--handled", "--note", "répondu en MP", "--db", str(triage_db)]
@@ -91,12 +102,15 @@ def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) 
         (["1", "999", "--handled"], "no mention with id 999; nothing was changed"),
         (["1", "--handled", "--ignored"], "choose one of"),
         (["1"], "say what to do"),
+        (["abc", "--handled"], "'abc': not a mention id"),
+        (["1", "4.5", "--handled"], "'4.5': not a mention id"),
     ],
-    ids=["unknown id", "one unknown id", "two statuses", "nothing to do"],
+    ids=["unknown id", "one unknown id", "two statuses", "nothing to do", "word", "decimal"],
 )
 def test_mark_errors_change_nothing(runner, triage_db: Path, args, message) -> None:
     result = runner.invoke(app, ["mark", *args, "--db", str(triage_db)])
     assert result.exit_code == 2 and message in result.stderr
+    assert result.stderr.startswith("veille: error: ") and len(result.stderr.splitlines()) == 1
     assert inbox_ids(runner, triage_db) == [4, 3, 5, 2, 1]
 
 

@@ -8,6 +8,9 @@ What is pending, and why nothing is sent twice or lost:
   the next sweep (or `veille alerts send`) sends it everything again, new mentions included.
 - A URL seen for the first time starts after the mentions *found* more than FIRST_WINDOW
   ago: an alert added to a long-used database brings the last day, not the whole history.
+  Until it has received a digest, it also gets only the mentions *published* (or, without
+  a date, found) in the last FIRST_WINDOW: the first sweep of a new database finds years of
+  old posts at once, and they are not news.
 - A spike is announced once per alert, URL, brand, UTC day and kind (`alert_spikes`). The
   days judged are today and yesterday (UTC), so a nightly sweep also catches the day it
   only saw the start of. The rules are `spikes.py`'s, found by `figures.daily_spikes`, the
@@ -23,7 +26,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
@@ -149,9 +152,13 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
     upto = store.last_mention_id()
     filters = MentionFilter(brands=(alert.brand,) if alert.brand else ())
     targets = target_keys(alert.urls)
-    watermarks = store.alert_watermarks(
-        alert.name, targets, start_after=_format(now - FIRST_WINDOW)
-    )
+    first_since = _format(now - FIRST_WINDOW)
+    watermarks = store.alert_watermarks(alert.name, targets, start_after=first_since)
+    never_sent = {
+        row["target"]
+        for row in store.alert_states()
+        if row["alert"] == alert.name and not row["last_sent_at"]
+    }
     notes = _spike_notes(alert, config, store, now) if "spike" in alert.on else []
     attention_only = "new" not in alert.on and "attention" in alert.on
     with_mentions = "new" in alert.on or "attention" in alert.on
@@ -164,8 +171,9 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
             alert.name, target, min((n.day for n in notes), default="")
         )
         fresh = [note for note in notes if note.key not in announced]
+        scope = replace(filters, since=first_since) if target in never_sent else filters
         counts = (
-            store.pending_counts(after, upto, filters, attention_only=attention_only)
+            store.pending_counts(after, upto, scope, attention_only=attention_only)
             if with_mentions
             else []
         )
@@ -183,7 +191,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
             outcomes.append(AlertOutcome(alert.name, "held", pending, 0, reason))
             continue
         listed = store.pending_mentions(
-            after, upto, filters, attention_only=attention_only, limit=alert.limit
+            after, upto, scope, attention_only=attention_only, limit=alert.limit
         )
         digest = build_digest(alert, counts, listed, fresh)
         error = send_message(url, digest.title, digest.body)

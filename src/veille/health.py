@@ -23,16 +23,22 @@ _CHECK = {
 
 
 def source_health(
-    configured: Iterable[Source], rows: Iterable[Mapping[str, Any]]
+    configured: Iterable[Source] | None, rows: Iterable[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One entry per source, configured or stored, with a `state` and an `advice`."""
+    """One entry per source, configured or stored, with a `state` and an `advice`.
+
+    `configured` is None when no sources.yaml was found: the stored sources are then judged
+    on their own rows, since nothing says whether any config still holds them (a demo
+    database, one copied from another machine). A stored source that the config found does
+    not hold is `stored`, not removed: the database cannot tell whether it ever held it."""
     stored = {row["name"]: dict(row) for row in rows}
-    names = [source.name for source in configured]
+    sources = list(configured) if configured is not None else []
+    names = [source.name for source in sources]
     entries = []
     for name in dict.fromkeys([*names, *stored]):
         row = stored.get(name, {"name": name})
-        source = next((s for s in configured if s.name == name), None)
-        state, advice = _judge(row, configured=source is not None)
+        source = next((s for s in sources if s.name == name), None)
+        state, advice = _judge(row, configured=source is not None or configured is None)
         entries.append(
             {
                 "name": name,
@@ -50,14 +56,14 @@ def source_health(
                 "advice": advice,
             }
         )
-    order = {"failing": 0, "failed": 1, "gone": 2, "moved": 3, "empty": 3, "removed": 5, "never": 6}
+    order = {"failing": 0, "failed": 1, "gone": 2, "moved": 3, "empty": 3, "stored": 5, "never": 6}
     return sorted(entries, key=lambda e: (order.get(e["state"], 4), -e["failures"], e["name"]))
 
 
 def _judge(row: Mapping[str, Any], *, configured: bool) -> tuple[str, str]:
     name = row["name"]
     if not configured:
-        return "removed", "no longer in sources.yaml; its mentions stay in the database"
+        return "stored", "not in sources.yaml, so `veille scan` skips it; its mentions stay"
     if not row.get("last_fetch_at"):
         return "never", "not fetched yet: run `veille scan`"
     if row.get("last_status") == 410:

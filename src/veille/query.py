@@ -39,13 +39,23 @@ def parse_when(value: str, option: str, now: datetime | None = None) -> str:
 
 
 def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple:
-    values = tuple(dict.fromkeys(values or ()))
+    """The values as the names they stand for. Case is ignored, as matching ignores it:
+    `--brand apple` means the brand configured as `Apple` (and, if the store holds both,
+    `APPLE` too); an exact name means itself only."""
     allowed = set(allowed)
-    for value in values:
-        if value not in allowed:
+    folded: dict[str, list[str]] = {}
+    for name in sorted(allowed):
+        folded.setdefault(name.casefold(), []).append(name)
+    names: list[str] = []
+    for value in dict.fromkeys(values or ()):
+        if value in allowed:
+            names.append(value)
+        elif value.casefold() in folded:
+            names.extend(folded[value.casefold()])
+        else:
             choices = ", ".join(sorted(allowed)) or "none yet"
             raise UsageError(f"{option} {value!r}: unknown; choose from {choices}")
-    return values
+    return tuple(dict.fromkeys(names))
 
 
 def build_filter(

@@ -255,9 +255,12 @@ def mentions_table(
     return fitted_table(title, columns, lines, width)
 
 
-def inbox_table(rows: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
+def inbox_table(
+    rows: Iterable[Mapping[str, Any]], width: int = 80, total: int | None = None
+) -> RenderableType:
     """The inbox, most urgent first; "Why" is in red when someone waits for an answer or a
-    moderator (questions, complaints, insults)."""
+    moderator (questions, complaints, insults). The title says "8 of 39" when --limit cut
+    the list, so that a full page is not taken for the whole inbox."""
     rows = list(rows)
     if not rows:
         return Text("Inbox empty: nothing new asks, complains, insults or is negative.")
@@ -280,7 +283,8 @@ def inbox_table(rows: Iterable[Mapping[str, Any]], width: int = 80) -> Renderabl
         ]
         for row in rows
     ]
-    return fitted_table(f"Inbox ({len(rows)})", columns, lines, width)
+    shown = f"{len(rows)} of {total}" if total is not None and total > len(rows) else len(rows)
+    return fitted_table(f"Inbox ({shown})", columns, lines, width)
 
 
 def _pct(value: float | None) -> str:
@@ -564,6 +568,6 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
     advice = [
         Text.assemble((f"{entry['name']}: ", "bold"), web_text(entry["advice"]))
         for entry in entries
-        if entry["state"] in ("failing", "gone", "moved", "empty", "removed")
+        if entry["state"] in ("failing", "gone", "moved", "empty", "stored")
     ]
     return Group(table, *advice)

@@ -17,7 +17,7 @@ their sub-commands. They are registered here, in the order
 from __future__ import annotations
 
 from veille.cli import alerts, archive, listing, sources, sweep
-from veille.cli.common import app
+from veille.cli.common import VeilleCommand, app, epilog
 
 __all__ = ["app", "main"]
 
@@ -37,7 +37,7 @@ for _command in (
     sweep.cron,
     sweep.demo,
 ):
-    app.command()(_command)
+    app.command(cls=VeilleCommand, epilog=epilog(_command.__name__))(_command)
 app.add_typer(sources.sources_app, name="sources")
 app.add_typer(alerts.alerts_app, name="alerts")
 

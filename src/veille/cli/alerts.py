@@ -14,8 +14,11 @@ from veille.cli.common import (
     ConfigOption,
     DbOption,
     JsonOption,
+    VeilleCommand,
+    VeilleGroup,
     _console,
     _warn_failed_alerts,
+    epilog,
     handles_errors,
 )
 from veille.config import load_for_command
@@ -25,11 +28,13 @@ from veille.store import ScanLock, Store
 from veille.text import clean_text
 
 alerts_app = typer.Typer(
-    help="Deliver pending alerts now, or send a test message.", no_args_is_help=True
+    help="Deliver pending alerts now, or send a test message.",
+    no_args_is_help=True,
+    cls=VeilleGroup,
 )
 
 
-@alerts_app.command("send")
+@alerts_app.command("send", cls=VeilleCommand, epilog=epilog("alerts send"))
 @handles_errors
 def alerts_send(
     names: Annotated[
@@ -58,7 +63,7 @@ def alerts_send(
         raise typer.Exit(1)
 
 
-@alerts_app.command("test")
+@alerts_app.command("test", cls=VeilleCommand, epilog=epilog("alerts test"))
 @handles_errors
 def alerts_test(
     name: Annotated[str, typer.Argument(help="The alert's name in sources.yaml.")],

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
 from veille.config import load_for_command
@@ -25,12 +26,87 @@ from veille.report import alert_line
 from veille.store import MentionFilter, Store
 from veille.text import clean_text
 
+
+def _plain_metavars(params: Iterable[Any]) -> None:
+    """Name what each option takes (FILE, N, TEXT), where Typer would print its type names
+    (`<bool>`, `<list[str]>`, `<path>`): a flag takes nothing, and an argument's name
+    already says what it is."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            descriptor = param.type_descriptor
+            if param.is_flag:
+                param.metavar = ""
+            elif descriptor.is_path:
+                param.metavar = "FILE"
+            elif descriptor.annotation in (int, float) or descriptor.is_ranged:
+                param.metavar = "N"
+            else:
+                param.metavar = "TEXT"
+
+
+class VeilleCommand(TyperCommand):
+    """A command whose help shows plain metavars (see `_plain_metavars`)."""
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+        _plain_metavars(self.get_params(ctx))
+        super().format_help(ctx, formatter)
+
+
+class VeilleGroup(TyperGroup):
+    """A group (`veille`, `veille sources`) whose help shows plain metavars."""
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+        _plain_metavars(self.get_params(ctx))
+        super().format_help(ctx, formatter)
+
+
+# Shown under each command's help: what a user would type first.
+EXAMPLES = {
+    "init": ["veille init", "veille init -c ~/veille/sources.yaml"],
+    "scan": ["veille scan", "veille scan --source 'Hacker News' --no-alerts", "veille scan -q"],
+    "mentions": [
+        "veille mentions --brand Acme --since 7d",
+        "veille mentions --tone negative -n 10",
+    ],
+    "export": ["veille export --since 30d -o mentions.csv --excel", "veille export -f jsonl"],
+    "preview": [
+        "veille preview 'Hacker News'",
+        "veille preview https://forum.example/t/1 --type forum",
+    ],
+    "tone": ['veille tone "Service client injoignable"', "cut -f2 posts.tsv | veille tone"],
+    "report": ["veille report", "veille report --since 30d --brand Acme --json"],
+    "search": ['veille search "late delivery"', "veille search 'refund OR rembours*' --since 7d"],
+    "inbox": ["veille inbox", "veille inbox --brand Acme -n 10"],
+    "mark": ['veille mark 12 15 --handled --note "answered by DM"', "veille mark 7 --new"],
+    "backtest": [
+        "veille backtest --brand Acme --since 90d",
+        "veille backtest --term Acme --exclude 'Acme anvil'",
+    ],
+    "purge": ["veille purge --author 'Jane Doe'", "veille purge --before 2025-01-01 --yes"],
+    "cron": ["veille cron", "(crontab -l; veille cron --at 05:30) | crontab -"],
+    "sources": ["veille sources", "veille sources --json | jq '.[] | select(.state != \"ok\")'"],
+    "sources import": ["veille sources import subscriptions.opml"],
+    "sources export": ["veille sources export -o veille.opml"],
+    "alerts send": ["veille alerts send", "veille alerts send team"],
+    "alerts test": ["veille alerts test team"],
+    "demo": ["veille demo", "veille demo --db demo.db && veille inbox --db demo.db"],
+}
+
+
+def epilog(name: str) -> str:
+    """The examples of a command (or `sources import`…), as its help's closing lines."""
+    return "Examples:\n\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+
+
 app = typer.Typer(
     name="veille",
     help="Local-first brand monitoring: who talks about your brand, where, in what tone.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=VeilleGroup,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,24 +121,31 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print data as JSON.")]
 BrandOption = Annotated[
-    list[str] | None, typer.Option("--brand", help="Only this brand (repeatable).")
+    list[str] | None, typer.Option("--brand", metavar="NAME", help="Only this brand (repeatable).")
 ]
 SourceOption = Annotated[
-    list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    list[str] | None,
+    typer.Option("--source", metavar="NAME", help="Only this source (repeatable)."),
 ]
 SinceOption = Annotated[
-    str | None, typer.Option("--since", help="From this time: 7d, 24h, 2026-11-01.")
+    str | None, typer.Option("--since", metavar="WHEN", help="From this time: 7d, 24h, 2026-11-01.")
 ]
-UntilOption = Annotated[str | None, typer.Option("--until", help="Before this time.")]
+UntilOption = Annotated[
+    str | None, typer.Option("--until", metavar="WHEN", help="Before this time.")
+]
 ToneOption = Annotated[
-    list[str] | None, typer.Option("--tone", help="positive, neutral or negative.")
+    list[str] | None, typer.Option("--tone", metavar="TONE", help="positive, neutral or negative.")
 ]
 FlagOption = Annotated[
     list[str] | None,
-    typer.Option("--flag", help="question, complaint, insult, adult or spam."),
+    typer.Option("--flag", metavar="FLAG", help="question, complaint, insult, adult or spam."),
 ]
-StatusOption = Annotated[list[str] | None, typer.Option("--status", help="new, handled, ignored.")]
-LangOption = Annotated[list[str] | None, typer.Option("--lang", help="Language code: fr, en…")]
+StatusOption = Annotated[
+    list[str] | None, typer.Option("--status", metavar="STATUS", help="new, handled, ignored.")
+]
+LangOption = Annotated[
+    list[str] | None, typer.Option("--lang", metavar="CODE", help="Language code: fr, en…")
+]
 
 
 def _console(stderr: bool = False) -> Console:

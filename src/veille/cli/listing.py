@@ -238,16 +238,20 @@ def inbox(
         _,
     ):
         rows = store.inbox(filters, limit=limit)
+        total = store.inbox_count(filters) if len(rows) == limit and not as_json else len(rows)
     if as_json:
         _print_json_lines(rows)
     else:
         console = _console()
-        console.print(inbox_table(rows, width=console.width))
+        console.print(inbox_table(rows, width=console.width, total=total))
 
 
 @handles_errors
 def mark(
-    ids: Annotated[list[int], typer.Argument(help="Mention ids, as `inbox` and `mentions` show.")],
+    ids: Annotated[
+        list[str],
+        typer.Argument(metavar="ID", help="Mention ids, as `inbox` and `mentions` show."),
+    ],
     db: DbOption = None,
     config: ConfigOption = None,
     handled: Annotated[bool, typer.Option("--handled", help="Answered or dealt with.")] = False,
@@ -259,8 +263,21 @@ def mark(
     chosen = [name for name, on in (("handled", handled), ("ignored", ignored), ("new", new)) if on]
     if len(chosen) > 1:
         raise UsageError("choose one of --handled, --ignored, --new")
+    numbers = _mention_ids(ids)
     _, db_path = load_for_command(config, db, require_config=False)
     with Store(db_path, create=False) as store:
-        count = store.mark(ids, chosen[0] if chosen else None, note)
+        count = store.mark(numbers, chosen[0] if chosen else None, note)
     what = f"marked {chosen[0]}" if chosen else "noted"
     typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
+
+
+def _mention_ids(values: list[str]) -> list[int]:
+    """The ids as numbers, checked here rather than by Typer so that a typo is one
+    `veille: error:` line like every other usage error, not a framed box."""
+    wrong = [value for value in values if not (value.isascii() and value.isdigit())]
+    if wrong:
+        shown = ", ".join(repr(value) for value in wrong)
+        raise UsageError(
+            f"{shown}: not a mention id (a number, as `veille inbox` and `veille mentions` show)"
+        )
+    return [int(value) for value in values]

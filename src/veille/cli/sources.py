@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, handles_errors
+from veille.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    VeilleCommand,
+    VeilleGroup,
+    _console,
+    epilog,
+    handles_errors,
+)
 from veille.config import add_feeds, find_config, load_for_command
 from veille.errors import UsageError
 from veille.health import source_health
@@ -21,7 +30,10 @@ from veille.report import health_table
 from veille.store import Store
 
 sources_app = typer.Typer(
-    help="Each source's health; import or export feeds as OPML.", no_args_is_help=False
+    help="Each source's health; import or export feeds as OPML.",
+    no_args_is_help=False,
+    cls=VeilleGroup,
+    epilog=epilog("sources"),
 )
 
 
@@ -41,7 +53,7 @@ def sources(
     if db_path.exists():
         with Store(db_path, create=False) as store:
             rows = store.sources()
-    entries = source_health(loaded.sources if loaded else (), rows)
+    entries = source_health(loaded.sources if loaded else None, rows)
     if as_json:
         typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
@@ -49,7 +61,7 @@ def sources(
     console.print(health_table(entries, width=console.width))
 
 
-@sources_app.command("import")
+@sources_app.command("import", cls=VeilleCommand, epilog=epilog("sources import"))
 @handles_errors
 def sources_import(
     opml_file: Annotated[Path, typer.Argument(help="An OPML file exported by a feed reader.")],
@@ -70,7 +82,7 @@ def sources_import(
     )
 
 
-@sources_app.command("export")
+@sources_app.command("export", cls=VeilleCommand, epilog=epilog("sources export"))
 @handles_errors
 def sources_export(
     config: ConfigOption = None,

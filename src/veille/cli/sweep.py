@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from veille.cli.common import (
     BrandOption,
@@ -217,6 +218,7 @@ def preview(
 
 @handles_errors
 def tone(
+    ctx: typer.Context,
     text: Annotated[
         str | None, typer.Argument(help="Text to judge; without it, each line of stdin.")
     ] = None,
@@ -227,9 +229,16 @@ def tone(
         bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
     ] = False,
 ) -> None:
-    """Judge the tone of TEXT, or of each line of stdin."""
+    """Judge the tone of TEXT, or of each line of stdin.
+
+    Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
+    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned."""
     from veille.tone import judge_tone
 
+    if text is None and sys.stdin.isatty():
+        # Nothing typed yet would look like a hang: say what the command wants instead.
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     console = _console()
     for line in lines:
@@ -249,13 +258,19 @@ def tone(
                     ensure_ascii=False,
                 )
             )
+            continue
+        fields = [
+            judged.tone,
+            f"{judged.score:+.3f}",
+            judged.lang or "-",
+            ",".join(judged.flags) or "-",
+            clean_text(line),
+        ]
+        if console.is_terminal:
+            head = f"{fields[0]:<8}  {fields[1]}  {fields[2]:<3}  {fields[3]:<18}  "
+            console.print(Text(head), web_text(fields[4]), sep="")
         else:
-            flags = f" [{' '.join(judged.flags)}]" if judged.flags else ""
-            console.print(
-                web_text(f"{judged.tone:8} {judged.score:+.3f} {judged.lang}{flags}  "),
-                web_text(line),
-                sep="",
-            )
+            typer.echo("\t".join(fields))
 
 
 @handles_errors

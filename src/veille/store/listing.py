@@ -118,6 +118,15 @@ class Listing:
         )
         return self._dicts(sql, [*params, limit])
 
+    def inbox_count(self, filters: MentionFilter = MentionFilter()) -> int:
+        """How many mentions the inbox holds in all, beyond any --limit."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT count(*) FROM mentions "
+            f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3"
+        )
+        return int(self.db.execute(sql, params).fetchone()[0])
+
     def mark(self, ids: Iterable[int], status: str | None, note: str | None) -> int:
         """Set the triage status and/or note of mentions, all or none; returns how many.
 
