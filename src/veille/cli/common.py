@@ -108,7 +108,7 @@ def _listing(
 ) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
     """The store and the checked filter of a listing command, from its options."""
     loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
+    with Store(db_path, create=False, write=False) as store:
         yield store, _listing_filter(loaded, store, *values), loaded
 
 
