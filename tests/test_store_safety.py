@@ -10,6 +10,7 @@ import contextlib
 import os
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,3 +214,63 @@ def test_an_empty_file_becomes_a_veille_database(runner, db_path: Path) -> None:
     db_path.touch()
     result = runner.invoke(app, ["mentions", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
+
+
+FULL_DISK = (
+    "import resource, signal, sys\n"
+    "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+    "limit = int(sys.argv[1])\n"
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+    "sys.argv = ['veille', *sys.argv[2:]]\n"
+    "from veille.cli import main\n"
+    "main()\n"
+)
+
+
+def test_a_full_disk_keeps_what_was_committed_and_the_next_scan_completes(
+    runner, httpserver: HTTPServer, write_config, db_path: Path
+) -> None:
+    feeds = 8
+    for feed in range(feeds):
+        items = "".join(
+            f"<item><title>Acme {feed}-{i}</title><link>https://news.example/{feed}/{i}</link>"
+            f"<description>Acme {' '.join(f'w{feed}x{i}y{n}' for n in range(500))}"
+            "</description></item>"
+            for i in range(10)
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+        httpserver.expect_request(f"/feed/{feed}").respond_with_data(
+            body + "</channel></rss>", content_type="application/rss+xml"
+        )
+    config = write_config(
+        {
+            "database": str(db_path),
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [
+                {"name": f"f{feed}", "type": "rss", "url": httpserver.url_for(f"/feed/{feed}")}
+                for feed in range(feeds)
+            ],
+            "settings": {"concurrency": 1},
+        }
+    )
+    assert runner.invoke(app, ["tone", "Acme est super"]).exit_code == 0  # the model unpacked
+    Store(db_path).close()
+    limit = db_path.stat().st_size + 500_001  # no file may grow past this: the disk is full
+    src = Path(__import__("veille").__file__).resolve().parents[1]
+    full = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(limit), "scan", "-c", str(config)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert full.returncode == 1, full.stderr
+    assert "Traceback" not in full.stderr
+    errors = [line for line in full.stderr.splitlines() if line.startswith("veille: error:")]
+    assert len(errors) == 1 and "disk is full" in errors[0], full.stderr
+    kept = count_mentions(db_path)
+    assert 0 < kept < feeds * 10
+    again = runner.invoke(app, ["scan", "-c", str(config)])
+    assert again.exit_code == 0, again.output
+    assert count_mentions(db_path) == feeds * 10

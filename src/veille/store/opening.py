@@ -41,8 +41,8 @@ def translate(error: sqlite3.Error, path: Path, *, started: bool = True) -> Veil
     if "disk is full" in lowered or "disk i/o error" in lowered:
         kept = "what was stored before is kept" if started else "nothing was written"
         return DiskFullError(
-            f"{path}: the disk is full ({message}); {kept} — free some space and run the "
-            "command again",
+            f"{path}: the disk is full or cannot be written ({message}); {kept} — free some "
+            "space and run the command again",
             exit_code=1 if started else 2,
         )
     return None
