@@ -274,3 +274,89 @@ def test_a_full_disk_keeps_what_was_committed_and_the_next_scan_completes(
     again = runner.invoke(app, ["scan", "-c", str(config)])
     assert again.exit_code == 0, again.output
     assert count_mentions(db_path) == feeds * 10
+
+
+def test_backup_copies_a_database_in_use(runner, db_path: Path, tmp_path: Path) -> None:
+    fill(db_path)
+    writer = sqlite3.connect(db_path)
+    writer.execute("BEGIN IMMEDIATE")  # a scan writing meanwhile
+    writer.execute("UPDATE mention_rows SET note = 'pending' WHERE id = 1")
+    try:
+        result = runner.invoke(app, ["backup", str(tmp_path / "copy.db"), "--db", str(db_path)])
+    finally:
+        writer.commit()
+        writer.close()
+    assert result.exit_code == 0, result.output
+    assert "copy.db" in result.stdout
+    assert count_mentions(tmp_path / "copy.db") == 5
+    listed = runner.invoke(app, ["mentions", "--db", str(tmp_path / "copy.db"), "--json"])
+    assert len(listed.stdout.splitlines()) == 5 and "pending" not in listed.stdout
+    again = runner.invoke(app, ["backup", str(tmp_path / "copy.db"), "--db", str(db_path)])
+    assert again.exit_code == 2
+    one_error_line(again, "already exists")
+
+
+def test_backup_refuses_to_copy_damage(runner, damaged_db: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["backup", str(tmp_path / "copy.db"), "--db", str(damaged_db)])
+    assert result.exit_code == 2, result.output
+    one_error_line(result, "veille.db is damaged")
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_doctor_finds_no_damage_in_a_sound_database(runner, db_path: Path) -> None:
+    fill(db_path)
+    result = runner.invoke(app, ["doctor", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "no damage found" in result.stdout
+
+
+def damage_mention_page(db_path: Path) -> int:
+    """Overwrite one page of mentions in the middle of the file; how many rows it held."""
+    connection = sqlite3.connect(db_path)
+    pages = connection.execute(
+        "SELECT pageno, ncell FROM dbstat WHERE name = 'mention_rows' AND pagetype = 'leaf' "
+        "ORDER BY pageno"
+    ).fetchall()
+    connection.close()
+    pageno, cells = pages[len(pages) // 2]
+    with open(db_path, "r+b") as handle:
+        handle.seek((pageno - 1) * 4096)
+        handle.write(b"\xa5" * 4096)
+    return cells
+
+
+def test_doctor_salvages_what_a_damaged_database_still_holds(
+    runner, db_path: Path, tmp_path: Path
+) -> None:
+    fill(db_path, count=400, text_size=2000)
+    lost = damage_mention_page(db_path)
+    checked = runner.invoke(app, ["doctor", "--db", str(db_path)])
+    assert checked.exit_code == 2, checked.output
+    one_error_line(checked, "veille.db is damaged", "--salvage")
+    assert "damaged" in checked.stdout
+    assert runner.invoke(app, ["mentions", "--db", str(db_path)]).exit_code == 2
+    rescued = tmp_path / "rescued.db"
+    before = db_path.read_bytes()
+    saved = runner.invoke(app, ["doctor", "--db", str(db_path), "--salvage", str(rescued)])
+    assert saved.exit_code == 0, saved.output
+    assert db_path.read_bytes() == before
+    assert "items: 400 rows saved" in saved.stdout
+    assert f"mention_rows: {400 - lost} rows saved, 1 unreadable stretch skipped" in saved.stdout
+    listed = runner.invoke(app, ["mentions", "--db", str(rescued), "--json", "--limit", "1000"])
+    assert listed.exit_code == 0, listed.output
+    assert len(listed.stdout.splitlines()) == 400 - lost
+    assert runner.invoke(app, ["doctor", "--db", str(rescued)]).exit_code == 0
+    search = ["search", "Acme", "--db", str(rescued), "--limit", "1000", "--json"]
+    found = runner.invoke(app, search)
+    assert found.exit_code == 0, found.output
+    assert len(found.stdout.splitlines()) == 400 - lost
+
+
+def test_salvage_of_a_whole_damaged_half_keeps_the_rest(
+    runner, damaged_db: Path, tmp_path: Path
+) -> None:
+    rescued = tmp_path / "rescued.db"
+    saved = runner.invoke(app, ["doctor", "--db", str(damaged_db), "--salvage", str(rescued)])
+    assert saved.exit_code == 0, saved.output
+    assert "sources: 1 rows saved" in saved.stdout
+    assert runner.invoke(app, ["doctor", "--db", str(rescued)]).exit_code == 0
