@@ -119,7 +119,7 @@ def test_a_read_only_file_is_said_before_scan_or_mark_writes(
     assert count_mentions(db_path) == 5
 
 
-def test_a_read_only_folder_is_read_and_never_written(runner, tmp_path: Path) -> None:
+def test_a_read_only_folder_is_read_and_never_written(runner, tmp_path: Path, write_config) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     db_path = folder / "veille.db"
@@ -133,6 +133,12 @@ def test_a_read_only_folder_is_read_and_never_written(runner, tmp_path: Path) ->
         mark = runner.invoke(app, ["mark", "1", "--handled", "--db", str(db_path)])
         assert mark.exit_code == 2, mark.output
         one_error_line(mark, "folder", "read-only")
+        feed = {"name": "f", "type": "rss", "url": "http://127.0.0.1:9/feed"}
+        brand = {"name": "Acme", "terms": ["Acme"]}
+        config = write_config({"database": str(db_path), "brands": [brand], "sources": [feed]})
+        scan = runner.invoke(app, ["scan", "-c", str(config)])
+        assert scan.exit_code == 2, scan.output
+        one_error_line(scan, "folder", "writable")
     assert sorted(p.name for p in folder.iterdir()) == ["veille.db"]
 
 

@@ -143,9 +143,8 @@ class Store(Listing, AlertState, Archive):
     def _migrate(self) -> None:
         if self.read_only and pending_migrations(self.db):
             raise ReadOnlyError(
-                f"{self.path}: made by an older veille and read-only, so it cannot be "
-                "upgraded; make the file and its folder writable, or run a newer veille's "
-                "`veille scan` on a writable copy"
+                f"{self.path}: made by an older veille, and read-only, so it cannot be "
+                "upgraded; make the file and its folder writable, then run the command again"
             )
         apply_migrations(self.db)
 

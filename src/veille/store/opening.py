@@ -144,7 +144,7 @@ def check_version(connection: sqlite3.Connection, path: Path, known: int, *, wri
 
 def quick_check(connection: sqlite3.Connection, path: Path) -> None:
     """Refuse to write into a damaged file: a write there may lose more than it adds. A
-    quick check reads every page once (about a second per gigabyte)."""
+    quick check reads every page once, the price of never spreading damage."""
     problems = [row[0] for row in connection.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
         raise damaged(path, problems[0])
