@@ -241,7 +241,7 @@ def test_second_lock_holder_is_refused_with_the_pid(db_path: Path) -> None:
 def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.db"
     bogus.write_text("this is not sqlite " * 100, encoding="utf-8")
-    with pytest.raises(StoreError, match="not a usable veille database"):
+    with pytest.raises(StoreError, match="not an SQLite database"):
         Store(bogus)
     with pytest.raises(StoreError, match="no such database"):
         Store(tmp_path / "absent.db", create=False)

@@ -43,3 +43,22 @@ class SourceError(VeilleError):
 
 class ParseError(SourceError):
     """A document yielded nothing usable as a feed."""
+
+
+class DamagedError(StoreError):
+    """The database file is damaged: reading it fails, and writing into it would spread the
+    damage, so nothing is written."""
+
+
+class ReadOnlyError(StoreError):
+    """The database file, or its folder, cannot be written: a command that writes stops
+    before it fetches or changes anything."""
+
+
+class DiskFullError(StoreError):
+    """The disk filled up while writing. What was committed before stays: a scan stopped
+    part-way exits 1 (SPEC), the exit code when nothing was done is 2."""
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

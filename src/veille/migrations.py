@@ -408,6 +408,16 @@ def _rows_with_query(
         last = rows[-1][0]
 
 
+def schema_version() -> int:
+    """The schema version this veille writes: the number of migrations it knows."""
+    return len(migrations._migrations)
+
+
+def pending_migrations(db: Database) -> bool:
+    """Whether the database's schema is older than this veille's."""
+    return bool(migrations.pending(db))
+
+
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
     if not migrations.pending(db):

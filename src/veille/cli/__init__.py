@@ -9,14 +9,15 @@ them, so the reading commands (`report`, `mentions`, …) start in half the time
 
 `common` holds the `app` and what the commands share (options, error handling, output);
 `sweep` the commands that fetch or judge, `listing` those that read the stored mentions,
-`archive` the commands over the item archive (`backtest`, `purge`), `sources` and `alerts`
+`archive` the commands over the item archive (`backtest`, `purge`), `maintenance` those that
+keep the database safe (`backup`, `doctor`), `sources` and `alerts`
 their sub-commands. They are registered here, in the order
 `veille --help` lists them.
 """
 
 from __future__ import annotations
 
-from veille.cli import alerts, archive, listing, sources, sweep
+from veille.cli import alerts, archive, listing, maintenance, sources, sweep
 from veille.cli.common import VeilleCommand, app, epilog
 
 __all__ = ["app", "main"]
@@ -34,6 +35,8 @@ for _command in (
     listing.mark,
     archive.backtest,
     archive.purge,
+    maintenance.backup,
+    maintenance.doctor,
     sweep.cron,
     sweep.demo,
 ):

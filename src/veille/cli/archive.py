@@ -96,7 +96,7 @@ def backtest(
         parse_when(v, o, now) if v else None for v, o in ((since, "--since"), (until, "--until"))
     ]
     engine = load_tone_engine(loaded) if loaded else None
-    with Store(db_path, create=False) as store:
+    with Store(db_path, create=False, write=False) as store:
         store.db.execute("PRAGMA query_only = ON")
         result = run_backtest(
             store,

@@ -85,6 +85,11 @@ EXAMPLES = {
         "veille backtest --term Acme --exclude 'Acme anvil'",
     ],
     "purge": ["veille purge --author 'Jane Doe'", "veille purge --before 2025-01-01 --yes"],
+    "backup": [
+        "veille backup veille-$(date +%F).db",
+        "veille backup /mnt/nas/veille.db --db veille.db",
+    ],
+    "doctor": ["veille doctor", "veille doctor --salvage rescued.db"],
     "cron": ["veille cron", "(crontab -l; veille cron --at 05:30) | crontab -"],
     "sources": ["veille sources", "veille sources --json | jq '.[] | select(.state != \"ok\")'"],
     "sources import": ["veille sources import subscriptions.opml"],
@@ -191,7 +196,7 @@ def _listing(
 ) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
     """The store and the checked filter of a listing command, from its options."""
     loaded, db_path = load_for_command(config, db, require_config=False)
-    with Store(db_path, create=False) as store:
+    with Store(db_path, create=False, write=False) as store:
         yield store, _listing_filter(loaded, store, *values), loaded
 
 

@@ -51,7 +51,7 @@ def sources(
     loaded, db_path = load_for_command(config, db, require_config=False)
     rows = []
     if db_path.exists():
-        with Store(db_path, create=False) as store:
+        with Store(db_path, create=False, write=False) as store:
             rows = store.sources()
     entries = source_health(loaded.sources if loaded else None, rows)
     if as_json:

@@ -11,12 +11,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from veille.errors import StoreError
-from veille.migrations import apply_migrations
+from veille.errors import ReadOnlyError, StoreError, VeilleError
+from veille.migrations import apply_migrations, pending_migrations, schema_version
 from veille.models import ITEM_TEXT_LIMIT, ArchivedItem, Mention, Source
 from veille.store.alert_state import AlertState
 from veille.store.archive import Archive
 from veille.store.listing import Listing
+from veille.store.opening import (
+    check_can_write,
+    check_header,
+    check_kind,
+    check_version,
+    connect_for_reading,
+    quick_check,
+    translate,
+)
 
 # ON CONFLICT DO NOTHING keeps a stored mention's triage (status, note) across rescans. The
 # item is found by its source and URL: a source's items are written just before its mentions.
@@ -87,23 +96,57 @@ class SourceState:
 class Store(Listing, AlertState, Archive):
     """Owns the database file: opens, migrates, writes sources' results, answers queries."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(self, path: Path, *, create: bool = True, write: bool = True) -> None:
+        """Open (and create, with `create`) the database. With `write` False the command only
+        reads: a read-only file or folder is then opened read-only instead of refused.
+
+        Whatever makes the file unusable as asked is said here, before the command fetches or
+        writes anything (see `opening`); a write never goes into a damaged file, a newer
+        veille's or another program's database.
+        """
         self.path = Path(path)
         if not create and not self.path.exists():
             raise StoreError(f"{self.path}: no such database — run `veille scan` first")
         if not self.path.parent.exists():
             raise StoreError(f"{self.path}: the folder {self.path.parent} does not exist")
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        if existed:
+            check_header(self.path)
+        connection: sqlite3.Connection | None = None
         try:
-            connection = sqlite3.connect(str(self.path), timeout=30)
+            if write:
+                check_can_write(self.path)
+                connection = sqlite3.connect(str(self.path), timeout=30)
+                self.read_only = False
+            else:
+                connection, self.read_only = connect_for_reading(self.path)
             self.db = Database(connection)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            check_kind(connection, self.path)
+            version = check_version(connection, self.path, schema_version(), write=write)
+            if write and existed:
+                quick_check(connection, self.path)
+            if not self.read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            apply_migrations(self.db)
-        except sqlite3.DatabaseError as error:
-            raise StoreError(
+            if version <= schema_version():
+                self._migrate()
+        except (sqlite3.DatabaseError, VeilleError) as error:
+            if connection is not None:
+                connection.close()
+            if isinstance(error, VeilleError):
+                raise
+            raise translate(error, self.path, started=False) or StoreError(
                 f"{self.path}: not a usable veille database ({error}) — pass another file with --db"
             ) from None
+
+    def _migrate(self) -> None:
+        if self.read_only and pending_migrations(self.db):
+            raise ReadOnlyError(
+                f"{self.path}: made by an older veille, and read-only, so it cannot be "
+                "upgraded; make the file and its folder writable, then run the command again"
+            )
+        apply_migrations(self.db)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -111,8 +154,17 @@ class Store(Listing, AlertState, Archive):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:
+        """Close; an SQLite error that says the file cannot be used (damaged, read-only,
+        disk full) met while the store was open becomes the user's error for it."""
+        try:
+            self.close()
+        except sqlite3.Error:
+            pass  # the error being raised, if any, says more
+        if isinstance(error, sqlite3.Error):
+            translated = translate(error, self.path)
+            if translated is not None:
+                raise translated from None
 
     # -- scans and sources --------------------------------------------------------------
 

@@ -30,7 +30,8 @@ class ScanLock:
             handle = open(self.path, "a+", encoding="ascii")  # held until __exit__
         except OSError as error:
             raise StoreError(
-                f"{self.path}: cannot create the scan lock ({error.strerror})"
+                f"{self.path}: cannot create the scan lock ({error.strerror}); nothing was "
+                f"written — the folder {self.path.parent} must be writable"
             ) from None
         if fcntl is not None:
             try:
