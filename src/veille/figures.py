@@ -205,10 +205,17 @@ def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list
     The counts are the period's own (its first day partial when it starts after midnight);
     spikes are found on whole days, as the alerts find them.
     """
-    _, spikes = daily_spikes(store, filters, first, last)
-    counts: dict[str, dict[str, int]] = {}
-    for row in store.daily_counts(filters):
-        counts.setdefault(row["brand"], {})[row["day"]] = row["mentions"]
+    counts, spikes = daily_spikes(store, filters, first, last)
+    if filters.since and not filters.since.endswith("T00:00:00Z"):
+        # Only the first day can be partial: count it again from the period's start.
+        midnight = (first + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        until = min(filters.until, midnight) if filters.until else midnight
+        partial = {
+            row["brand"]: (row["mentions"], row["negative"])
+            for row in store.daily_counts(replace(filters, until=until))
+        }
+        for brand, by_day in counts.items():
+            by_day[first.isoformat()] = partial.get(brand, (0, 0))
     kinds: dict[str, dict[str, list[str]]] = {}
     for brand, day, spike in spikes:
         kinds.setdefault(day.isoformat(), {}).setdefault(brand, []).append(spike.kind)
@@ -216,7 +223,9 @@ def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list
     return [
         {
             "date": day,
-            "counts": {brand: by_day.get(day, 0) for brand, by_day in sorted(counts.items())},
+            "counts": {
+                brand: by_day.get(day, (0, 0))[0] for brand, by_day in sorted(counts.items())
+            },
             "spikes": sorted(kinds.get(day, {})),
             "spike_kinds": dict(sorted(kinds.get(day, {}).items())),
         }
