@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from test_store import make_mention
 from veille.cli import app
 from veille.figures import build_report, default_since
 from veille.models import Source
+from veille.report import short_date
 from veille.spikes import find_spikes
 from veille.store import MentionFilter, Store
 
@@ -221,7 +223,8 @@ def test_report_text_at_80_columns(report_db: Path, runner, monkeypatch) -> None
     assert "Tone: 5 positive (28%) · 5 neutral (28%) · 8 negative (44%)" in out
     rows = [line.split() for line in out.splitlines() if line.strip()]
     assert ["Acme", "14", "78%", "21%", "29%", "50%", "-0.29"] in rows
-    assert ["Acme", "▂▂▂▁▂█▃", "14", "8", "11-26", "(8,", "negative)"] in rows
+    spike_day = short_date("2026-11-26")  # without its year in 2026 only
+    assert ["Acme", "▂▂▂▁▂█▃", "14", "8", spike_day, "(8,", "negative)"] in rows
     assert ["Forum", "B", "forum", "10", "56%", "1", "3", "6"] in rows
     json_out = runner.invoke(
         app, ["report", "--db", str(report_db), "--since", SINCE, "--until", UNTIL, "--json"]
@@ -277,3 +280,144 @@ def test_marked_text_bolds_only_the_matches_and_keeps_web_text_literal() -> None
     assert text.plain == "[b]not markup[/b] Acme rocks"
     bold = [text.plain[span.start : span.end] for span in text.spans if "bold" in str(span.style)]
     assert bold == ["Acme"]
+
+
+def _store_dated(db_path: Path, moments: list[datetime], **changes) -> None:
+    """One Acme mention (Blog A) at each moment."""
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Blog A", type="rss", url="https://a.example/f")])
+        store.record_source(
+            "Blog A",
+            {},
+            [
+                make_mention(
+                    source="Blog A",
+                    url=f"https://a.example/{index}",
+                    title=f"Acme item {index}",
+                    published_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    found_at=moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    **changes,
+                )
+                for index, moment in enumerate(moments)
+            ],
+        )
+
+
+def test_empty_period_names_the_stored_mentions_and_a_since_that_shows_them(
+    report_db: Path, tmp_path: Path, runner, monkeypatch
+) -> None:
+    with Store(report_db) as store:
+        figures = build_report(
+            store,
+            MentionFilter(since="2026-12-01T00:00:00Z"),
+            now=datetime(2026, 12, 7, tzinfo=timezone.utc),
+        )
+    assert figures["summary"]["mentions"] == 0
+    # the newest, 2026-11-27T09:00, is 9 days 15 hours before now
+    assert figures["elsewhere"] == {
+        "mentions": 24,
+        "newest_mention_at": "2026-11-27T09:00:00Z",
+        "try": "--since 10d",
+    }
+    assert figures_for(report_db)["elsewhere"] is None
+
+    monkeypatch.setenv("COLUMNS", "80")
+    db_path = tmp_path / "old.db"
+    _store_dated(db_path, [datetime(2024, 5, 30, 9, tzinfo=timezone.utc)] * 2 + [
+        datetime(2024, 6, 1, 9, tzinfo=timezone.utc)
+    ])  # fmt: skip
+    out = runner.invoke(app, ["report", "--db", str(db_path)]).stdout
+    hint = re.search(
+        r"3 mentions stored, none in this period; the newest is from 2024-06-01: "
+        r"try `--since (\d+)w`",
+        " ".join(out.split()),
+    )
+    assert hint, out
+    as_json = json.loads(runner.invoke(app, ["report", "--db", str(db_path), "--json"]).stdout)
+    assert as_json["elsewhere"]["newest_mention_at"] == "2024-06-01T09:00:00Z"
+    assert as_json["elsewhere"]["try"] == f"--since {hint.group(1)}w"
+    # the hint shows the newest mention, and a week less would not
+    for weeks, shown in ((hint.group(1), True), (int(hint.group(1)) - 1, False)):
+        figures = json.loads(
+            runner.invoke(
+                app, ["report", "--db", str(db_path), "--since", f"{weeks}w", "--json"]
+            ).stdout
+        )
+        assert (figures["summary"]["mentions"] > 0) == shown
+
+
+def test_over_time_counts_the_mentions_the_summary_counts(report_db: Path) -> None:
+    # The period starts at noon: the 09:00 mention of 2026-11-21 is not in it.
+    with Store(report_db) as store:
+        figures = build_report(
+            store,
+            MentionFilter(since="2026-11-21T12:00:00Z", until="2026-11-28T00:00:00Z"),
+            now=datetime(2026, 11, 27, 12, tzinfo=timezone.utc),
+        )
+    days = figures["days"]
+    assert figures["summary"]["mentions"] == 17
+    assert sum(sum(day["counts"].values()) for day in days) == 17
+    assert days[0] == {
+        "date": "2026-11-21",
+        "counts": {"Acme": 0, "Globex": 0},
+        "spikes": [],
+        "spike_kinds": {},
+    }
+    assert figures["grouping"] == "day"
+
+
+def test_over_time_groups_a_long_period_by_week_or_month(
+    tmp_path: Path, runner, monkeypatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    now = datetime.now(timezone.utc)
+    db_path = tmp_path / "veille.db"
+    # one mention a day for 800 days, three more now
+    _store_dated(db_path, [now - timedelta(days=n, minutes=30) for n in range(800)] + [now] * 3)
+    for since, grouping, cells in (("30d", "week", 5), ("140d", "week", 21), ("100w", "month", 24)):
+        json_out = runner.invoke(app, ["report", "--db", str(db_path), "--since", since, "--json"])
+        figures = json.loads(json_out.stdout)
+        total = figures["summary"]["mentions"]
+        assert figures["grouping"] == grouping, since
+        assert len(figures["days"]) == (now.date() - date.fromisoformat(
+            figures["period"]["since"][:10]
+        )).days + 1  # fmt: skip
+        assert sum(day["counts"]["Acme"] for day in figures["days"]) == total
+        out = runner.invoke(app, ["report", "--db", str(db_path), "--since", since]).stdout
+        lines = out.splitlines()
+        assert max(len(line) for line in lines) <= 80, since
+        assert f"Per {grouping}" in out
+        row = next(line.split() for line in lines if line.startswith("Acme ") and "-" in line)
+        assert row[2] == re.search(r"Mentions: (\d+) ", out).group(1) == str(total), since
+        # the newest group, today's, is drawn: its three mentions make it no lower than others
+        assert len(row[1]) in (cells, cells + 1), (since, row)
+        assert not row[1].endswith("…")
+    # the whole of a long period does not fit: the newest months are drawn, the total is all
+    out = runner.invoke(app, ["report", "--db", str(db_path), "--since", "1000d"]).stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Over time (last 29 months: " in out
+    assert f"→ {now.strftime('%m-%d')})" in out
+    row = next(
+        line.split() for line in out.splitlines() if line.startswith("Acme ") and "-" in line
+    )
+    assert row[2] == "803"
+
+
+def test_dates_of_another_year_show_the_year(tmp_path: Path, runner, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    db_path = tmp_path / "veille.db"
+    old = now - timedelta(days=400)  # last year, or the year before
+    _store_dated(db_path, [old, now], tone="negative")
+    for command in (["mentions"], ["inbox"]):
+        out = runner.invoke(app, [*command, "--db", str(db_path)]).stdout
+        assert old.strftime("%Y-%m-%d") in out, command
+        assert f" {now.strftime('%m-%d')} " in out and now.strftime("%Y-%m-%d") not in out
+    out = runner.invoke(app, ["report", "--db", str(db_path), "--since", "60w"]).stdout
+    assert max(len(line) for line in out.splitlines()) <= 80
+    since = (now - timedelta(weeks=60)).strftime("%Y-%m-%d")
+    assert f"Over time ({since} → {now.strftime('%m-%d')})" in out
+    assert now.strftime("%m-%d %H:%M") in out  # who: last seen this year, without the year
+    assert short_date("2024-06-01T09:00:00Z", 2026) == "2024-06-01"
+    assert short_date("2026-06-01T09:00:00Z", 2026, time=True) == "06-01 09:00"
+    assert short_date(None) == ""

@@ -3,6 +3,10 @@
 Plain data in, plain data out: `build_report` returns one JSON-ready dict (what `--json`
 prints) and `report.py` draws it. The period defaults to the last 7 calendar days (today
 included, UTC); it is compared with the period of equal length just before it.
+
+Every figure counts the same mentions, those dated in [since, until): when `--since` is a
+time of day (`7d` means this time, seven days ago) the first day of the per-day counts is
+partial, so that the days add up to the summary's total rather than to a bit more.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from veille.store import MentionFilter, Store
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DEFAULT_DAYS = 7
+# "Over time" draws one character per day, week or month; this many fit at 80 columns
+# beside the brand, the total, the peak and the spikes.
+MAX_CELLS = 28
 
 
 def default_since(now: datetime, days: int = DEFAULT_DAYS) -> str:
@@ -73,6 +80,7 @@ def build_report(
         else brand_rows
     )
     voice_total = sum(row["mentions"] for row in voice_rows)
+    first_day, last_day = since.date(), (until - timedelta(seconds=1)).date()
     return {
         "period": {
             "since": _format(since),
@@ -136,10 +144,50 @@ def build_report(
                 for row in store.breakdown("domain", current, limit=top, skip_empty=True)
             ],
         },
-        "days": _days(store, current, since.date(), (until - timedelta(seconds=1)).date()),
+        "elsewhere": (
+            None if totals["mentions"] else _elsewhere(store, filters, since, until, now)
+        ),
+        "days": _days(store, current, first_day, last_day),
+        "grouping": grouping(first_day, last_day),
         "spike_rule": SPIKE_RULE,
         "attention": store.needing_attention(current, limit=top),
     }
+
+
+def grouping(first: date, last: date) -> str:
+    """`day`, `week` or `month`: the finest that shows the period in MAX_CELLS characters."""
+    days = (last - first).days + 1
+    if days <= MAX_CELLS:
+        return "day"
+    monday = first - timedelta(days=first.weekday())  # weeks run Monday to Sunday
+    if (last - monday).days // 7 + 1 <= MAX_CELLS:
+        return "week"
+    return "month"
+
+
+def _elsewhere(
+    store: Store, filters: MentionFilter, since: datetime, until: datetime, now: datetime
+) -> dict[str, Any] | None:
+    """For an empty period, the mentions stored outside it and how to see them.
+
+    An empty report over a full database otherwise reads as "nothing was found", when the
+    period simply misses the mentions (an old demo database, a scan not run for a while).
+    """
+    stored, newest = store.newest_mention(replace(filters, since=None, until=None))
+    if not stored or newest is None:
+        return None
+    newest_at = _parse(newest)
+    # Mentions after the period (an --until in the past) need no hint: the newest says it.
+    hint = f"--since {since_covering(newest_at, now)}" if newest_at < since else None
+    return {"mentions": stored, "newest_mention_at": newest, "try": hint}
+
+
+def since_covering(moment: datetime, now: datetime) -> str:
+    """The shortest `--since` in days (weeks beyond 99 days) that reaches back to `moment`."""
+    days = (now - moment) // timedelta(days=1) + 1
+    if days <= 99:
+        return f"{days}d"
+    return f"{(now - moment) // timedelta(weeks=1) + 1}w"
 
 
 def _tone_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -152,8 +200,22 @@ def _tone_mix(row: dict[str, Any]) -> dict[str, int]:
 
 
 def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list[dict[str, Any]]:
-    """Mentions per day and brand over the period, each day's spikes named with their kinds."""
+    """Mentions per day and brand over the period, each day's spikes named with their kinds.
+
+    The counts are the period's own (its first day partial when it starts after midnight);
+    spikes are found on whole days, as the alerts find them.
+    """
     counts, spikes = daily_spikes(store, filters, first, last)
+    if filters.since and not filters.since.endswith("T00:00:00Z"):
+        # Only the first day can be partial: count it again from the period's start.
+        midnight = (first + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        until = min(filters.until, midnight) if filters.until else midnight
+        partial = {
+            row["brand"]: (row["mentions"], row["negative"])
+            for row in store.daily_counts(replace(filters, until=until))
+        }
+        for brand, by_day in counts.items():
+            by_day[first.isoformat()] = partial.get(brand, (0, 0))
     kinds: dict[str, dict[str, list[str]]] = {}
     for brand, day, spike in spikes:
         kinds.setdefault(day.isoformat(), {}).setdefault(brand, []).append(spike.kind)

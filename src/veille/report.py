@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from rich import box
@@ -25,7 +25,6 @@ from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_contro
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
 SPARK = "▁▂▃▄▅▆▇█"
 _WHITESPACE = re.compile(r"\s+")
-MAX_SPARK_DAYS = 60
 
 
 def web_text(value: Any, style: str = "") -> Text:
@@ -226,6 +225,16 @@ def _date(row: Mapping[str, Any]) -> str:
     return row.get("published_at") or row.get("found_at") or ""
 
 
+def short_date(moment: str | None, year: int | None = None, *, time: bool = False) -> str:
+    """`MM-DD` (with `HH:MM` if `time`) for a date of `year` (default: this year), the full
+    date otherwise: "03-12" alone would let a mention from two years ago pass for recent."""
+    if not moment:
+        return ""
+    year = year or datetime.now(timezone.utc).year
+    day = moment[5:10] if moment[:4] == str(year) else moment[:10]
+    return f"{day} {moment[11:16]}".rstrip() if time else day
+
+
 def mentions_table(
     rows: Iterable[Mapping[str, Any]], title: str = "Mentions", width: int = 80
 ) -> Table:
@@ -243,7 +252,7 @@ def mentions_table(
     lines = [
         [
             str(row["id"]),
-            _date(row)[5 if narrow else 0 : 10],
+            short_date(_date(row)) if narrow else _date(row)[:10],
             row.get("brand"),
             tone_text(row.get("tone")),
             *([] if narrow else [row.get("source")]),
@@ -267,7 +276,7 @@ def inbox_table(
     columns = [
         Column("ID", 7, "right"),
         Column("Why", 18),
-        Column("Date", 5),
+        Column("Date", 10),
         Column("Brand", 10),
         Column("Author", 14),
         Column("Title"),
@@ -276,7 +285,7 @@ def inbox_table(
         [
             str(row["id"]),
             Text(row["flags"] or row["tone"], style="red" if row["urgency"] < 2 else ""),
-            _date(row)[5:10],
+            short_date(_date(row)),
             row.get("brand"),
             row.get("author"),
             row.get("title") or row.get("snippet"),
@@ -333,6 +342,8 @@ def _summary(figures: Mapping[str, Any]) -> Text:
     text.append(" · net sentiment ")
     text.append_text(_signed(summary["net_sentiment"]))
     text.append("\n")
+    if figures.get("elsewhere"):
+        text.append(elsewhere_line(figures["elsewhere"]) + "\n", style="yellow")
     text.append("Tone: ", style="bold")
     for index, tone in enumerate(TONES):
         if index:
@@ -344,32 +355,71 @@ def _summary(figures: Mapping[str, Any]) -> Text:
     return text
 
 
+def _grouped(days: list[Mapping[str, Any]], grouping: str) -> list[list[Mapping[str, Any]]]:
+    """The days in runs of one day, one calendar week (Monday first) or one month."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for day in days:
+        moment = date.fromisoformat(day["date"])
+        if grouping == "week":
+            key = (moment - timedelta(days=moment.weekday())).isoformat()
+        elif grouping == "month":
+            key = day["date"][:7]
+        else:
+            key = day["date"]
+        groups.setdefault(key, []).append(day)
+    return list(groups.values())
+
+
+def elsewhere_line(elsewhere: Mapping[str, Any]) -> str:
+    """What an empty period misses: "207 mentions stored, none in this period; …"."""
+    count = elsewhere["mentions"]
+    line = (
+        f"{count} mention{'' if count == 1 else 's'} stored, none in this period; "
+        f"the newest is from {elsewhere['newest_mention_at'][:10]}"
+    )
+    return line + (f": try `{elsewhere['try']}`" if elsewhere["try"] else "")
+
+
 def _over_time(figures: Mapping[str, Any], width: int) -> Table:
-    days = figures["days"][-MAX_SPARK_DAYS:]
+    """One character per day, week or month (`figures["grouping"]`), the newest on the right.
+
+    Should the period hold more groups than fit in `width` beside the other columns (16 for
+    the brand, 7 + 5 for total and peak, 8 at least for the spikes, 3 between each), the
+    oldest are left out of the line, never the newest; the total still counts every day.
+    """
+    days = figures["days"]
+    grouping = figures.get("grouping", "day")
+    groups = _grouped(days, grouping)[-max(9, width - 51) :]
+    shown = [day for group in groups for day in group]
     brands = sorted({brand for day in days for brand in day["counts"]})
     rows = []
     for brand in brands:
-        counts = [day["counts"].get(brand, 0) for day in days]
+        counts = [sum(day["counts"].get(brand, 0) for day in group) for group in groups]
         spark = Text()
-        for day, char in zip(days, sparkline(counts), strict=True):
-            spark.append(char, style="bold red" if brand in day["spikes"] else "")
+        for group, char in zip(groups, sparkline(counts), strict=True):
+            spiked = any(brand in day["spikes"] for day in group)
+            spark.append(char, style="bold red" if spiked else "")
         spikes = [
-            f"{day['date'][5:]} ({day['counts'][brand]}"
+            f"{short_date(day['date'])} ({day['counts'].get(brand, 0)}"
             + (", negative" if "negative" in day["spike_kinds"][brand] else "")
             + ")"
-            for day in days
+            for day in reversed(days)
             if brand in day["spikes"]
         ]
-        rows.append([brand, spark, sum(counts), max(counts, default=0), ", ".join(spikes) or "-"])
-    first, last = (days[0]["date"][5:], days[-1]["date"][5:]) if days else ("", "")
+        total = sum(day["counts"].get(brand, 0) for day in days)
+        rows.append([brand, spark, total, max(counts, default=0), ", ".join(spikes) or "-"])
+    first, last = (
+        (short_date(shown[0]["date"]), short_date(shown[-1]["date"])) if days else ("", "")
+    )
+    cut = f"last {len(groups)} {grouping}s: " if len(shown) < len(days) else ""
     columns = [
         Column("Brand", 16),
-        Column("Per day", max(len(days), 7)),
+        Column(f"Per {grouping}", max(len(groups), 9)),
         Column("Total", 7, "right"),
         Column("Peak", 5, "right"),
         Column("Spikes"),
     ]
-    return fitted_table(f"Over time ({first} → {last})", columns, rows, width)
+    return fitted_table(f"Over time ({cut}{first} → {last})", columns, rows, width)
 
 
 def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
@@ -417,7 +467,7 @@ def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
                 Column("Writes on"),
                 Column("Mentions", 8, "right"),
                 *_tone_columns(),
-                Column("Last seen", 11),
+                Column("Last seen", 16),
             ],
             [
                 [
@@ -425,7 +475,7 @@ def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
                     ", ".join(row["domains"]),
                     row["mentions"],
                     *_tone_cells(row),
-                    (row["last_seen"] or "")[5:16].replace("T", " "),
+                    short_date(row["last_seen"], time=True),
                 ]
                 for row in figures["who"]
             ],
@@ -547,7 +597,7 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
                 "" if status is None else str(status),
                 str(entry["failures"]),
                 "" if not entry["last_fetch_at"] else str(entry["items_seen"]),
-                (entry["last_fetch_at"] or "")[5:16].replace("T", " "),
+                short_date(entry["last_fetch_at"], time=True),
                 problem,
             ]
         )
@@ -559,7 +609,7 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
             Column("HTTP", 4, "right"),
             Column("Fails", 5, "right"),
             Column("Items", 5, "right"),
-            Column("Last fetch", 11),
+            Column("Last fetch", 16),
             Column("Problem"),
         ],
         rows,

@@ -49,6 +49,14 @@ class Listing:
             f"SELECT count(*) FROM mention_rows WHERE {where}", params
         ).fetchone()[0]
 
+    def newest_mention(self, filters: MentionFilter = MentionFilter()) -> tuple[int, str | None]:
+        """How many mentions match, and the date of the newest (None when there is none)."""
+        where, params = filters.where()
+        count, newest = self.db.execute(
+            f"SELECT count(*), max({DATE_COLUMN}) FROM mention_rows WHERE {where}", params
+        ).fetchone()
+        return count, newest
+
     def breakdown(
         self,
         column: str,
