@@ -4,6 +4,7 @@ language detection, the brand's context window, and the evaluation floors."""
 from __future__ import annotations
 
 import csv
+import re
 import json
 import subprocess
 import sys
@@ -829,3 +830,43 @@ def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
         for text in texts:
             if pattern.regex.search(text):
                 assert pattern._may_match(text), (pattern.pattern[:60], text)
+
+
+# --------------------------------------------------------------------------- linear time
+
+_LIKE_ONE_REGEX = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)
+
+
+def _like_one_regex(sentence: str) -> str:
+    """The preposition rewrite as one regex did it, quadratic on a long word."""
+    from veille.tone import _EN_LIKERS
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1).lower().strip(",.;:!?\"'(") in _EN_LIKERS:
+            return match.group()
+        return f"{match.group(1)}{match.group(2)}as"
+
+    return _LIKE_ONE_REGEX.sub(replace, sentence)
+
+
+_LIKE_PIECES = st.sampled_from(
+    ["like", "LIKE", " ", "  ", "\n", "i", "a", "-", "'", "(", "looks", "likes", "would", "é", "."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LIKE_PIECES, max_size=14).map("".join))
+def test_like_rewrite_gives_what_the_single_regex_gave(sentence: str) -> None:
+    from veille.tone import _like_verb_only
+
+    assert _like_verb_only(sentence) == _like_one_regex(sentence)
+
+
+def test_question_openers_find_the_places_the_older_pattern_found() -> None:
+    from veille.tone import _QUESTION_OPENERS
+
+    older = re.compile(r"(?:^|[.!?\n]\s*)(?:how do i|est-ce que)\b")
+    newer = re.compile(r"(?:^|[.!?]\s*|\n[^\S\n]*)(?:how do i|est-ce que)\b")
+    for text in ["how do i", " how do i", "ok.\n \n how do i", "ok!\n\nest-ce que", "a\n \tb"]:
+        assert bool(older.search(text)) == bool(newer.search(text)), text
+    assert newer.pattern.split(")(")[0] in _QUESTION_OPENERS.pattern
