@@ -4,8 +4,8 @@ language detection, the brand's context window, and the evaluation floors."""
 from __future__ import annotations
 
 import csv
-import re
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -870,3 +870,82 @@ def test_question_openers_find_the_places_the_older_pattern_found() -> None:
     for text in ["how do i", " how do i", "ok.\n \n how do i", "ok!\n\nest-ce que", "a\n \tb"]:
         assert bool(older.search(text)) == bool(newer.search(text)), text
     assert newer.pattern.split(")(")[0] in _QUESTION_OPENERS.pattern
+
+
+_FILLERS = st.sampled_from(["a", "é", "!", "ha", " ", "1", "\n", "like ", "great ", ". ", "?!"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    filler=_FILLERS | st.text(min_size=1, max_size=6),
+    size=st.integers(0, 120_000),
+    where=st.floats(0, 1),
+)
+def test_the_judged_window_is_bounded_whatever_the_item(
+    filler: str, size: int, where: float
+) -> None:
+    """What the rules (or a configured engine) read is at most WINDOW_LIMIT characters, so
+    their cost is bounded per mention however long the item, its sentence or its words."""
+    from veille.tone import WINDOW_LIMIT
+
+    body = (filler * (size // len(filler) + 1))[:size]
+    place = int(where * size)
+    text = f"{body[:place]} Acme {body[place:]}"
+    start = place + 1
+    read: list[str] = []
+
+    def engine(window: str, lang: str | None) -> dict[str, str]:
+        read.append(window)
+        return {"tone": "neutral", "lang": "en"}
+
+    tones_around(text, [(start, start + 4)], engine=engine)
+    assert len(read) == 1 and len(read[0]) <= WINDOW_LIMIT
+    assert "Acme" in read[0]
+    assert len(context_window(text, start, start + 4)) <= WINDOW_LIMIT
+
+
+def test_a_long_sentence_is_judged_near_the_mention() -> None:
+    far = "dreadful " * 2_000 + "the " * 300
+    text = f"{far}Acme is great and I love it. {far}"
+    at = text.index("Acme")
+    tone = tone_around(text, at, at + 4)
+    assert tone.tone == "positive"
+    assert tone_around("unhappy" * 300 + " Acme", 2101, 2105).tone == "neutral"
+
+
+def _cpu_seconds(task: Any, repeats: int = 3) -> float:
+    """The least CPU time of a few runs: the run least disturbed by the rest of the machine."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.process_time()
+        task()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("filler", ["a", "é", "!", "ha", " ", "1", "\n", "great like ", "a-b'c "])
+def test_judging_a_mention_grows_linearly_with_the_item(filler: str) -> None:
+    """Matching and judging an item 8 times longer costs at most 24 times more.
+
+    Not a timing test in disguise: a quadratic stage costs 64 times more at 8 times the size
+    (the regex fixed here cost 14 s at 40 kB, 70 s at 80 kB), a linear one about 8 (less
+    while the fixed costs dominate). The least CPU time (not wall time) of three runs each is
+    compared, so a loaded machine would have to slow the long runs three times as much as
+    every one of the short runs, on CPU time, for a linear stage to fail.
+    """
+    from veille.match import BrandSet, find_mentions
+    from veille.models import Brand, Item
+
+    rules = BrandSet([Brand(name="Acme", terms=("Acme",))])
+
+    def judge(size: int) -> Any:
+        body = filler * (size // len(filler))
+        item = Item(key="k", url="https://example.com/", text=f"{body} Acme {body}")
+        (hit,) = find_mentions(item, rules)
+        return lambda: tones_around(hit.text, [(hit.start, hit.end)]) and find_mentions(item, rules)
+
+    small, large = judge(20_000), judge(160_000)
+    small()  # models loaded, caches warm
+    assert _cpu_seconds(large) < 24 * max(_cpu_seconds(small), 0.001)

@@ -79,6 +79,7 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SPACE = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:
@@ -551,9 +552,9 @@ _EN_HOWEVER = re.compile(r"[;,]\s*however,?\s", re.IGNORECASE)
 def _like_verb_only(sentence: str) -> str:
     """The sentence with each preposition "like" read as "as" (see `_EN_LIKERS`).
 
-    What `re.sub(r"(\S+)(\s+)like\b", ...)` gives, in time linear in the sentence: the word before
-    a gap is walked back to its start (or to the end of the previous match, where the legacy
-    scan resumed) once, so no character is read more than twice.
+    What one regex, `(\\S+)(\\s+)like\\b`, gave, in time linear in the sentence: the word before
+    a gap is walked back to its start (or to the end of the previous match, where that
+    regex's scan resumed) once, so no character is read more than twice.
     """
     pieces: list[str] = []
     copied = resumed = 0  # copied up to; where the legacy scan resumed, after its last match
@@ -1353,17 +1354,48 @@ def _window(
     if spans is None:
         spans = sentence_spans(text)
     if not spans:
-        return "", clean_text(text), ""
+        return "", clean_text(text[: 2 * WINDOW_REACH]), ""
     start, end = max(0, start), max(start, end)
     inside = [i for i, (s, e) in enumerate(spans) if s < max(end, start + 1) and e > start]
     if not inside:
         nearest = min(range(len(spans)), key=lambda i: abs(spans[i][0] - start))
         inside = [nearest]
     first, last = inside[0], inside[-1]
-    center = clean_text(text[spans[first][0] : spans[last][1]])
-    before = clean_text(text[slice(*spans[first - 1])]) if first > 0 else ""
-    after = clean_text(text[slice(*spans[last + 1])]) if last + 1 < len(spans) else ""
+    left = max(spans[first][0], start - WINDOW_REACH)
+    right = min(spans[last][1], max(end, start + 1) + WINDOW_REACH, start + 2 * WINDOW_REACH)
+    center = clean_text(_whole_words(text, left, right, spans[first][0], spans[last][1]))
+    before = after = ""
+    if first > 0:
+        s, e = spans[first - 1]
+        before = clean_text(_whole_words(text, max(s, e - WINDOW_REACH), e, s, e))
+    if last + 1 < len(spans):
+        s, e = spans[last + 1]
+        after = clean_text(_whole_words(text, s, min(e, s + WINDOW_REACH), s, e))
     return before, center, after
+
+
+# How far the judged window reaches, in characters, from the brand's mention into its
+# sentence, and into each neighbour: a sentence can be a whole 10 MB item (no full stop, or
+# one endless word), and every rule must see a bounded text whatever the item's size.
+WINDOW_REACH = 1000
+# The longest window judged: the mention's sentence (up to a reach before the mention and
+# two after its start), a reach of each neighbour, and the spaces that join them.
+WINDOW_LIMIT = 5 * WINDOW_REACH + 2
+
+
+def _whole_words(text: str, left: int, right: int, start: int, end: int) -> str:
+    """text[left:right] inside the sentence text[start:end], without the word cut in two at
+    either end (half a word can read as another: "unhappy" cut to "happy")."""
+    if left > start and not text[left - 1].isspace():
+        space = _SPACE.search(text, left, right)
+        if space is not None:
+            left = space.end()
+    if right < end and not text[right].isspace():
+        cut = text[left:right]
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        if space > 0:
+            right = left + space
+    return text[left:right]
 
 
 def context_window(text: str, start: int, end: int) -> str:
@@ -1428,13 +1460,12 @@ def tones_around(
     for start, end in places:
         parts = _window(text, start, end, spans)
         if parts not in judged:
-            judged[parts] = _judge_window(text, parts, bool(spans), lang, engine, language_of)
+            judged[parts] = _judge_window(parts, bool(spans), lang, engine, language_of)
         tones.append(judged[parts])
     return tones
 
 
 def _judge_window(
-    text: str,
     parts: tuple[str, str, str],
     has_sentences: bool,
     lang: str | None,
@@ -1446,7 +1477,7 @@ def _judge_window(
     if engine is not None:
         return engine(window, lang, _detect=lambda: language_of(window))  # type: ignore[call-arg]
     if not has_sentences:
-        return judge_tone(text, lang)
+        return judge_tone(center, lang)
     lang = lang or language_of(window)
     score = _raw_score(center, lang)
     if NEGATIVE_AT < score < POSITIVE_AT:
