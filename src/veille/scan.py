@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -307,15 +308,16 @@ async def _analyse_within_budget(context: HarvestContext, *args: Any) -> Analysi
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_SLOTS: dict[int, asyncio.Semaphore] = {}
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _slots(pool: WorkerPool | None) -> asyncio.Semaphore:
     """As many analyses at once as there are workers (a few threads without a pool), per
     event loop: one given a slot starts at once, so its budget is its own running time."""
-    loop = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     if loop not in _SLOTS:
-        _SLOTS.clear()  # a sweep's loop is gone once the next one runs
         _SLOTS[loop] = asyncio.Semaphore(pool.workers if pool is not None else CPU_WORKERS)
     return _SLOTS[loop]
 
