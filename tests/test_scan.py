@@ -297,3 +297,56 @@ def test_a_failing_tone_engine_fails_its_sources_not_the_sweep(
     summary = json.loads(result.stdout)
     assert summary["sources_failed"] == 2
     assert all("analysis failed" in s["error"] for s in summary["sources"])
+
+
+def stalling_engine(text: str, lang: str | None) -> dict:
+    """A tone engine stuck on any text that says "stall", as a pathological item would be."""
+    if "stall" in text:
+        while True:
+            pass
+    return {"tone": "neutral", "score": 0.0}
+
+
+def test_an_analysis_over_its_budget_fails_its_source_not_the_sweep(
+    httpserver: HTTPServer, write_config, tmp_path: Path
+) -> None:
+    """The stuck workers are killed and replaced: the other sources are analysed, the sweep
+    ends and releases its lock, and the next sweep runs."""
+
+    def feed(name: str) -> str:
+        title = "Acme will stall" if name.startswith("stuck") else f"Acme news from {name}"
+        head = '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        item = f"<item><title>{title}</title><link>https://news.example/{name}</link></item>"
+        return f"{head}{item}</channel></rss>"
+
+    # Two stuck sources hold both workers: without their replacement no other source would run.
+    names = ["stuck", "stuck-too", "first", "second", "third"]
+    for name in names:
+        httpserver.expect_request(f"/{name}").respond_with_data(
+            feed(name), content_type="application/rss+xml"
+        )
+    config = sweep_config(httpserver, [])
+    config["sources"] = [
+        {"name": name, "type": "rss", "url": httpserver.url_for(f"/{name}")} for name in names
+    ]
+    config["settings"]["tone_engine"] = "test_scan:stalling_engine"
+    path = write_config(config)
+    command = [sys.executable, "-m", "veille", "scan", "-c", str(path), "--json"]
+    paths = [str(Path(__file__).parent), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "VEILLE_ANALYSIS_BUDGET": "2"}
+    for _ in range(2):  # the second sweep shows the lock was released
+        swept = subprocess.run(
+            command, capture_output=True, text=True, env=env, check=False, timeout=120
+        )
+        assert swept.returncode == 1, swept.stderr
+        summary = json.loads(swept.stdout)
+        by_name = {source["name"]: source for source in summary["sources"]}
+        for name in names:
+            if name.startswith("stuck"):
+                assert by_name[name]["state"] == "failed"
+                assert by_name[name]["error"].startswith("analysis took longer than 2 s: ")
+            else:
+                assert by_name[name]["state"] == "ok", by_name[name]
+    assert sorted(url for _, url in stored_mentions(tmp_path / "veille.db")) == [
+        f"https://news.example/{name}" for name in sorted(names) if not name.startswith("stuck")
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -829,3 +830,122 @@ def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
         for text in texts:
             if pattern.regex.search(text):
                 assert pattern._may_match(text), (pattern.pattern[:60], text)
+
+
+# --------------------------------------------------------------------------- linear time
+
+_LIKE_ONE_REGEX = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)
+
+
+def _like_one_regex(sentence: str) -> str:
+    """The preposition rewrite as one regex did it, quadratic on a long word."""
+    from veille.tone import _EN_LIKERS
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1).lower().strip(",.;:!?\"'(") in _EN_LIKERS:
+            return match.group()
+        return f"{match.group(1)}{match.group(2)}as"
+
+    return _LIKE_ONE_REGEX.sub(replace, sentence)
+
+
+_LIKE_PIECES = st.sampled_from(
+    ["like", "LIKE", " ", "  ", "\n", "i", "a", "-", "'", "(", "looks", "likes", "would", "é", "."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LIKE_PIECES, max_size=14).map("".join))
+def test_like_rewrite_gives_what_the_single_regex_gave(sentence: str) -> None:
+    from veille.tone import _like_verb_only
+
+    assert _like_verb_only(sentence) == _like_one_regex(sentence)
+
+
+def test_question_openers_find_the_places_the_older_pattern_found() -> None:
+    from veille.tone import _QUESTION_OPENERS
+
+    older = re.compile(r"(?:^|[.!?\n]\s*)(?:how do i|est-ce que)\b")
+    newer = re.compile(r"(?:^|[.!?]\s*|\n[^\S\n]*)(?:how do i|est-ce que)\b")
+    for text in ["how do i", " how do i", "ok.\n \n how do i", "ok!\n\nest-ce que", "a\n \tb"]:
+        assert bool(older.search(text)) == bool(newer.search(text)), text
+    assert newer.pattern.split(")(")[0] in _QUESTION_OPENERS.pattern
+
+
+_FILLERS = st.sampled_from(["a", "é", "!", "ha", " ", "1", "\n", "like ", "great ", ". ", "?!"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    filler=_FILLERS | st.text(min_size=1, max_size=6),
+    size=st.integers(0, 120_000),
+    where=st.floats(0, 1),
+)
+def test_the_judged_window_is_bounded_whatever_the_item(
+    filler: str, size: int, where: float
+) -> None:
+    """What the rules (or a configured engine) read is at most WINDOW_LIMIT characters, so
+    their cost is bounded per mention however long the item, its sentence or its words."""
+    from veille.tone import WINDOW_LIMIT
+
+    body = (filler * (size // len(filler) + 1))[:size]
+    place = int(where * size)
+    text = f"{body[:place]} Acme {body[place:]}"
+    start = place + 1
+    read: list[str] = []
+
+    def engine(window: str, lang: str | None) -> dict[str, str]:
+        read.append(window)
+        return {"tone": "neutral", "lang": "en"}
+
+    tones_around(text, [(start, start + 4)], engine=engine)
+    assert len(read) == 1 and len(read[0]) <= WINDOW_LIMIT
+    assert "Acme" in read[0]
+    assert len(context_window(text, start, start + 4)) <= WINDOW_LIMIT
+
+
+def test_a_long_sentence_is_judged_near_the_mention() -> None:
+    far = "dreadful " * 2_000 + "the " * 300
+    text = f"{far}Acme is great and I love it. {far}"
+    at = text.index("Acme")
+    tone = tone_around(text, at, at + 4)
+    assert tone.tone == "positive"
+    assert tone_around("unhappy" * 300 + " Acme", 2101, 2105).tone == "neutral"
+
+
+def _cpu_seconds(task: Any, repeats: int = 3) -> float:
+    """The least CPU time of a few runs: the run least disturbed by the rest of the machine."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.process_time()
+        task()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("filler", ["a", "é", "!", "ha", " ", "1", "\n", "great like ", "a-b'c "])
+def test_judging_a_mention_grows_linearly_with_the_item(filler: str) -> None:
+    """Matching and judging an item 8 times longer costs at most 24 times more.
+
+    Not a timing test in disguise: a quadratic stage costs 64 times more at 8 times the size
+    (the regex fixed here cost 14 s at 40 kB, 70 s at 80 kB), a linear one about 8 (less
+    while the fixed costs dominate). The least CPU time (not wall time) of three runs each is
+    compared, so a loaded machine would have to slow the long runs three times as much as
+    every one of the short runs, on CPU time, for a linear stage to fail.
+    """
+    from veille.match import BrandSet, find_mentions
+    from veille.models import Brand, Item
+
+    rules = BrandSet([Brand(name="Acme", terms=("Acme",))])
+
+    def judge(size: int) -> Any:
+        body = filler * (size // len(filler))
+        item = Item(key="k", url="https://example.com/", text=f"{body} Acme {body}")
+        (hit,) = find_mentions(item, rules)
+        return lambda: tones_around(hit.text, [(hit.start, hit.end)]) and find_mentions(item, rules)
+
+    small, large = judge(20_000), judge(160_000)
+    small()  # models loaded, caches warm
+    assert _cpu_seconds(large) < 24 * max(_cpu_seconds(small), 0.001)

@@ -17,8 +17,10 @@ import os
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -55,6 +57,8 @@ from veille.urls import canonical_url, domain_of
 
 ProgressCallback = Callable[[SourceOutcome], None]
 CPU_WORKERS = 2
+# Seconds a source's parse, match and tone may take in a worker before the source fails.
+ANALYSIS_BUDGET = 60.0
 PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
 
 
@@ -212,8 +216,8 @@ async def _scan_source(
         store.record_source(source.name, health)
         return SourceOutcome(name=source.name, state="unchanged")
     try:
-        analysis = await context.run_cpu(
-            analyse_source,
+        analysis = await _analyse_within_budget(
+            context,
             harvest.items,
             harvest.documents,
             harvest.page_texts,
@@ -262,6 +266,60 @@ async def _scan_source(
         notice=notice,
         new=tuple(new),
     )
+
+
+def analysis_budget() -> float:
+    """Seconds a source's analysis may take, `ANALYSIS_BUDGET` unless the environment sets
+    VEILLE_ANALYSIS_BUDGET (how the tests make a sweep give up in a second)."""
+    try:
+        budget = float(os.environ.get("VEILLE_ANALYSIS_BUDGET", ANALYSIS_BUDGET))
+    except ValueError:
+        return ANALYSIS_BUDGET
+    return budget if budget > 0 else ANALYSIS_BUDGET
+
+
+async def _analyse_within_budget(context: HarvestContext, *args: Any) -> Analysis:
+    """`analyse_source(*args)` in a worker, given up after `analysis_budget()` seconds.
+
+    One stuck item (a pathological regex, a hung tone engine) must not hold the sweep, and
+    with it the scan lock that every later sweep waits for: the source fails with the reason,
+    its worker is killed and the pool replaced, and the sweep goes on. The budget counts from
+    the moment the analysis has a worker to itself (`slots`), not from its wait behind others.
+    A source whose analysis failed only because another's stuck worker was killed under it is
+    analysed again, once, in the new pool.
+    """
+    budget = analysis_budget()
+    pool = context.cpu if isinstance(context.cpu, WorkerPool) else None
+    for attempt in range(2):
+        async with _slots(pool):
+            generation = pool.generation if pool is not None else 0
+            try:
+                return await asyncio.wait_for(context.run_cpu(analyse_source, *args), budget)
+            except TimeoutError:
+                if pool is not None:
+                    pool.replace(generation)
+                return Analysis(
+                    error=f"analysis took longer than {budget:g} s: the source's items were "
+                    f"left unread; the next sweep tries again"
+                )
+            except BrokenProcessPool:
+                if pool is None or pool.generation == generation or attempt:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots(pool: WorkerPool | None) -> asyncio.Semaphore:
+    """As many analyses at once as there are workers (a few threads without a pool), per
+    event loop: one given a slot starts at once, so its budget is its own running time."""
+    loop = asyncio.get_running_loop()
+    if loop not in _SLOTS:
+        _SLOTS[loop] = asyncio.Semaphore(pool.workers if pool is not None else CPU_WORKERS)
+    return _SLOTS[loop]
 
 
 @dataclass
@@ -403,7 +461,8 @@ class WorkerPool(Executor):
 
     def __init__(self, plan: ScanPlan, config: Config, workers: int) -> None:
         self._arguments = (plan.brands, config)
-        self._workers = workers
+        self.workers = workers
+        self.generation = 0  # how many times the workers were replaced
         self._started: Future[ProcessPoolExecutor] | None = None
         self._lock = threading.Lock()
         self._closed = threading.Event()
@@ -414,7 +473,9 @@ class WorkerPool(Executor):
         with self._lock:
             if self._started is None:
                 self._started = Future()
-                threading.Thread(target=self._start, name="veille-workers", daemon=True).start()
+                threading.Thread(
+                    target=self._start, args=(self._started,), name="veille-workers", daemon=True
+                ).start()
             return self._started
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
@@ -432,27 +493,44 @@ class WorkerPool(Executor):
         started.add_done_callback(forward)
         return task
 
-    def _start(self) -> None:
-        assert self._started is not None
+    def replace(self, generation: int) -> None:
+        """Kill the workers of `generation` (one of them is stuck) and start new ones.
+
+        A worker busy in C code cannot be interrupted, only killed; the executor then
+        breaks, failing every task it held, so the whole pool is replaced. Later calls for a
+        generation already replaced do nothing."""
+        with self._lock:
+            if generation != self.generation or self._started is None:
+                return
+            stuck, self._started = self._started, None
+            self.generation += 1
+        if stuck.done() and stuck.exception() is None:
+            pool = stuck.result()
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        self.start()
+
+    def _start(self, started: Future[ProcessPoolExecutor]) -> None:
         pool = None
         try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["veille.warm"])
             pool = ProcessPoolExecutor(
-                max_workers=self._workers,
+                max_workers=self.workers,
                 mp_context=context,
                 initializer=_start_worker,
                 initargs=self._arguments,
             )
             # One call per worker, all at once: each call spawns a worker while none is idle.
-            for ready in [pool.submit(os.getpid) for _ in range(self._workers)]:
+            for ready in [pool.submit(os.getpid) for _ in range(self.workers)]:
                 ready.result()
         except BaseException as error:  # noqa: BLE001 - every task submitted will report it
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-            self._started.set_exception(error)
+            started.set_exception(error)
         else:
-            self._started.set_result(pool)
+            started.set_result(pool)
             # The fork server dies with the thread that started it (`die_with_parent`).
             self._closed.wait()
 

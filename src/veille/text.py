@@ -31,7 +31,9 @@ HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 
 _SPACES = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\s*\n\s*")
+# Starting only where a run of whitespace starts: otherwise a long run without a line break
+# is read to its end from each of its characters.
+_BLANK_LINES = re.compile(r"(?<!\s)\s*\n\s*")
 _ANY_SPACE = re.compile(r"\s+")
 _BIDI_AND_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 

@@ -79,6 +79,7 @@ _MENTION = re.compile(r"(?<!\w)@\w+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SPACE = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:
@@ -528,7 +529,10 @@ def _fast_vader() -> _Vader:
 # "like" is a verb of liking after a subject or an adverb ("I like", "would really like"); after
 # anything else it is the preposition of "issues like housing", "looks like rain", which VADER
 # scores +1.5 all the same. News prose is full of the preposition.
-_EN_LIKE = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)
+# The gap before "like", found only where a word ends: `(\S+)(\s+)like` as one pattern
+# would be tried from every character of a long word, each try running to the word's end
+# (quadratic: 14 s on a 40 kB word).
+_EN_LIKE = re.compile(r"(?<=\S)(\s+)like\b", re.IGNORECASE)
 _EN_LIKERS = frozenset(
     """i you we they he she it u ya who people everyone everybody really would 'd do does did
     don't didn't doesn't dont didnt also just to definitely absolutely totally truly much still so
@@ -546,13 +550,29 @@ _EN_HOWEVER = re.compile(r"[;,]\s*however,?\s", re.IGNORECASE)
 
 
 def _like_verb_only(sentence: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        before = match.group(1).lower().strip(",.;:!?\"'(")
-        if before in _EN_LIKERS:
-            return match.group()
-        return f"{match.group(1)}{match.group(2)}as"
+    """The sentence with each preposition "like" read as "as" (see `_EN_LIKERS`).
 
-    return _EN_LIKE.sub(replace, sentence)
+    What one regex, `(\\S+)(\\s+)like\\b`, gave, in time linear in the sentence: the word before
+    a gap is walked back to its start (or to the end of the previous match, where that
+    regex's scan resumed) once, so no character is read more than twice.
+    """
+    pieces: list[str] = []
+    copied = resumed = 0  # copied up to; where the legacy scan resumed, after its last match
+    at = 0
+    while (gap := _EN_LIKE.search(sentence, at)) is not None:
+        start = gap.start()
+        word = start
+        while word > resumed and not sentence[word - 1].isspace():
+            word -= 1
+        at = gap.end()
+        if word == start:  # the gap follows the previous match's "like": no word of its own
+            continue
+        resumed = at
+        if sentence[word:start].lower().strip(",.;:!?\"'(") not in _EN_LIKERS:
+            pieces += [sentence[copied:start], gap.group(1), "as"]
+            copied = at
+    pieces.append(sentence[copied:])
+    return "".join(pieces)
 
 
 def _concession_as_but(sentence: str) -> str:
@@ -1079,14 +1099,18 @@ def _rx(*patterns: str) -> _Guarded:
     return _Guarded(re.compile("|".join(f"(?:{p})" for p in patterns)))
 
 
+# After "\n", only spaces that are not "\n" are skipped: "[.!?\n]\s*" would run from every
+# line break of a long run of them to its end (quadratic), and finds the same places.
 _QUOTED = re.compile(r"«[^»]*»|\"[^\"]*\"|“[^”]*”")
 _QUESTION_OPENERS = _rx(
-    r"(?:^|[.!?\n]\s*)(?:how (?:do|can|should|would) (?:i|we|you)\b|how (?:does|do) (?:one|it)\b"
+    r"(?:^|[.!?]\s*|\n[^\S\n]*)"
+    r"(?:how (?:do|can|should|would) (?:i|we|you)\b|how (?:does|do) (?:one|it)\b"
     r"|does (?:anyone|anybody)\b|(?:anyone|anybody) (?:know|knows|else)\b"
     r"|(?:can|could) (?:someone|somebody|anyone|anybody|you)\b|is there (?:a|any) way\b"
     r"|where can i\b|what should i\b|should i\b|is it (?:just )?me\b"
     r"|any (?:idea|ideas|advice|tips|recommendations?)\b)",
-    r"(?:^|[.!?\n]\s*)(?:est[- ]ce (?:que|qu')|comment (?:faire|fait-on|on fait|je peux|puis-je)\b"
+    r"(?:^|[.!?]\s*|\n[^\S\n]*)"
+    r"(?:est[- ]ce (?:que|qu')|comment (?:faire|fait-on|on fait|je peux|puis-je)\b"
     r"|quelqu'un (?:sait|a |aurait|peut|connait|pourrait)|quelqu un sait\b"
     r"|savez-vous\b|vous savez si\b|qui (?:sait|peut m|connait)\b|une idee\b|des idees\b"
     r"|(?:pouvez|pourriez)-vous\b|y a-t-il\b)",
@@ -1330,17 +1354,48 @@ def _window(
     if spans is None:
         spans = sentence_spans(text)
     if not spans:
-        return "", clean_text(text), ""
+        return "", clean_text(text[: 2 * WINDOW_REACH]), ""
     start, end = max(0, start), max(start, end)
     inside = [i for i, (s, e) in enumerate(spans) if s < max(end, start + 1) and e > start]
     if not inside:
         nearest = min(range(len(spans)), key=lambda i: abs(spans[i][0] - start))
         inside = [nearest]
     first, last = inside[0], inside[-1]
-    center = clean_text(text[spans[first][0] : spans[last][1]])
-    before = clean_text(text[slice(*spans[first - 1])]) if first > 0 else ""
-    after = clean_text(text[slice(*spans[last + 1])]) if last + 1 < len(spans) else ""
+    left = max(spans[first][0], start - WINDOW_REACH)
+    right = min(spans[last][1], max(end, start + 1) + WINDOW_REACH, start + 2 * WINDOW_REACH)
+    center = clean_text(_whole_words(text, left, right, spans[first][0], spans[last][1]))
+    before = after = ""
+    if first > 0:
+        s, e = spans[first - 1]
+        before = clean_text(_whole_words(text, max(s, e - WINDOW_REACH), e, s, e))
+    if last + 1 < len(spans):
+        s, e = spans[last + 1]
+        after = clean_text(_whole_words(text, s, min(e, s + WINDOW_REACH), s, e))
     return before, center, after
+
+
+# How far the judged window reaches, in characters, from the brand's mention into its
+# sentence, and into each neighbour: a sentence can be a whole 10 MB item (no full stop, or
+# one endless word), and every rule must see a bounded text whatever the item's size.
+WINDOW_REACH = 1000
+# The longest window judged: the mention's sentence (up to a reach before the mention and
+# two after its start), a reach of each neighbour, and the spaces that join them.
+WINDOW_LIMIT = 5 * WINDOW_REACH + 2
+
+
+def _whole_words(text: str, left: int, right: int, start: int, end: int) -> str:
+    """text[left:right] inside the sentence text[start:end], without the word cut in two at
+    either end (half a word can read as another: "unhappy" cut to "happy")."""
+    if left > start and not text[left - 1].isspace():
+        space = _SPACE.search(text, left, right)
+        if space is not None:
+            left = space.end()
+    if right < end and not text[right].isspace():
+        cut = text[left:right]
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        if space > 0:
+            right = left + space
+    return text[left:right]
 
 
 def context_window(text: str, start: int, end: int) -> str:
@@ -1405,13 +1460,12 @@ def tones_around(
     for start, end in places:
         parts = _window(text, start, end, spans)
         if parts not in judged:
-            judged[parts] = _judge_window(text, parts, bool(spans), lang, engine, language_of)
+            judged[parts] = _judge_window(parts, bool(spans), lang, engine, language_of)
         tones.append(judged[parts])
     return tones
 
 
 def _judge_window(
-    text: str,
     parts: tuple[str, str, str],
     has_sentences: bool,
     lang: str | None,
@@ -1423,7 +1477,7 @@ def _judge_window(
     if engine is not None:
         return engine(window, lang, _detect=lambda: language_of(window))  # type: ignore[call-arg]
     if not has_sentences:
-        return judge_tone(text, lang)
+        return judge_tone(center, lang)
     lang = lang or language_of(window)
     score = _raw_score(center, lang)
     if NEGATIVE_AT < score < POSITIVE_AT:

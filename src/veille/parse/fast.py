@@ -43,8 +43,11 @@ from veille.parse.shape import _Refused, _Shape, _shape
 from veille.text import html_to_text
 from veille.urls import is_http_url
 
-# feedparser's e-mail pattern (mixin.py, `_sync_author_detail`), which splits RSS authors
+# feedparser's e-mail pattern (mixin.py, `_sync_author_detail`), which splits RSS authors;
+# the lookbehind starts an address only where its run of characters starts (where the
+# leftmost match starts anyway), as from every character of a long word it was quadratic.
 _FEEDPARSER_EMAIL = re.compile(
+    r"(?<![a-zA-Z0-9\_\-\.\+])"
     r"(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))"
     r"([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"
 )
