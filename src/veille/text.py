@@ -13,9 +13,6 @@ import html
 import re
 import unicodedata
 
-import lxml.html
-from lxml import etree
-
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL/ST), other two-character escapes, then any C0/C1
 # control except tab and newline. C1 CSI (\x9b) is covered by the control class.
 _ESCAPES = re.compile(
@@ -70,6 +67,9 @@ def html_to_text(markup: str | None, *, keep_lines: bool = False) -> str:
         return ""
     if "<" not in markup:
         return clean_text(html.unescape(markup), keep_lines=keep_lines)
+    import lxml.html
+    from lxml import etree
+
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
@@ -85,6 +85,9 @@ def links_in_html(markup: str | None) -> tuple[str, ...]:
     """The href of every link in an HTML fragment, in order, without repeats."""
     if not markup or "href" not in markup:
         return ()
+    import lxml.html
+    from lxml import etree
+
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):

@@ -10,41 +10,40 @@ them, so the reading commands (`report`, `mentions`, …) start in half the time
 `common` holds the `app` and what the commands share (options, error handling, output);
 `sweep` the commands that fetch or judge, `listing` those that read the stored mentions,
 `archive` the commands over the item archive (`backtest`, `purge`), `maintenance` those that
-keep the database safe (`backup`, `doctor`), `sources` and `alerts`
-their sub-commands. They are registered here, in the order
-`veille --help` lists them.
+keep the database safe (`backup`, `doctor`), `sources` and `alerts` their sub-commands;
+`commands` registers them all on the `app`.
+
+Importing this package costs nothing: the `app` is built on first use, so `veille --version`
+is answered before Typer is imported and each command imports only what it uses.
 """
 
 from __future__ import annotations
 
-from veille.cli import alerts, archive, listing, maintenance, sources, sweep
-from veille.cli.common import VeilleCommand, app, epilog
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["app", "main"]
 
-for _command in (
-    sweep.init,
-    sweep.scan,
-    listing.mentions,
-    listing.export,
-    sweep.preview,
-    sweep.tone,
-    listing.report,
-    listing.search,
-    listing.inbox,
-    listing.mark,
-    archive.backtest,
-    archive.purge,
-    maintenance.backup,
-    maintenance.doctor,
-    sweep.cron,
-    sweep.demo,
-):
-    app.command(cls=VeilleCommand, epilog=epilog(_command.__name__))(_command)
-app.add_typer(sources.sources_app, name="sources")
-app.add_typer(alerts.alerts_app, name="alerts")
+
+def __getattr__(name: str) -> Any:
+    """`veille.cli.app`, built (every command imported and registered) when first asked for."""
+    if name == "app":
+        from veille.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. A bare `--version` is answered at once: Typer and the
+    command tree would cost several times Python's own start-up."""
+    if sys.argv[1:] == ["--version"]:
+        from veille import __version__
+
+        sys.stdout.write(f"veille {__version__}\n")
+        return
+    app: typer.Typer = __getattr__("app")
     app()

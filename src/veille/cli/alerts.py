@@ -21,11 +21,7 @@ from veille.cli.common import (
     epilog,
     handles_errors,
 )
-from veille.config import load_for_command
 from veille.errors import UsageError
-from veille.report import alerts_data, alerts_view
-from veille.store import ScanLock, Store
-from veille.text import clean_text
 
 alerts_app = typer.Typer(
     help="Deliver pending alerts now, or send a test message.",
@@ -46,6 +42,9 @@ def alerts_send(
 ) -> None:
     """Deliver what is pending for each alert now, as a scan does after its sweep."""
     from veille.alerts import deliver_alerts, pick_alerts
+    from veille.config import load_for_command
+    from veille.report import alerts_data, alerts_view
+    from veille.store import ScanLock, Store
 
     loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=True)
     assert loaded is not None
@@ -71,6 +70,8 @@ def alerts_test(
 ) -> None:
     """Send a test message to each URL of an alert."""
     from veille.alerts import describe_alert_urls, pick_alerts, send_test
+    from veille.config import load_for_command
+    from veille.text import clean_text
 
     loaded, _ = load_for_command(config, None, require_config=True, alert_urls=True)
     assert loaded is not None

@@ -12,11 +12,7 @@ from typing import Annotated
 import typer
 
 from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, handles_errors
-from veille.config import load_brand_rule, load_for_command, proposed_brand
 from veille.errors import UsageError
-from veille.query import parse_when
-from veille.report import plain_marked
-from veille.store import ScanLock, Store
 
 RepeatedOption = Annotated[list[str] | None, typer.Option()]
 
@@ -68,7 +64,11 @@ def backtest(
     """Try a brand rule on the archive of items already read; nothing is saved."""
     from veille.backtest import rule_to_try, run_backtest
     from veille.backtest_view import backtest_view
+    from veille.config import load_brand_rule, load_for_command, proposed_brand
+    from veille.query import parse_when
+    from veille.report import plain_marked
     from veille.scan import load_tone_engine
+    from veille.store import Store
 
     loaded, db_path = load_for_command(config, db, require_config=False)
     configured = loaded.brands if loaded else ()
@@ -132,6 +132,10 @@ def purge(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove items and mentions for good (a right-to-erasure request, or old history)."""
+    from veille.config import load_for_command
+    from veille.query import parse_when
+    from veille.store import ScanLock, Store
+
     if (author is None) == (before is None):
         raise UsageError("give one of --author NAME or --before DATE")
     _, db_path = load_for_command(config, db, require_config=False)

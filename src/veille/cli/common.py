@@ -11,20 +11,21 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
-from veille.config import load_for_command
 from veille.errors import VeilleError
-from veille.models import AlertOutcome, Config
-from veille.query import build_filter
-from veille.report import alert_line
-from veille.store import MentionFilter, Store
-from veille.text import clean_text
+
+# The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
+# cleaner (lxml) are imported where a command uses them: `--help` and `--version` need none.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from veille.models import AlertOutcome, Config
+    from veille.store import MentionFilter, Store
 
 
 def _plain_metavars(params: Iterable[Any]) -> None:
@@ -154,6 +155,8 @@ LangOption = Annotated[
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
@@ -165,6 +168,8 @@ def handles_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except VeilleError as error:
+            from veille.text import clean_text
+
             typer.echo(f"veille: error: {clean_text(str(error))}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
@@ -195,6 +200,9 @@ def _listing(
     config: Path | None, db: Path | None, *values: Any
 ) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
     """The store and the checked filter of a listing command, from its options."""
+    from veille.config import load_for_command
+    from veille.store import Store
+
     loaded, db_path = load_for_command(config, db, require_config=False)
     with Store(db_path, create=False, write=False) as store:
         yield store, _listing_filter(loaded, store, *values), loaded
@@ -212,6 +220,8 @@ def _listing_filter(
     status: list[str] | None,
     lang: list[str] | None,
 ) -> MentionFilter:
+    from veille.query import build_filter
+
     configured_brands = [b.name for b in loaded.brands] if loaded else []
     configured_sources = [s.name for s in loaded.sources] if loaded else []
     return build_filter(
@@ -235,6 +245,9 @@ def _print_json_lines(rows: Iterable[dict[str, Any]]) -> None:
 
 def _warn_failed_alerts(outcomes: Iterable[AlertOutcome]) -> None:
     """A failed delivery reaches stderr even with --quiet or --json: cron mails it."""
+    from veille.report import alert_line
+    from veille.text import clean_text
+
     for outcome in outcomes:
         if outcome.state == "failed":
             typer.echo(f"veille: alert {clean_text(outcome.name)} {alert_line(outcome)}", err=True)

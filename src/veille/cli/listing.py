@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,12 +32,10 @@ from veille.cli.common import (
     _print_json_lines,
     handles_errors,
 )
-from veille.config import load_for_command
 from veille.errors import UsageError
-from veille.export import EXPORT_FORMATS, XLSX_MAX_ROWS, write_export, write_xlsx
-from veille.figures import build_report, default_since
-from veille.report import inbox_table, mentions_table, plain_marked, report_view, search_results
-from veille.store import MentionFilter, Store
+
+if TYPE_CHECKING:
+    from veille.store import MentionFilter, Store
 
 
 @handles_errors
@@ -58,6 +56,8 @@ def mentions(
     ] = False,
 ) -> None:
     """List stored mentions, newest first."""
+    from veille.report import mentions_table
+
     with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
         store,
         filters,
@@ -92,6 +92,8 @@ def export(
     ] = False,
 ) -> None:
     """Export mentions as CSV, JSON Lines or an Excel workbook, streamed."""
+    from veille.export import EXPORT_FORMATS, write_export
+
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"--format {fmt!r}: choose csv, jsonl or xlsx")
     if fmt == "xlsx" and output is None:
@@ -123,6 +125,8 @@ def export(
 
 def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
     """Write the workbook, refusing first what Excel could not open in one sheet."""
+    from veille.export import XLSX_MAX_ROWS, write_xlsx
+
     total = store.count_mentions(filters)
     if total > XLSX_MAX_ROWS:
         raise UsageError(
@@ -154,6 +158,9 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
+    from veille.figures import build_report, default_since
+    from veille.report import report_view
+
     now = datetime.now(timezone.utc)
     period_start = since or default_since(now)
     with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
@@ -195,6 +202,8 @@ def search(
     ] = False,
 ) -> None:
     """Full-text search over stored mentions, newest first, matched words highlighted."""
+    from veille.report import plain_marked, search_results
+
     with _listing(config, db, brand, source, since, until, tone, flag, status, lang) as (
         store,
         filters,
@@ -232,6 +241,8 @@ def inbox(
 ) -> None:
     """New mentions that need a human, most urgent first: questions and complaints, then
     insults, then other negative mentions; newest first within each."""
+    from veille.report import inbox_table
+
     with _listing(config, db, brand, source, since, until, tone, flag, None, lang) as (
         store,
         filters,
@@ -260,6 +271,9 @@ def mark(
     note: Annotated[str | None, typer.Option("--note", help="A note kept with them.")] = None,
 ) -> None:
     """Triage mentions: mark them handled, ignored or new again, with an optional note."""
+    from veille.config import load_for_command
+    from veille.store import Store
+
     chosen = [name for name, on in (("handled", handled), ("ignored", ignored), ("new", new)) if on]
     if len(chosen) > 1:
         raise UsageError("choose one of --handled, --ignored, --new")

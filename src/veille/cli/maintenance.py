@@ -12,10 +12,6 @@ from typing import Annotated
 import typer
 
 from veille.cli.common import ConfigOption, DbOption, handles_errors
-from veille.config import load_for_command
-from veille.store.opening import damaged
-from veille.store.salvage import backup as backup_database
-from veille.store.salvage import integrity_problems, open_source, salvage
 
 
 @handles_errors
@@ -25,6 +21,10 @@ def backup(
     config: ConfigOption = None,
 ) -> None:
     """Copy the database into a new FILE, safely even while a scan runs."""
+    from veille.config import load_for_command
+    from veille.store.salvage import backup as backup_database
+    from veille.store.salvage import open_source
+
     _, db_path = load_for_command(config, db, require_config=False)
     source = open_source(db_path)
     try:
@@ -52,6 +52,10 @@ def doctor(
     Exit 0 when the check finds nothing wrong or a salvage is done, 2 when the database is
     damaged and nothing was saved.
     """
+    from veille.config import load_for_command
+    from veille.store.opening import damaged
+    from veille.store.salvage import integrity_problems, open_source, salvage
+
     _, db_path = load_for_command(config, db, require_config=False)
     source = open_source(db_path)
     try:

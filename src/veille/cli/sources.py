@@ -22,12 +22,7 @@ from veille.cli.common import (
     epilog,
     handles_errors,
 )
-from veille.config import add_feeds, find_config, load_for_command
 from veille.errors import UsageError
-from veille.health import source_health
-from veille.opml import read_opml, write_opml
-from veille.report import health_table
-from veille.store import Store
 
 sources_app = typer.Typer(
     help="Each source's health; import or export feeds as OPML.",
@@ -46,6 +41,11 @@ def sources(
     as_json: JsonOption = False,
 ) -> None:
     """Each source's health: last fetch, status, error, failures in a row, moved or gone."""
+    from veille.config import load_for_command
+    from veille.health import source_health
+    from veille.report import health_table
+    from veille.store import Store
+
     if ctx.invoked_subcommand is not None:
         return
     loaded, db_path = load_for_command(config, db, require_config=False)
@@ -68,6 +68,9 @@ def sources_import(
     config: ConfigOption = None,
 ) -> None:
     """Add the feeds of an OPML file to sources.yaml (its comments and order are kept)."""
+    from veille.config import add_feeds, find_config
+    from veille.opml import read_opml
+
     path = find_config(config)
     try:
         data = opml_file.read_bytes()
@@ -91,6 +94,9 @@ def sources_export(
     ] = None,
 ) -> None:
     """Write the rss sources of sources.yaml as OPML, for a feed reader."""
+    from veille.config import load_for_command
+    from veille.opml import write_opml
+
     loaded, _ = load_for_command(config, None, require_config=True)
     assert loaded is not None
     document = write_opml(loaded.sources)

@@ -15,11 +15,9 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.text import Text
 
 from veille.cli.common import (
     BrandOption,
@@ -32,15 +30,12 @@ from veille.cli.common import (
     _warn_failed_alerts,
     handles_errors,
 )
-from veille.config import adhoc_source, load_for_command, write_starter
-from veille.cron import cron_line
 from veille.errors import LockedError, UsageError
-from veille.figures import build_report, default_since
-from veille.models import AlertOutcome, Config, Settings, SourceOutcome
-from veille.query import parse_when
-from veille.report import report_view, scan_summary, scan_summary_data, web_text
-from veille.store import MentionFilter, ScanLock, Store
-from veille.text import clean_text
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from veille.models import AlertOutcome, Config, SourceOutcome
 
 
 @handles_errors
@@ -48,11 +43,15 @@ def init(
     config: ConfigOption = None,
 ) -> None:
     """Write a commented sources.yaml starter (never overwrites an existing file)."""
+    from veille.config import write_starter
+
     path = write_starter(config or Path("sources.yaml"))
     typer.echo(f"Wrote {path}: add your brands and sources, then run `veille scan`.")
 
 
 def _progress_bar(total: int) -> tuple[Progress | None, Callable[[SourceOutcome], None] | None]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = _console(stderr=True)
     if not console.is_terminal:
         return None, None
@@ -92,6 +91,8 @@ def scan(
     """Sweep every source (or the --source/--brand ones), store new mentions, deliver alerts.
 
     Brands added or whose rules changed are first matched against the items already read."""
+    from veille.config import load_for_command
+    from veille.report import web_text
     from veille.scan import ScanInterrupted, plan_scan, run_scan
 
     loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=not no_alerts)
@@ -127,6 +128,8 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
     """Deliver the alerts once the sweep is stored. A scan that started in between holds
     the lock and will deliver them itself: they are then reported as held, not failed."""
     from veille.alerts import deliver_alerts
+    from veille.models import AlertOutcome
+    from veille.store import ScanLock, Store
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
@@ -137,6 +140,9 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
 
 
 def _print_summary(summary: Any, *, quiet: bool, as_json: bool) -> None:
+    from veille.report import scan_summary, scan_summary_data
+    from veille.text import clean_text
+
     if as_json:
         typer.echo(json.dumps(scan_summary_data(summary), ensure_ascii=False, indent=2))
     elif not quiet or summary.sources_failed or summary.interrupted:
@@ -175,6 +181,9 @@ def preview(
     ] = False,
 ) -> None:
     """Fetch one source and show the items it yields, without matching or storing."""
+    from veille.config import adhoc_source, load_for_command
+    from veille.models import Settings
+    from veille.report import web_text
     from veille.scan import preview_source
 
     loaded, _ = load_for_command(config, None, require_config=False)
@@ -233,6 +242,10 @@ def tone(
 
     Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
     they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned."""
+    from rich.text import Text
+
+    from veille.report import web_text
+    from veille.text import clean_text
     from veille.tone import judge_tone
 
     if text is None and sys.stdin.isatty():
@@ -285,6 +298,9 @@ def cron(
     ] = None,
 ) -> None:
     """Print a crontab line for a nightly sweep that mails only when a source fails."""
+    from veille.config import load_for_command
+    from veille.cron import cron_line
+
     loaded, db_path = load_for_command(config, db, require_config=True)
     assert loaded is not None and loaded.path is not None
     database = db_path.resolve()
@@ -308,6 +324,10 @@ def demo(
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
     from veille.demo import DEMO_BRANDS, run_demo
+    from veille.figures import build_report, default_since
+    from veille.query import parse_when
+    from veille.report import report_view, scan_summary
+    from veille.store import MentionFilter, Store
 
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"

@@ -15,7 +15,6 @@ from pydantic import (
     model_validator,
 )
 
-from veille.css import check_selector
 from veille.urls import is_http_url
 
 FORUM_ENGINES = ("discourse", "phpbb", "xenforo", "vbulletin", "invision", "flarum", "reddit")
@@ -86,6 +85,8 @@ class _Source(_Strict):
         if self.selectors is not None and "post" not in self.selectors:
             raise ValueError("selectors need at least a `post` selector")
         for key, selector in (self.selectors or {}).items():
+            from veille.css import check_selector
+
             problem = check_selector(selector)
             if problem:
                 raise ValueError(f"selectors.{key}: {problem}")

@@ -20,7 +20,8 @@ report; `alert_state` keeps what each alert URL was sent; `archive` reads the ar
 rematch or a backtest, and removes what retention and erasure remove.
 """
 
-from veille.store.database import SourceState, Store
+import sys
+
 from veille.store.filters import (
     ATTENTION,
     DATE_COLUMN,
@@ -30,6 +31,31 @@ from veille.store.filters import (
     utc_now,
 )
 from veille.store.lock import ScanLock
+
+
+def _import_sqlite_utils() -> None:
+    """Import sqlite_utils with numpy and pandas hidden, unless they are loaded already.
+
+    sqlite_utils imports both, when installed, only to map their scalar types to column
+    types; veille declares its tables with Python types and writes Python values, and numpy
+    alone would double the start-up of every command that opens the database. They are
+    hidden only while sqlite_utils loads: the tone models import numpy as usual afterwards.
+    """
+    if "sqlite_utils.db" in sys.modules:
+        return
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils.db  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
+_import_sqlite_utils()
+
+from veille.store.database import SourceState, Store  # noqa: E402
 
 __all__ = [
     "ATTENTION",

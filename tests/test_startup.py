@@ -1,0 +1,105 @@
+"""Start-up stays quick: the command tree and the reading commands import only what they use.
+
+Checked through `sys.modules` in a fresh interpreter, not by timing: `bench/startup_bench.py`
+gives the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from veille import __version__
+from veille.store import Store
+
+# What the command tree used to pull in at start-up, none of it needed for `--help`.
+HEAVY = (
+    "pydantic",
+    "numpy",
+    "sqlite_utils",
+    "yaml",
+    "ruamel",
+    "rich.console",
+    "veille.config",
+    "veille.store",
+    "veille.report",
+    "veille.tone",
+    "veille.scan",
+    "feedparser",
+    "lxml",
+    "httpx",
+    "apprise",
+    "charset_normalizer",
+    "xlsxwriter",
+)
+# What a listing command does not need: the sweep's stages and the tone stack. It does load
+# sqlite_utils, Rich and pydantic: Typer 0.29 coerces a command's options through pydantic.
+ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+SWEEP = (
+    "numpy",
+    "pandas",
+    "veille.tone",
+    "veille.scan",
+    "feedparser",
+    "httpx",
+    "apprise",
+    "lxml",
+    "cssselect",
+    "ruamel",
+)
+
+
+def _loaded_after(code: str, cwd: Path) -> set[str]:
+    """The modules a fresh interpreter holds after running `code`."""
+    probe = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=ENV, cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
+
+
+def test_building_the_command_tree_imports_no_heavy_module(tmp_path: Path) -> None:
+    """`--help` builds every command; each command imports its domain modules when run."""
+    loaded = _loaded_after("import veille.cli\nveille.cli.app", tmp_path)
+    assert "veille.cli.listing" in loaded and "typer" in loaded
+    assert sorted(name for name in HEAVY if name in loaded) == []
+
+
+def test_version_is_answered_before_typer_is_imported(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.argv = ['veille', '--version']\nimport veille.cli\n"
+        "try:\n    veille.cli.main()\nexcept SystemExit:\n    pass"
+    )
+    loaded = _loaded_after(code, tmp_path)
+    assert "veille.cli" in loaded
+    assert "typer" not in loaded and "click" not in loaded
+    out = subprocess.run(
+        [sys.executable, "-m", "veille", "--version"], env=ENV, capture_output=True, text=True
+    ).stdout
+    assert out == f"veille {__version__}\n"
+
+
+def test_listing_a_database_leaves_the_sweep_and_numpy_unloaded(tmp_path: Path) -> None:
+    db = tmp_path / "veille.db"
+    with Store(db):
+        pass
+    (tmp_path / "sources.yaml").write_text(
+        "brands:\n  - name: Acme\n    terms: [Acme]\n"
+        "sources:\n  - name: Blog\n    type: rss\n    url: https://blog.example/feed\n"
+    )
+    for command in ("mentions", "inbox", "report", "sources"):
+        code = (
+            "from veille.cli import app\n"
+            f"app([{command!r}, '--db', {str(db)!r}], standalone_mode=False)"
+        )
+        loaded = _loaded_after(code, tmp_path)
+        assert "sqlite_utils" in loaded and "veille.config" in loaded
+        assert sorted(name for name in SWEEP if name in loaded) == [], command
+
+
+def test_numpy_still_imports_after_the_store() -> None:
+    """sqlite_utils is loaded with numpy hidden; the tone models import it afterwards."""
+    code = "import veille.store\nimport numpy\nassert numpy.zeros(2).sum() == 0"
+    subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
