@@ -22,13 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from veille.figures import build_report, default_since  # noqa: E402
-from veille.models import Mention  # noqa: E402
 from veille.query import parse_when  # noqa: E402
 from veille.store import MentionFilter, Store  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from benchdata import random_mention  # noqa: E402
+
 BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
-TONES = ["positive", "neutral", "negative"]
-WORDS = "vélo livraison service client batterie prix magasin commande retard super nul".split()
 
 
 def build(db_path: Path, count: int) -> None:
@@ -43,26 +43,16 @@ def build(db_path: Path, count: int) -> None:
                 when = now - timedelta(seconds=random.randrange(365 * 86400))
                 stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
                 source = random.randrange(300)
-                words = " ".join(random.choices(WORDS, k=12))
                 rows.append(
-                    Mention(
+                    random_mention(
+                        n,
+                        stamp,
                         brand=random.choices(BRANDS, weights=[6, 3, 2, 1, 1, 1])[0],
-                        source=f"Source {source}",
+                        source=source,
+                        site=source % 120,
                         source_type="rss" if source % 3 else "forum",
-                        domain=f"site{source % 120}.example",
-                        url=f"https://site{source % 120}.example/{n}",
-                        title=f"Item {n} {words[:40]}",
-                        author=f"author{random.randrange(5000)}",
-                        published_at=stamp,
-                        found_at=stamp,
-                        snippet=words,
-                        text=words,
-                        matched="Acme",
-                        lang=random.choice(["fr", "en"]),
-                        tone=random.choices(TONES, weights=[3, 5, 2])[0],
-                        tone_score=0.0,
-                        flags=random.choice(["", "", "", "question", "complaint"]),
-                        status=random.choice(["new", "handled"]),
+                        authors=5000,
+                        statuses=("new", "handled"),
                     )
                 )
             # Each mention's own fields stand for its archived item.

@@ -26,12 +26,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from veille.models import Mention  # noqa: E402
 from veille.store import Store  # noqa: E402
 
+sys.path.insert(0, str(REPO / "bench"))
+from benchdata import random_mention  # noqa: E402
+
 BRANDS = ["Acme", "Globex", "Initech"]
-TONES = ["positive", "neutral", "negative"]
-WORDS = "vélo livraison service client batterie prix magasin commande retard super nul".split()
 SOURCES = 20
 
 
@@ -47,27 +47,8 @@ def build(db_path: Path, count: int) -> None:
                 "%Y-%m-%dT%H:%M:%SZ"
             )
             source = random.randrange(SOURCES)
-            words = " ".join(random.choices(WORDS, k=12))
             rows.append(
-                Mention(
-                    brand=random.choice(BRANDS),
-                    source=f"Source {source}",
-                    source_type="rss",
-                    domain=f"site{source}.example",
-                    url=f"https://site{source}.example/{n}",
-                    title=f"Item {n} {words[:40]}",
-                    author=f"author{random.randrange(500)}",
-                    published_at=stamp,
-                    found_at=stamp,
-                    snippet=words,
-                    text=words,
-                    matched="Acme",
-                    lang=random.choice(["fr", "en"]),
-                    tone=random.choices(TONES, weights=[3, 5, 2])[0],
-                    tone_score=0.0,
-                    flags=random.choice(["", "", "", "question", "complaint"]),
-                    status=random.choice(["new", "new", "handled"]),
-                )
+                random_mention(n, stamp, brand=random.choice(BRANDS), source=source, site=source)
             )
         if rows:
             store.record_source("bench", {}, rows)
