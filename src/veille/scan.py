@@ -295,7 +295,7 @@ async def _analyse_within_budget(context: HarvestContext, *args: Any) -> Analysi
             generation = pool.generation if pool is not None else 0
             try:
                 return await asyncio.wait_for(context.run_cpu(analyse_source, *args), budget)
-            except TimeoutError:
+            except asyncio.TimeoutError:  # TimeoutError from 3.11 on, its own class before
                 if pool is not None:
                     pool.replace(generation)
                 return Analysis(
