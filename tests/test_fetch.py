@@ -85,7 +85,7 @@ def test_ok_returns_body_content_type_and_validators(server: HostileServer) -> N
 
     result = fetch_one(url)
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert (result.status, result.body, result.final_url) == (200, RSS, url)
     assert result.content_type == "application/rss+xml; charset=utf-8"
     assert (result.etag, result.last_modified) == ('"v1"', "Wed, 01 Jan 2025 00:00:00 GMT")
@@ -125,7 +125,7 @@ def test_conditional_get_sends_known_validators_and_304_is_not_modified(
     sent = server.requests_for("/feed")[0]
     assert sent.header("if-none-match") == etag
     assert sent.header("if-modified-since") == last_modified
-    assert result.ok and result.not_modified and result.status == 304
+    assert result.error is None and result.not_modified and result.status == 304
     assert (result.etag, result.last_modified) == (etag, last_modified)
     assert result.body == b""
 
@@ -162,7 +162,7 @@ def test_redirects_followed_and_moved_to_only_for_all_permanent_chains(
 
     result = fetch_one(server.url("/hop0"))
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert (result.body, result.final_url) == (RSS, final)
     assert result.moved_to == (final if permanent else None)
 
@@ -173,7 +173,7 @@ def test_redirect_across_hosts_with_absolute_location(server: HostileServer) -> 
 
     result = fetch_one(server.url("/old"))
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert result.moved_to == result.final_url == server.url("/new", host="localhost")
 
 
@@ -246,7 +246,7 @@ def test_500_twice_then_200_succeeds_on_the_third_hit(server: HostileServer) -> 
 
     result = fetch_one(url, retries=2)
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert result.body == RSS
     assert server.hits("/feed") == 3
 
@@ -265,7 +265,7 @@ def test_429_retry_after_one_second_is_waited_for(server: HostileServer) -> None
     result = fetch_one(url, backoff=0.01)
     elapsed = time.monotonic() - started
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert server.hits("/feed") == 2
     assert 0.9 <= elapsed < 3
     gap = server.requests[1].received_at - server.requests[0].received_at
@@ -391,7 +391,7 @@ def test_content_encodings_are_decoded(
 
     result = fetch_one(url)
 
-    assert result.ok, result.error
+    assert result.error is None, result.error
     assert result.body == BODY
 
 
@@ -483,7 +483,7 @@ def test_per_host_limit(server: HostileServer) -> None:
     started = time.monotonic()
     results = fetch_many(urls, Settings(concurrency=32, per_host=2))
 
-    assert all(r.ok for r in results), [r.error for r in results]
+    assert all(r.error is None for r in results), [r.error for r in results]
     assert server.max_in_flight == 2
     assert 0.85 <= time.monotonic() - started < 3  # three rounds of two
 
@@ -496,7 +496,7 @@ def test_per_host_limit_is_per_host_name(server: HostileServer) -> None:
 
     results = fetch_many(urls, Settings(concurrency=32, per_host=1))
 
-    assert all(r.ok for r in results), [r.error for r in results]
+    assert all(r.error is None for r in results), [r.error for r in results]
     assert server.max_in_flight_by_host == {"127.0.0.1": 1, "localhost": 1}
     assert server.max_in_flight == 2
 
@@ -509,7 +509,7 @@ def test_global_limit(server: HostileServer) -> None:
 
     results = fetch_many(urls, Settings(concurrency=3, per_host=10))
 
-    assert all(r.ok for r in results), [r.error for r in results]
+    assert all(r.error is None for r in results), [r.error for r in results]
     assert server.max_in_flight == 3
 
 

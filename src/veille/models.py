@@ -107,10 +107,6 @@ class Fetched:
     retry_after: float | None = None
     moved_to: str | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 @dataclass(frozen=True)
 class Item:

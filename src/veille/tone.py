@@ -710,7 +710,6 @@ class _French:
         self.lexicon = lexicon
         self.phrases = phrases
         self.known = frozenset(lexicon) | {word for phrase in phrases for word in phrase}
-        self.max_phrase = max((len(p) for p in phrases), default=1)
         # Longest phrase (or two-word modifier) starting with each word: a token that starts
         # none is not looked up at every size (sizes beyond its longest cannot match either).
         self.phrase_reach: dict[str, int] = {}

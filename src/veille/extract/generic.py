@@ -108,8 +108,6 @@ def _generic(root: etree._Element, url: str, base: str, now: datetime) -> ForumP
 
     best: tuple[tuple[float, float, float], list[_Candidate], str] | None = None
     for (_parent_id, _tag, token), members in groups.items():
-        if best is not None and len(members) < 1:
-            continue
         found = [c for c in (candidate(m) for m in members[:_MAX_POSTS]) if c is not None]
         if not found:
             continue

@@ -38,9 +38,6 @@ def _og_title(root: etree._Element) -> str:
     return ""
 
 
-_DATE_ATTRS = ("datetime", "data-time", "data-timestamp", "data-datetime", "content", "title")
-
-
 def _fallback_date(
     post: etree._Element, body: etree._Element | None, owner: _Owner | None, now: datetime
 ) -> str | None:
