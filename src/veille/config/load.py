@@ -387,6 +387,19 @@ def _brand(model: _Brand) -> Brand:
     )
 
 
+def _source(model: _Source) -> Source:
+    return Source(
+        name=model.name,
+        type=model.type,
+        url=model.url,
+        engine=model.engine,
+        selectors=tuple((model.selectors or {}).items()),
+        max_pages=model.max_pages,
+        providers=tuple(model.providers),
+        full_text=model.full_text,
+    )
+
+
 def _to_config(model: _Config, path: Path) -> Config:
     base = path.parent
     settings = model.settings
@@ -394,19 +407,7 @@ def _to_config(model: _Config, path: Path) -> Config:
         path=path,
         database=(base / model.database) if model.database else None,
         brands=tuple(_brand(b) for b in model.brands),
-        sources=tuple(
-            Source(
-                name=s.name,
-                type=s.type,
-                url=s.url,
-                engine=s.engine,
-                selectors=tuple((s.selectors or {}).items()),
-                max_pages=s.max_pages,
-                providers=tuple(s.providers),
-                full_text=s.full_text,
-            )
-            for s in model.sources
-        ),
+        sources=tuple(_source(s) for s in model.sources),
         settings=Settings(
             concurrency=settings.concurrency,
             per_host=settings.per_host,
@@ -480,11 +481,4 @@ def adhoc_source(
         model = _Source.model_validate(data)
     except ValidationError as error:
         raise _option_error(error, "--type") from None
-    return Source(
-        name=model.name,
-        type=model.type,
-        url=model.url,
-        engine=model.engine,
-        selectors=tuple((model.selectors or {}).items()),
-        max_pages=model.max_pages,
-    )
+    return _source(model)
