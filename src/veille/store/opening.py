@@ -25,6 +25,13 @@ def damaged(path: Path, detail: str) -> DamagedError:
     )
 
 
+def read_only_file(path: Path) -> ReadOnlyError:
+    return ReadOnlyError(
+        f"{path}: the database file is read-only; nothing was written — make it "
+        "writable (chmod u+w) or pass another file with --db"
+    )
+
+
 def translate(error: sqlite3.Error, path: Path, *, started: bool = True) -> VeilleError | None:
     """The user's error for an SQLite error that says the file cannot be used; None for
     others (a bug, or an error the caller words itself). `started`: work was done and
@@ -34,10 +41,7 @@ def translate(error: sqlite3.Error, path: Path, *, started: bool = True) -> Veil
     if "malformed" in lowered or "not a database" in lowered:
         return damaged(path, message)
     if "readonly database" in lowered:
-        return ReadOnlyError(
-            f"{path}: the database file is read-only; nothing was written — make it "
-            "writable (chmod u+w) or pass another file with --db"
-        )
+        return read_only_file(path)
     if "disk is full" in lowered or "disk i/o error" in lowered:
         kept = "what was stored before is kept" if started else "nothing was written"
         return DiskFullError(
@@ -78,10 +82,7 @@ def folder_writable(path: Path) -> bool:
 def check_can_write(path: Path) -> None:
     """Refuse to start a command that writes when the file or its folder is read-only."""
     if path.exists() and not writable(path):
-        raise ReadOnlyError(
-            f"{path}: the database file is read-only; nothing was written — make it "
-            "writable (chmod u+w) or pass another file with --db"
-        )
+        raise read_only_file(path)
     if not folder_writable(path):
         raise ReadOnlyError(
             f"{path}: its folder {path.parent} is read-only, and SQLite writes its journal "
