@@ -1,15 +1,21 @@
 """Evaluate veille's tone module on labelled CSV files and measure its speed.
 
-Usage: python bench/tone_eval.py [CSV ...]
+Usage: python bench/tone_eval.py [CSV ...] [--splits tune,test]
 
 Each CSV has the columns text,label,lang,... (label in positive|neutral|negative; an optional
 source column splits the figures). Without arguments it reads the shared English DEV split,
 ../shared/corpus/tone/dev_en.csv relative to the repository root. For every language and every
 source it prints n, accuracy, macro-F1 (and, for a set without neutral items such as
-positive/negative reviews, macro-F1 over those two) and the 3x3 confusion matrix, then the
-throughput of `judge_tone` (language detection included) on ~240-character snippets, on one
-core, and of `tone_around`, the call the sweep makes, on unique ~240-character windows (see
-bench/tone_speed.py, which also measures memory).
+positive/negative reviews, macro-F1 over those two) and the 3x3 confusion matrix, of the
+built-in lexicon engine alone and with the prose scorer (`veille.prose.blend`, routed by
+length), then the throughput of `judge_tone` (language detection included) on ~240-character
+snippets, on one core, and of `tone_around`, the call the sweep makes, on unique
+~240-character windows (see bench/tone_speed.py, which also measures memory).
+
+Then, when ../shared/corpus/tone/train/ is there, the accuracy per source on the tune and test
+splits of the training files (see scripts/train_prose.py): the lexicon engine, the prose model
+alone, and the two routed as the engine routes them; and the prose scorer's throughput on long
+texts. The tune split chose the model's settings and routing; the test split chose nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "scripts"))
 
 from tone_speed import WARM_UP, windows  # noqa: E402
 
+from veille import prose  # noqa: E402
+from veille.text import clean_text  # noqa: E402
 from veille.tone import judge_tone, tone_around  # noqa: E402
 
 LABELS = ("positive", "neutral", "negative")
@@ -67,6 +76,23 @@ def confusion(gold: Sequence[str], predicted: Sequence[str]) -> str:
         ]
         lines.append(f"        {g_label:>9} " + " ".join(f"{c:>5}" for c in counts))
     return "\n".join(lines)
+
+
+def label_of(score: float) -> str:
+    """The engine's label of a score (its thresholds, repeated in veille.prose)."""
+    if score >= prose.POSITIVE_AT:
+        return "positive"
+    if score <= prose.NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def judged(text: str, lang: str | None) -> tuple[str, str]:
+    """(label of the lexicon engine alone, label with the prose scorer) of one text."""
+    with prose.lexicon_only():
+        lexicon = judge_tone(text, lang)
+    score = prose.blend(clean_text(text), lexicon.lang, lexicon.score)
+    return lexicon.tone, label_of(score) if score != lexicon.score else lexicon.tone
 
 
 def report(name: str, gold: Sequence[str], predicted: Sequence[str]) -> None:
@@ -123,9 +149,64 @@ def window_throughput(count: int = 3000) -> tuple[float, float]:
     return count / elapsed, sum(len(text) for text, _, _ in items) / count
 
 
+def training_splits(splits: Sequence[str]) -> None:
+    """Accuracy per source on splits of the training files: the lexicon engine, the prose
+    model alone (every text, whatever its length), and routed (`veille.prose.blend`)."""
+    import train_prose
+
+    if not (train_prose.CORPUS / train_prose.FILES[0]).exists():
+        print(f"{train_prose.CORPUS}: not found, no figures for the prose scorer")
+        return
+    rows = [row for row in train_prose.load() if row.split in splits]
+    train_prose.score_lexicon(rows)
+    found = train_prose.margins(rows, prose.MODEL_PATH)
+    routes = {lang: prose._route(lang, prose.MODEL_PATH) for lang in prose.CLASSES}
+    for split in splits:
+        ix = [i for i, row in enumerate(rows) if row.split == split]
+        part = [rows[i] for i in ix]
+        print(
+            f"{split} split of {train_prose.CORPUS} (accuracy; macro-F1 over the labels of the set)"
+        )
+        print(f"  {'source':<10} {'n':>5}  {'lexicon':>13}  {'model alone':>13}  {'routed':>13}")
+        for source in sorted({row.source for row in part}):
+            keep = [k for k, row in enumerate(part) if row.source == source]
+            gold = [part[k].label for k in keep]
+            labels = prose.CLASSES[part[keep[0]].lang]
+            route = routes[part[keep[0]].lang]
+            assert route is not None
+            margin = [found[ix[k]] for k in keep]
+            lexicon = [label_of(part[k].lexicon) for k in keep]
+            alone = [label_of(prose.margin_to_score(m, route.sharpness)) for m in margin]
+            routed = [
+                label_of(train_prose.blended(part[k], m, route))
+                for k, m in zip(keep, margin, strict=True)
+            ]
+            cells = "  ".join(
+                f"{accuracy(gold, p):.3f} {macro_f1(gold, p, labels):.3f}"
+                for p in (lexicon, alone, routed)
+            )
+            print(f"  {source:<10} {len(keep):>5}  {cells}")
+    long = [row for row in rows if prose.routed(row.text, row.lang)]
+    if long:
+        began = time.perf_counter()
+        for row in long:
+            prose.blend(row.text, row.lang, row.lexicon)
+        elapsed = time.perf_counter() - began
+        width = sum(len(row.text) for row in long) / len(long)
+        print(
+            f"prose scorer: {len(long) / elapsed:,.0f} texts/s on the {len(long)} routed texts "
+            f"(mean {width:.0f} chars, lexicon score given, one core)"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="*", type=Path, help=f"labelled CSV (default {DEFAULT_CSV})")
+    parser.add_argument(
+        "--splits",
+        default="tune,test",
+        help="splits of the training files to evaluate the prose scorer on ('' for none)",
+    )
     args = parser.parse_args(argv)
     paths = args.csv or [DEFAULT_CSV]
     for path in paths:
@@ -133,28 +214,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{path}: not found", file=sys.stderr)
             return 2
         rows = load(path)
-        predicted = [judge_tone(row["text"], row.get("lang") or None).tone for row in rows]
-        detected = [judge_tone(row["text"]).tone for row in rows]
+        given = [judged(row["text"], row.get("lang") or None) for row in rows]
+        detected = [judged(row["text"], None) for row in rows]
         print(f"{path} ({len(rows)} rows)")
-        for lang in sorted({row.get("lang", "") for row in rows}):
-            keep = [i for i, row in enumerate(rows) if row.get("lang", "") == lang]
-            report(
-                f"lang={lang or '?'} (given)",
-                [rows[i]["label"] for i in keep],
-                [predicted[i] for i in keep],
-            )
-            report(
-                f"lang={lang or '?'} (detected)",
-                [rows[i]["label"] for i in keep],
-                [detected[i] for i in keep],
-            )
-        for source in sorted({row.get("source", "") for row in rows}):
-            keep = [i for i, row in enumerate(rows) if row.get("source", "") == source]
-            report(
-                f"source={source or '?'}",
-                [rows[i]["label"] for i in keep],
-                [detected[i] for i in keep],
-            )
+        for engine, which in (("lexicon engine", 0), ("with the prose scorer", 1)):
+            print(f" {engine}")
+            for lang in sorted({row.get("lang", "") for row in rows}):
+                keep = [i for i, row in enumerate(rows) if row.get("lang", "") == lang]
+                report(
+                    f"lang={lang or '?'} (given)",
+                    [rows[i]["label"] for i in keep],
+                    [given[i][which] for i in keep],
+                )
+                report(
+                    f"lang={lang or '?'} (detected)",
+                    [rows[i]["label"] for i in keep],
+                    [detected[i][which] for i in keep],
+                )
+            for source in sorted({row.get("source", "") for row in rows}):
+                keep = [i for i, row in enumerate(rows) if row.get("source", "") == source]
+                report(
+                    f"source={source or '?'}",
+                    [rows[i]["label"] for i in keep],
+                    [detected[i][which] for i in keep],
+                )
         rate, width = throughput([row["text"] for row in rows])
         print(f"  throughput: {rate:,.0f} snippets/s (mean {width:.0f} chars, one core)")
     rate, width = window_throughput()
@@ -162,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"tone_around throughput: {rate:,.0f} snippets/s (unique windows, mean {width:.0f} "
         f"chars, one core)"
     )
+    splits = [name for name in args.splits.split(",") if name]
+    if splits:
+        training_splits(splits)
     return 0
 
 

@@ -130,8 +130,9 @@ def score_lexicon(rows: Iterable[Row]) -> None:
     """The lexicon engine's score of each row, in its given language (a model feature)."""
     from veille.tone import judge_tone
 
-    for row in rows:
-        row.lexicon = judge_tone(row.text, row.lang).score
+    with prose.lexicon_only():
+        for row in rows:
+            row.lexicon = judge_tone(row.text, row.lang).score
 
 
 @dataclass
@@ -335,12 +336,14 @@ def route_table(rows: Sequence[Row], model_path: Path, show: bool = True) -> dic
     return {lang: asdict(route) for lang, route in routes.items()}
 
 
-def build(rows: list[Row], out: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def build(
+    rows: list[Row], out: Path, show: bool = True
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Train, write the weights, decide and write the routing; (arrays, routing)."""
     arrays = train(rows)
     path = write(arrays, out)
     prose._reset()
-    routing = route_table(rows, path)
+    routing = route_table(rows, path, show)
     (out / "prose_route.json").write_text(json.dumps(routing, indent=1) + "\n", encoding="utf-8")
     prose._reset()
     return arrays, routing

@@ -29,6 +29,7 @@ ALLOWED = {
     "parse": {"charset", "dates", "models", "errors", "text", "urls"},
     "match": {"models", "text", "urls"},
     "tone": {"arraycache", "models", "text"},
+    "prose": {"text"},
     "arraycache": set(),
     "migrations": {"urls"},
     "store": {"models", "errors", "migrations", "text"},

@@ -22,6 +22,9 @@ import re
 import threading
 import zlib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ __all__ = [
     "Route",
     "blend",
     "features",
+    "lexicon_only",
     "prose_probabilities",
     "prose_score",
     "routed",
@@ -70,7 +74,7 @@ def _bucket(gram: str) -> int:
 def _tokens(text: str) -> list[str]:
     """Lower-case, accent-folded words ("drôle" and the misspelt "drole" are one), French
     elisions split off ("l'acteur" -> "l'", "acteur"), digits and !? kept as words."""
-    folded = fold(text[:MAX_CHARS]).replace("’", "'")
+    folded = fold(text).replace("’", "'")
     return _WORD.findall(_ELISION.sub(r"\1' ", folded))
 
 
@@ -82,7 +86,7 @@ def features(text: str, lexicon_score: float) -> tuple[list[int], list[float]]:
     so a long review weighs no more than a short one. The order is fixed (sorted indices) so
     that sums come out bit for bit the same in training and at run time.
     """
-    words = _tokens(clean_text(text))
+    words = _tokens(clean_text(text[:MAX_CHARS]))
     groups: list[set[int]] = [set(), set(), set()]
     for i, word in enumerate(words):
         groups[0].add(_bucket("w " + word))
@@ -196,11 +200,26 @@ def prose_score(text: str, lang: str, lexicon_score: float, *, path: Path = MODE
     return margin_to_score(p["positive"] - p["negative"], route.sharpness if route else 1.0)
 
 
+_enabled: ContextVar[bool] = ContextVar("veille_prose_enabled", default=True)
+
+
+@contextmanager
+def lexicon_only() -> Iterator[None]:
+    """Within this block `blend` keeps the lexicon's score: the model's own feature is the
+    lexicon engine's score, which the trainer must read without the model, and the
+    evaluation compares both."""
+    token = _enabled.set(False)
+    try:
+        yield
+    finally:
+        _enabled.reset(token)
+
+
 def routed(text: str, lang: str, *, path: Path = MODEL_PATH) -> bool:
     """Whether `blend` gives the model a say on this text: a language it was trained on, and
     a text at least as long as the routing found it to help from. No weights are read to say
     no."""
-    if lang not in CLASSES:
+    if lang not in CLASSES or not _enabled.get():
         return False
     route = _route(lang, path)
     return route is not None and route.weight > 0 and len(text) >= route.min_length
