@@ -91,7 +91,7 @@ def judged(text: str, lang: str | None) -> tuple[str, str]:
     """(label of the lexicon engine alone, label with the prose scorer) of one text."""
     with prose.lexicon_only():
         lexicon = judge_tone(text, lang)
-    score = prose.blend(clean_text(text), lexicon.lang, lexicon.score)
+    score = prose.blend(clean_text(text), lexicon.lang, lexicon.score, lexicon.flags)
     return lexicon.tone, label_of(score) if score != lexicon.score else lexicon.tone
 
 

@@ -79,6 +79,7 @@ class Row:
     source: str  # short name: tweets, movie, amazon, nyt, news, fr_reviews
     split: str
     lexicon: float = 0.0
+    flags: tuple[str, ...] = ()
 
 
 def normalised(text: str) -> str:
@@ -127,12 +128,14 @@ def load(corpus: Path = CORPUS, limit: int | None = None) -> list[Row]:
 
 
 def score_lexicon(rows: Iterable[Row]) -> None:
-    """The lexicon engine's score of each row, in its given language (a model feature)."""
+    """The lexicon engine's score of each row, in its given language (a model feature), and
+    its flags (the blend keeps a complaint or an insult negative)."""
     from veille.tone import judge_tone
 
     with prose.lexicon_only():
         for row in rows:
-            row.lexicon = judge_tone(row.text, row.lang).score
+            tone = judge_tone(row.text, row.lang)
+            row.lexicon, row.flags = tone.score, tone.flags
 
 
 @dataclass
@@ -252,7 +255,8 @@ def blended(row: Row, margin: float, route: prose.Route) -> float:
     """`veille.prose.blend` under `route`, on a precomputed margin."""
     if route.weight == 0 or len(row.text) < route.min_length:
         return row.lexicon
-    return prose.mix(row.lexicon, prose.margin_to_score(margin, route.sharpness), route.weight)
+    model = prose.margin_to_score(margin, route.sharpness)
+    return prose.mix(row.lexicon, model, route.weight, row.flags)
 
 
 def choose_route(rows: Sequence[Row], found: Sequence[float]) -> prose.Route:

@@ -60,7 +60,8 @@ def test_import_and_short_texts_load_nothing() -> None:
 
 
 def test_thresholds_are_the_engines() -> None:
-    """veille.prose repeats the engine's label thresholds so as not to import it."""
+    """veille.prose repeats the engine's label thresholds and flag rule so as not to import
+    it."""
     import importlib
 
     for name in ("veille.tone", "veille.tone.scoring"):
@@ -69,10 +70,8 @@ def test_thresholds_are_the_engines() -> None:
         except ImportError:
             continue
         if hasattr(module, "POSITIVE_AT"):
-            assert (module.POSITIVE_AT, module.NEGATIVE_AT) == (
-                prose.POSITIVE_AT,
-                prose.NEGATIVE_AT,
-            )
+            names = ("POSITIVE_AT", "NEGATIVE_AT", "FLAG_PULL", "CLEAR_PRAISE")
+            assert [getattr(module, n) for n in names] == [getattr(prose, n) for n in names]
             return
     pytest.fail("the tone engine's thresholds were not found")
 
@@ -135,6 +134,21 @@ def test_blend_reads_long_french_reviews() -> None:
     for lexicon in (-0.5, 0.0, 0.5):
         assert prose.blend(PRAISE_FR, "fr", lexicon) >= prose.POSITIVE_AT
         assert prose.blend(BLAME_FR, "fr", lexicon) <= prose.NEGATIVE_AT
+
+
+def test_blend_keeps_a_complaint_negative() -> None:
+    """A long text flagged as a complaint or an insult stays negative unless the blend
+    clearly praises, as the engine rules for short ones."""
+    assert prose.mix(0.2, 0.4, 0.5) == 0.3
+    assert prose.mix(0.2, 0.4, 0.5, ("complaint",)) == -0.2
+    assert prose.mix(0.2, 0.4, 0.5, ("question", "insult")) == -0.2
+    assert prose.mix(-0.4, -0.6, 0.5, ("complaint",)) == -0.85
+    assert prose.mix(0.2, 0.9, 1.0, ("complaint",)) == 0.9
+    mixed = "Le film est long et les acteurs moyens, mais la fin rattrape un peu le tout. " * 4
+    assert prose.blend(mixed, "fr", 0.0, ("complaint",)) <= prose.NEGATIVE_AT - 0.05 or (
+        prose.blend(mixed, "fr", 0.0) >= prose.CLEAR_PRAISE
+    )
+    assert prose.blend(PRAISE_FR, "fr", 0.9, ("insult",)) >= prose.CLEAR_PRAISE
 
 
 def test_blend_keeps_the_lexicon_where_not_routed() -> None:

@@ -22,7 +22,7 @@ import re
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -54,10 +54,13 @@ DENSE = ("lexicon", "lexicon_positive", "lexicon_negative", "log_length", "bias"
 WIDTH = BUCKETS + len(DENSE)
 # Class order of each language's head; French reviews carry no neutral label.
 CLASSES = {"en": ("negative", "neutral", "positive"), "fr": ("negative", "positive")}
-# The engine's label thresholds (veille.tone.POSITIVE_AT / NEGATIVE_AT), repeated here so that
+# The engine's label thresholds (veille.tone.POSITIVE_AT / NEGATIVE_AT) and its rule for texts
+# flagged as a complaint or an insult (FLAG_PULL, CLEAR_PRAISE), repeated here so that
 # importing this module does not load the tone engine; tests check they agree.
 POSITIVE_AT = 0.25
 NEGATIVE_AT = -0.15
+FLAG_PULL = 0.35
+CLEAR_PRAISE = 0.5
 # Longest text read: reviews and posts say what they think within a few thousand characters,
 # and every feature must come from a bounded text, whatever the item's size.
 MAX_CHARS = 4000
@@ -225,23 +228,38 @@ def routed(text: str, lang: str, *, path: Path = MODEL_PATH) -> bool:
     return route is not None and route.weight > 0 and len(text) >= route.min_length
 
 
-def mix(lexicon_score: float, model_score: float, weight: float) -> float:
-    """The blended score, rounded as the engine rounds its scores."""
+def mix(
+    lexicon_score: float, model_score: float, weight: float, flags: Sequence[str] = ()
+) -> float:
+    """The blended score, rounded as the engine rounds its scores. A text flagged as a
+    complaint or an insult stays negative unless the blend clearly praises, as the engine
+    rules for every text: the model, trained on reviews and news, never saw such flags."""
     mixed = (1 - weight) * lexicon_score + weight * model_score
+    if mixed < CLEAR_PRAISE and ("complaint" in flags or "insult" in flags):
+        mixed = min(mixed - FLAG_PULL, NEGATIVE_AT - 0.05)
     return round(max(-1.0, min(1.0, mixed)), 3)
 
 
-def blend(text: str, lang: str, lexicon_score: float, *, path: Path = MODEL_PATH) -> float:
+def blend(
+    text: str,
+    lang: str,
+    lexicon_score: float,
+    flags: Sequence[str] = (),
+    *,
+    path: Path = MODEL_PATH,
+) -> float:
     """The tone engine's score of `text` once the model has had its say, -1..1.
 
     The lexicon's score unchanged where the routing keeps it (another language, a short
-    text); elsewhere the weighted mean of the lexicon's and the model's scores. `text` should
-    be what the engine judged (cleaned), `lexicon_score` its score of it."""
+    text); elsewhere the weighted mean of the lexicon's and the model's scores (see `mix`).
+    `text` should be what the engine judged (cleaned), `lexicon_score` and `flags` its
+    judgement of it."""
     if not routed(text, lang, path=path):
         return lexicon_score
     route = _route(lang, path)
     assert route is not None
-    return mix(lexicon_score, prose_score(text, lang, lexicon_score, path=path), route.weight)
+    model = prose_score(text, lang, lexicon_score, path=path)
+    return mix(lexicon_score, model, route.weight, flags)
 
 
 def loaded() -> bool:
