@@ -168,6 +168,9 @@ def _model(path: Path) -> _Model:
 def _route(lang: str, path: Path) -> Route | None:
     """The routing stored beside the weights (a few bytes of JSON: no numpy needed to know
     that a text stays with the lexicon)."""
+    table = _routes.get(path)
+    if table is not None:  # the engine's hot path: every judged text asks
+        return table.get(lang)
     with _lock:
         if path not in _routes:
             table = json.loads(path.with_name(ROUTE_NAME).read_text(encoding="utf-8"))
