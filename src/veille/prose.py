@@ -11,7 +11,8 @@ language (English has three classes; the French training reviews only positive a
 numpy at run time only, and the weights (``prose_model.npz``, beside this module) read on first
 use, never at import. `blend` is what the tone engine calls: it keeps the lexicon's score for
 the texts where the model was not measured to help (the routing is decided by the training
-script on a split of the data it never trained on, and stored with the weights).
+script on a split of the data it never trained on, and stored beside the weights in
+``prose_route.json``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ __all__ = [
     "blend",
     "features",
     "lexicon_only",
+    "margin_to_score",
+    "mix",
     "prose_probabilities",
     "prose_score",
     "routed",
@@ -49,7 +52,8 @@ ROUTE_NAME = "prose_route.json"
 # texts, and the shipped file small because only the buckets the training data touched are kept.
 BUCKETS = 1 << 18
 # Dense features after the buckets: the lexicon's score, its sign as the engine labels it, the
-# text's length (log), and a bias. Their values are scaled to the size of one hashed feature.
+# text's length (log, divided by 8), and a bias: values of about -1..2, the order of a
+# hashed feature's.
 DENSE = ("lexicon", "lexicon_positive", "lexicon_negative", "log_length", "bias")
 WIDTH = BUCKETS + len(DENSE)
 # Class order of each language's head; French reviews carry no neutral label.
