@@ -46,11 +46,12 @@ ALLOWED = {
     "backtest": {"backfill", "errors", "match", "models", "store", "text", "tone", "urls"},
     "backtest_view": {"models", "report"},
     "scan": {"models", "errors", "fetch", "harvest", "match", "tone", "store", "urls", "backfill"}
-    | {"health"},
+    | {"health", "workers"},
+    "workers": set(),
     "report": {"models", "text"},
     "export": set(),
     "demo": {"models", "scan"},
-    "warm": {"scan", "tone"},
+    "warm": {"scan", "tone", "workers"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
     | {"demo", "tone", "figures", "health", "cron", "opml", "alerts"}
