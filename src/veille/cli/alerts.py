@@ -21,7 +21,7 @@ from veille.cli.common import (
     epilog,
     handles_errors,
 )
-from veille.errors import UsageError
+from veille.errors import ExitCode, UsageError
 
 alerts_app = typer.Typer(
     help="Deliver pending alerts now, or send a test message.",
@@ -59,7 +59,7 @@ def alerts_send(
     else:
         _console().print(alerts_view(outcomes))
     if any(outcome.state == "failed" for outcome in outcomes):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
 
 
 @alerts_app.command("test", cls=VeilleCommand, epilog=epilog("alerts test"))
@@ -80,7 +80,7 @@ def alerts_test(
     for error in errors:
         typer.echo(f"veille: error: alert {clean_text(name)}: {error}", err=True)
     if errors:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
     typer.echo(
         f"Sent a test message for {clean_text(name)} to " + ", ".join(describe_alert_urls(alert))
     )

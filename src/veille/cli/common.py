@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
-from veille.errors import VeilleError
+from veille.errors import ExitCode, VeilleError
 
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
 # cleaner (lxml) are imported where a command uses them: `--help` and `--version` need none.
@@ -174,7 +174,7 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("veille: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -30,7 +30,7 @@ from veille.cli.common import (
     _warn_failed_alerts,
     handles_errors,
 )
-from veille.errors import LockedError, UsageError
+from veille.errors import ExitCode, LockedError, UsageError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -116,12 +116,12 @@ def scan(
             summary = run_scan(loaded, db_path, plan, rematch=rematch)
     except ScanInterrupted as interrupted:
         _print_summary(interrupted.summary, quiet=quiet, as_json=as_json)
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     if loaded.alerts and not no_alerts:
         summary.alerts = _deliver_after_scan(loaded, db_path)
     _print_summary(summary, quiet=quiet, as_json=as_json)
     if summary.sources_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
 
 
 def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
@@ -251,7 +251,7 @@ def tone(
     if text is None and sys.stdin.isatty():
         # Nothing typed yet would look like a hang: say what the command wants instead.
         typer.echo(ctx.get_help())
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     console = _console()
     for line in lines:
