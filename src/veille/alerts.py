@@ -217,7 +217,7 @@ def _combine(name: str, outcomes: list[AlertOutcome]) -> AlertOutcome:
             errors = [o.error for o in chosen if o.error]
             return AlertOutcome(
                 name,
-                state,  # type: ignore[arg-type]
+                state,
                 max(o.mentions for o in chosen),
                 max(o.spikes for o in chosen),
                 chosen[0].reason,
@@ -283,7 +283,7 @@ def top_words(rows: Sequence[dict[str, Any]], rules: Brand | None) -> list[tuple
     shown: dict[str, str] = {}
     for row in rows:
         text = clean_text(f"{row.get('title') or ''} {row.get('snippet') or ''}").lower()
-        words = {}
+        words: dict[str, str] = {}
         for word in _WORD.findall(text):
             word = word.strip("'’-")
             words.setdefault(fold(word), word)

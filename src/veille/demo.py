@@ -43,7 +43,7 @@ _PLACEHOLDER = re.compile(r"\{\{(rfc822|iso):-(\d+)d (\d\d):(\d\d)\}\}")
 
 def render_demo_file(name: str, now: datetime) -> bytes:
     """A demo file with its date placeholders turned into dates relative to `now`."""
-    text = resources.files("veille").joinpath("demo_data", name).read_text(encoding="utf-8")
+    text = (resources.files("veille") / "demo_data" / name).read_text(encoding="utf-8")
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def date(match: re.Match[str]) -> str:

@@ -232,7 +232,7 @@ class SourceOutcome:
 
 @dataclass
 class ScanSummary:
-    scan_id: int | None
+    scan_id: int
     started_at: str
     finished_at: str = ""
     sources: list[SourceOutcome] = field(default_factory=list)

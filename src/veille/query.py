@@ -38,7 +38,7 @@ def parse_when(value: str, option: str, now: datetime | None = None) -> str:
     return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
 
 
-def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple:
+def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple[str, ...]:
     """The values as the names they stand for. Case is ignored, as matching ignores it:
     `--brand apple` means the brand configured as `Apple` (and, if the store holds both,
     `APPLE` too); an exact name means itself only."""

@@ -121,15 +121,15 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
         )
     if summary.new_by_brand_tone:
         columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
-        rows = []
+        new_rows: list[list[Cell]] = []
         for brand, by_tone in sorted(summary.new_by_brand_tone.items()):
             counts = [by_tone.get(tone, 0) for tone in TONES]
-            rows.append([brand, *counts])
+            new_rows.append([brand, *counts, sum(counts)])
         columns.append(Column("total", justify="right"))
-        parts.append(fitted_table("New mentions", columns, [[*r, sum(r[1:])] for r in rows], width))
+        parts.append(fitted_table("New mentions", columns, new_rows, width))
     troubles = [o for o in summary.sources if o.error or o.warning]
     if troubles:
-        rows = [
+        rows: list[list[Cell]] = [
             [
                 outcome.name,
                 Text(

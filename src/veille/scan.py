@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from veille.backfill import backfill, changed_brands
 from veille.errors import ConfigError, SourceError, UsageError
@@ -54,6 +54,7 @@ from veille.urls import canonical_url, domain_of
 from veille.workers import WorkerPool, die_with_parent
 
 ProgressCallback = Callable[[SourceOutcome], None]
+_Named = TypeVar("_Named", Brand, Source)
 CPU_WORKERS = 2
 # Seconds a source's parse, match and tone may take in a worker before the source fails.
 ANALYSIS_BUDGET = 60.0
@@ -82,7 +83,7 @@ def plan_scan(
     return ScanPlan(sources=tuple(sources), brands=tuple(brands))
 
 
-def _pick(entries: Sequence, names: Sequence[str], kind: str) -> list:
+def _pick(entries: Sequence[_Named], names: Sequence[str], kind: str) -> list[_Named]:
     if not names:
         return list(entries)
     known = {entry.name: entry for entry in entries}
@@ -140,7 +141,7 @@ def forget_old_items(store: Store, keep_days: int) -> int:
     return store.forget_items(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
-def _scan_totals(summary: ScanSummary, status: str) -> dict:
+def _scan_totals(summary: ScanSummary, status: str) -> dict[str, Any]:
     return {
         "finished_at": summary.finished_at,
         "sources_ok": summary.sources_ok,

@@ -25,7 +25,7 @@ from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from veille.models import FLAGS, TONES, Tone
+from veille.models import FLAGS, TONES, Tone, ToneLabel
 from veille.text import clean_text, fold, sentence_spans
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1319,7 +1319,7 @@ def _raw_score(text: str, lang: str) -> float:
     return score
 
 
-def _label(score: float) -> str:
+def _label(score: float) -> ToneLabel:
     if score >= POSITIVE_AT:
         return "positive"
     if score <= NEGATIVE_AT:
@@ -1334,7 +1334,7 @@ def _make(score: float, lang: str, flags: tuple[str, ...]) -> Tone:
         # A complaint or an insult is negative unless the text clearly praises all the same.
         score = min(score - FLAG_PULL, NEGATIVE_AT - 0.05)
     score = round(max(-1.0, min(1.0, score)), 3)
-    return Tone(tone=_label(score), score=score, lang=lang, flags=flags)  # type: ignore[arg-type]
+    return Tone(tone=_label(score), score=score, lang=lang, flags=flags)
 
 
 def judge_tone(text: str, lang: str | None = None) -> Tone:
@@ -1391,9 +1391,9 @@ def _whole_words(text: str, left: int, right: int, start: int, end: int) -> str:
             left = space.end()
     if right < end and not text[right].isspace():
         cut = text[left:right]
-        space = max(cut.rfind(" "), cut.rfind("\n"))
-        if space > 0:
-            right = left + space
+        last_space = max(cut.rfind(" "), cut.rfind("\n"))
+        if last_space > 0:
+            right = left + last_space
     return text[left:right]
 
 
@@ -1541,7 +1541,7 @@ def load_engine(spec: str) -> ToneEngine:
 
 def _validate(engine: Callable[..., Any], spec: str | None = None) -> ToneEngine:
     """Wrap an engine so that its result is checked and completed into a Tone."""
-    name = spec or getattr(engine, "__qualname__", repr(engine))
+    name = spec or str(getattr(engine, "__qualname__", repr(engine)))
 
     def judged(
         text: str, lang: str | None = None, *, _detect: Callable[[], str] | None = None
@@ -1582,6 +1582,7 @@ def _as_tone(
             f"tone engine {name!r} returned tone {label!r}; expected one of {', '.join(TONES)}"
         )
     if raw_score is None:
+        assert label is not None  # one of the two is given (checked above)
         score = _DEFAULT_SCORE[label]
     else:
         try:

@@ -50,7 +50,8 @@ def _plain_metavars(params: Iterable[Any]) -> None:
 class VeilleCommand(TyperCommand):
     """A command whose help shows plain metavars (see `_plain_metavars`)."""
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    # `ctx` is Typer's own copy of click's Context, which Typer does not export.
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
@@ -58,7 +59,7 @@ class VeilleCommand(TyperCommand):
 class VeilleGroup(TyperGroup):
     """A group (`veille`, `veille sources`) whose help shows plain metavars."""
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 

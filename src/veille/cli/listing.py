@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -35,6 +35,8 @@ from veille.cli.common import (
 from veille.errors import UsageError
 
 if TYPE_CHECKING:
+    import io
+
     from veille.store import MentionFilter, Store
 
 
@@ -112,7 +114,8 @@ def export(
             return
         rows = store.iter_mentions(filters)
         if output is None:
-            sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+            # The standard stream is a TextIOWrapper; typeshed types it as any text stream.
+            cast("io.TextIOWrapper", sys.stdout).reconfigure(newline="")
             write_export(rows, sys.stdout, fmt, excel=excel)
             return
         try:

@@ -199,7 +199,8 @@ def _prefixed(error: ValidationError, prefix: tuple[str | int, ...]) -> Validati
     return ValidationError.from_exception_data(
         error.title,
         [
-            {**e, "loc": (*prefix, *e["loc"])}  # type: ignore[typeddict-item]
+            # ErrorDetails' extra keys (msg, url) are ignored: the message is built again.
+            {**e, "loc": (*prefix, *e["loc"])}  # type: ignore[typeddict-unknown-key]
             for e in error.errors(include_url=False)
         ],
     )
@@ -237,6 +238,8 @@ def _check_aliases(raw_text: str, path: Path) -> None:
     repeated = 0
     for event in yaml.parse(raw_text, Loader=_YAML_LOADER):
         if isinstance(event, yaml.AliasEvent):
+            # The parser gives every alias its anchor and its place.
+            assert event.start_mark is not None and event.anchor is not None
             line = event.start_mark.line + 1
             if any(anchor == event.anchor for anchor, _ in open_collections):
                 raise ConfigError(

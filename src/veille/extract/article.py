@@ -333,7 +333,7 @@ def _readability_candidate(body: etree._Element) -> etree._Element | None:
 
 
 def _unlikely(element: etree._Element) -> bool:
-    node = element
+    node: etree._Element | None = element
     depth = 0
     while node is not None and depth < 12:
         if isinstance(node.tag, str):

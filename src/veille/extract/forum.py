@@ -182,7 +182,8 @@ def _preset_item(
     if author.startswith("@"):
         author = author[1:]
     body_element = next((e for e, _ in _select(post, preset.get("body"), owner)), None)
-    text, links = "", ()
+    text = ""
+    links: tuple[str, ...] = ()
     if body_element is not None:
         markup = _body_html(body_element, preset.get("quote"), preset.get("signature"))
         if owner.posts - {post}:
