@@ -18,11 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-from veille.models import Brand, Config, ScanSummary, Settings, Source
+from veille.models import Brand, Config, ScanSummary, Settings, Source, SourceType
 from veille.scan import ScanPlan, run_scan
 
 # file -> (source name, source type, content type); the forum thread is read as phpBB.
-DEMO_FILES = {
+DEMO_FILES: dict[str, tuple[str, SourceType, str]] = {
     "forum_velotaf.rss.xml": ("Forum Vélotaf", "rss", "application/rss+xml; charset=utf-8"),
     "blog_urbancycling.atom.xml": ("Urban Cycling blog", "rss", "application/atom+xml"),
     "news_mobilite.rdf.xml": ("Mobilité Actu", "rss", "application/rdf+xml"),
@@ -108,7 +108,7 @@ def demo_config(base_url: str, database: Path) -> Config:
     sources = tuple(
         Source(
             name=title,
-            type=source_type,  # type: ignore[arg-type]
+            type=source_type,
             url=f"{base_url}/{name}",
             engine="phpbb" if source_type == "forum" else None,
         )

@@ -293,6 +293,7 @@ def find_vetoes(item: Item, rules: Sequence[BrandRules], page_text: str = "") ->
         if term is None:
             continue
         excluded = rule.exclude.search(folded) if rule.exclude is not None else None
+        kind: Literal["exclude", "require_any"]
         if excluded is not None:
             found, kind = excluded, "exclude"
         elif rule.require_any is not None and not rule.require_any.search(folded):
@@ -303,7 +304,7 @@ def find_vetoes(item: Item, rules: Sequence[BrandRules], page_text: str = "") ->
         vetoes.append(
             Veto(
                 brand=rule.brand.name,
-                rule=kind,  # type: ignore[arg-type]
+                rule=kind,
                 word=" ".join(text[start:end].split()),
                 snippet=make_snippet(text, start, end),
             )

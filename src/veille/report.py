@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -42,7 +42,7 @@ class Column:
 
     name: str
     cap: int | None = None
-    justify: str = "left"
+    justify: JustifyMethod = "left"
 
 
 Cell = str | int | float | Text | None
@@ -90,7 +90,7 @@ def fitted_table(
             width=column_width,
             no_wrap=True,
             overflow="ellipsis",
-            justify=column.justify,  # type: ignore[arg-type]
+            justify=column.justify,
         )
     for row in cells:
         table.add_row(*row)

@@ -11,7 +11,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -34,6 +34,7 @@ def _plain_metavars(params: Iterable[Any]) -> None:
     already says what it is."""
     for param in params:
         if isinstance(param, TyperArgument):
+            # Typer has no setting for it: the method is replaced on this one argument.
             param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
         elif isinstance(param, TyperOption) and param.metavar is None:
             descriptor = param.type_descriptor
@@ -116,7 +117,8 @@ app = typer.Typer(
     cls=VeilleGroup,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ConfigOption = Annotated[
     Path | None,
@@ -161,11 +163,11 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def handles_errors(command: F) -> F:
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn domain errors into one stderr line and their exit code, never a traceback."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except VeilleError as error:
@@ -177,7 +179,7 @@ def handles_errors(command: F) -> F:
             typer.echo("veille: interrupted", err=True)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _version(value: bool) -> None:

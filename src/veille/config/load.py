@@ -41,7 +41,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIAS_VALUES = 100_000
 
 
-class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]
+class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]  # a base chosen at import
     """YAML 1.1 reads a key `on` (or `off`, `yes`, `no`) as a boolean: an alert's `on:` would
     arrive as `True`. Keys stay as written; values are read as usual."""
 
