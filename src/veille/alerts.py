@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from veille.errors import UsageError
@@ -37,13 +37,13 @@ from veille.notify import describe_url, send_message
 from veille.spikes import Spike
 from veille.store import MentionFilter, Store
 from veille.text import clean_text, fold, shorten
+from veille.times import day_start, to_stored
 
 FIRST_WINDOW = timedelta(hours=24)
 SNIPPET_WIDTH = 220
 SPIKE_TOP = 3
 SPIKE_LINKS = 3
 SPIKE_WORDS = 6
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words that say nothing about what drove a spike, French and English.
@@ -152,7 +152,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
     upto = store.last_mention_id()
     filters = MentionFilter(brands=(alert.brand,) if alert.brand else ())
     targets = target_keys(alert.urls)
-    first_since = _format(now - FIRST_WINDOW)
+    first_since = to_stored(now - FIRST_WINDOW)
     watermarks = store.alert_watermarks(alert.name, targets, start_after=first_since)
     never_sent = {
         row["target"]
@@ -203,7 +203,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
             )
             continue
         store.record_alert_sent(
-            alert.name, target, upto=upto, sent_at=_format(now), spikes=[n.key for n in fresh]
+            alert.name, target, upto=upto, sent_at=to_stored(now), spikes=[n.key for n in fresh]
         )
         outcomes.append(AlertOutcome(alert.name, "sent", pending, len(fresh)))
     return _combine(alert.name, outcomes)
@@ -226,10 +226,6 @@ def _combine(name: str, outcomes: list[AlertOutcome]) -> AlertOutcome:
     return AlertOutcome(name, "nothing")
 
 
-def _format(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
-
-
 def _spike_notes(alert: Alert, config: Config, store: Store, now: datetime) -> list[SpikeNote]:
     """Today's and yesterday's spikes (UTC) of the alert's brands, each with what drove it."""
     today = now.astimezone(timezone.utc).date()
@@ -250,11 +246,11 @@ def explain_spike(
     For a negative spike, the negative mentions of the day; for a volume spike, all of them.
     The brand's own terms are left out of the words: they are in every mention.
     """
-    next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    first = date.fromisoformat(day)
     filters = MentionFilter(
         brands=(brand,),
-        since=f"{day}T00:00:00Z",
-        until=f"{next_day}T00:00:00Z",
+        since=day_start(first),
+        until=day_start(first + timedelta(days=1)),
         tones=("negative",) if spike.kind == "negative" else (),
     )
     sources = store.breakdown("source", filters, limit=SPIKE_TOP)

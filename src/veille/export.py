@@ -12,9 +12,11 @@ import csv
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+
+from veille.times import from_stored
 
 CSV_COLUMNS = (
     "id brand found_at published_at source source_type domain author title url snippet "
@@ -141,12 +143,9 @@ def _xml_text(value: str) -> str:
 def _utc_datetime(value: str) -> datetime | None:
     """A stored ISO 8601 time as a naive UTC datetime (Excel has no time zones), else None."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return from_stored(value).replace(tzinfo=None)
     except ValueError:
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 def _linkable(url: str) -> bool:

@@ -18,8 +18,8 @@ from typing import Any
 
 from veille.spikes import HISTORY_DAYS, SPIKE_RULE, Spike, find_spikes
 from veille.store import MentionFilter, Store
+from veille.times import day_start, from_stored, to_stored
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DEFAULT_DAYS = 7
 # "Over time" draws one character per day, week or month; this many fit at 80 columns
 # beside the brand, the total, the peak and the spikes.
@@ -30,14 +30,6 @@ def default_since(now: datetime, days: int = DEFAULT_DAYS) -> str:
     """Midnight UTC, `days - 1` days ago: the report's default period is whole days."""
     start = (now.astimezone(timezone.utc) - timedelta(days=days - 1)).date()
     return start.isoformat()
-
-
-def _parse(moment: str) -> datetime:
-    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=timezone.utc)
-
-
-def _format(moment: datetime) -> str:
-    return moment.strftime(TIME_FORMAT)
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -60,15 +52,15 @@ def build_report(
     """Every figure of the report for `filters` (whose `since` must be set)."""
     if filters.since is None:
         raise ValueError("the report needs a start")
-    since = _parse(filters.since)
+    since = from_stored(filters.since)
     # Without --until the period runs to now, this very second included.
     until = (
-        _parse(filters.until)
+        from_stored(filters.until)
         if filters.until
         else now.replace(microsecond=0) + timedelta(seconds=1)
     )
-    previous = replace(filters, since=_format(since - (until - since)), until=_format(since))
-    current = replace(filters, until=_format(until))
+    previous = replace(filters, since=to_stored(since - (until - since)), until=to_stored(since))
+    current = replace(filters, until=to_stored(until))
 
     brand_rows = store.breakdown("brand", current, limit=1000)
     totals = _tone_totals(brand_rows)
@@ -83,8 +75,8 @@ def build_report(
     first_day, last_day = since.date(), (until - timedelta(seconds=1)).date()
     return {
         "period": {
-            "since": _format(since),
-            "until": _format(until),
+            "since": to_stored(since),
+            "until": to_stored(until),
             "previous_since": previous.since,
         },
         "summary": {
@@ -176,7 +168,7 @@ def _elsewhere(
     stored, newest = store.newest_mention(replace(filters, since=None, until=None))
     if not stored or newest is None:
         return None
-    newest_at = _parse(newest)
+    newest_at = from_stored(newest)
     # Mentions after the period (an --until in the past) need no hint: the newest says it.
     hint = f"--since {since_covering(newest_at, now)}" if newest_at < since else None
     return {"mentions": stored, "newest_mention_at": newest, "try": hint}
@@ -206,9 +198,9 @@ def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list
     spikes are found on whole days, as the alerts find them.
     """
     counts, spikes = daily_spikes(store, filters, first, last)
-    if filters.since and not filters.since.endswith("T00:00:00Z"):
+    if filters.since and filters.since != day_start(first):
         # Only the first day can be partial: count it again from the period's start.
-        midnight = (first + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        midnight = day_start(first + timedelta(days=1))
         until = min(filters.until, midnight) if filters.until else midnight
         partial = {
             row["brand"]: (row["mentions"], row["negative"])
@@ -243,7 +235,7 @@ def daily_spikes(
     """
     start = first - timedelta(days=HISTORY_DAYS)
     counts: dict[str, dict[str, tuple[int, int]]] = {}
-    window = replace(filters, since=start.isoformat() + "T00:00:00Z")
+    window = replace(filters, since=day_start(start))
     for row in store.daily_counts(window):
         counts.setdefault(row["brand"], {})[row["day"]] = (row["mentions"], row["negative"])
     days = [start + timedelta(days=n) for n in range((last - start).days + 1)]

@@ -8,34 +8,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from veille.errors import UsageError
 from veille.models import FLAGS, STATUSES, TONES
 from veille.store import MentionFilter
+from veille.times import from_stored, to_stored, utc_now
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _LANG = re.compile(r"^[a-z]{2,3}$")
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def parse_when(value: str, option: str, now: datetime | None = None) -> str:
     """`7d` (ago), `24h`, `30m`, `2w`, `2026-11-01` or an ISO time → `YYYY-MM-DDTHH:MM:SSZ`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return (now - timedelta(**{_UNITS[unit]: amount})).strftime(TIME_FORMAT)
+        return to_stored(now - timedelta(**{_UNITS[unit]: amount}))
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return to_stored(from_stored(value))
     except ValueError:
         raise UsageError(
             f"{option} {value!r}: not a time; use 7d, 24h, 30m, 2w or a date like 2026-11-01"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
 
 
 def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple:

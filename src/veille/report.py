@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from rich import box
@@ -21,6 +21,7 @@ from rich.text import Text
 
 from veille.models import TONES, AlertOutcome, ScanSummary
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_controls
+from veille.times import from_stored, utc_now
 
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
 SPARK = "▁▂▃▄▅▆▇█"
@@ -230,7 +231,7 @@ def short_date(moment: str | None, year: int | None = None, *, time: bool = Fals
     date otherwise: "03-12" alone would let a mention from two years ago pass for recent."""
     if not moment:
         return ""
-    year = year or datetime.now(timezone.utc).year
+    year = year or utc_now().year
     day = moment[5:10] if moment[:4] == str(year) else moment[:10]
     return f"{day} {moment[11:16]}".rstrip() if time else day
 
@@ -317,7 +318,7 @@ def _tone_columns() -> list[Column]:
 
 def _period_label(since: str, until: str) -> str:
     """`since` to the last day before `until`, as dates."""
-    last = (datetime.fromisoformat(until[:19]) - timedelta(seconds=1)).date()
+    last = (from_stored(until) - timedelta(seconds=1)).date()
     return f"{since[:10]} → {last.isoformat()}"
 
 

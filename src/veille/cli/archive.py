@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ import typer
 
 from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, handles_errors
 from veille.errors import UsageError
+from veille.times import utc_now
 
 RepeatedOption = Annotated[list[str] | None, typer.Option()]
 
@@ -91,7 +91,7 @@ def backtest(
     elif brand is None:
         raise UsageError("say what to try: --brand NAME, --term WORD… or --rule FILE")
     tried, compare_with = rule_to_try(configured, brand if rule is None else None, proposed)
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     period = [
         parse_when(v, o, now) if v else None for v, o in ((since, "--since"), (until, "--until"))
     ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +32,7 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import UsageError
+from veille.times import utc_now
 
 if TYPE_CHECKING:
     from veille.store import MentionFilter, Store
@@ -161,7 +161,7 @@ def report(
     from veille.figures import build_report, default_since
     from veille.report import report_view
 
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     period_start = since or default_since(now)
     with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
         store,

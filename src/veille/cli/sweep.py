@@ -13,7 +13,6 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -31,6 +30,7 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import LockedError, UsageError
+from veille.times import utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -133,7 +133,7 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
-            return deliver_alerts(loaded, store, now=datetime.now(timezone.utc))
+            return deliver_alerts(loaded, store, now=utc_now())
     except LockedError:
         reason = "another scan started meanwhile; it delivers them"
         return [AlertOutcome(alert.name, "held", reason=reason) for alert in loaded.alerts]
@@ -334,7 +334,7 @@ def demo(
         summary = run_demo(db_path)
         console = _console()
         console.print(scan_summary(summary, width=console.width))
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         with Store(db_path) as store:
             figures = build_report(
                 store,
