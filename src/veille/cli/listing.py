@@ -35,6 +35,8 @@ from veille.errors import UsageError
 from veille.times import utc_now
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from veille.store import MentionFilter, Store
 
 
@@ -62,13 +64,14 @@ def mentions(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.iter_mentions(filters, limit=limit)
         if as_json:
             _print_json_lines(rows)
         else:
             console = _console()
-            console.print(mentions_table(rows, width=console.width))
+            console.print(mentions_table(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -104,10 +107,11 @@ def export(
         store,
         filters,
         _,
+        zone,
     ):
         if fmt == "xlsx":
             assert output is not None
-            count = _export_xlsx(store, filters, output)
+            count = _export_xlsx(store, filters, output, zone)
             _console(stderr=True).print(f"Exported {count} mentions to {output}")
             return
         rows = store.iter_mentions(filters)
@@ -123,8 +127,9 @@ def export(
     _console(stderr=True).print(f"Exported {count} mentions to {output}")
 
 
-def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
-    """Write the workbook, refusing first what Excel could not open in one sheet."""
+def _export_xlsx(store: Store, filters: MentionFilter, output: Path, zone: tzinfo) -> int:
+    """Write the workbook (dates in `zone`), refusing first what Excel could not open in one
+    sheet."""
     from veille.export import XLSX_MAX_ROWS, write_xlsx
 
     total = store.count_mentions(filters)
@@ -134,7 +139,7 @@ def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
             "narrow with --since/--brand, or export as csv"
         )
     try:
-        return write_xlsx(store.iter_mentions(filters), output)
+        return write_xlsx(store.iter_mentions(filters), output, zone)
     except OSError as error:
         raise UsageError(f"{output}: cannot write ({error.strerror or error})") from None
 
@@ -159,22 +164,25 @@ def report(
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
     from veille.figures import build_report, default_since
+    from veille.query import starting
     from veille.report import report_view
 
     now = utc_now()
-    period_start = since or default_since(now)
-    with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
+    with _listing(config, db, brand, source, None, until, tone, flag, status, lang) as (
         store,
         filters,
         loaded,
+        zone,
     ):
+        # The default period is whole days of the zone, known once the config is read.
+        filters = starting(filters, since or default_since(now, zone=zone), now, zone)
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
-        figures = build_report(store, filters, now=now, competitors=competitors, top=top)
+        figures = build_report(store, filters, now=now, competitors=competitors, top=top, zone=zone)
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         console = _console()
-        console.print(report_view(figures, width=console.width))
+        console.print(report_view(figures, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -208,6 +216,7 @@ def search(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.search(query, filters, limit=limit)
     if as_json:
@@ -220,7 +229,7 @@ def search(
         )
     else:
         console = _console()
-        console.print(search_results(rows, width=console.width))
+        console.print(search_results(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -247,6 +256,7 @@ def inbox(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.inbox(filters, limit=limit)
         total = store.inbox_count(filters) if len(rows) == limit and not as_json else len(rows)
@@ -254,7 +264,7 @@ def inbox(
         _print_json_lines(rows)
     else:
         console = _console()
-        console.print(inbox_table(rows, width=console.width, total=total))
+        console.print(inbox_table(rows, width=console.width, total=total, zone=zone))
 
 
 @handles_errors
