@@ -256,11 +256,11 @@ def mentions_table(
     zone: tzinfo = timezone.utc,
 ) -> Table:
     """Mentions newest first, one line each, dated in `zone`; below 100 columns the source
-    is left out."""
+    and the time of day are left out."""
     narrow = width < 100
     columns = [
         Column("ID", 7, "right"),
-        Column("Date", 10),
+        Column("Date", 10 if narrow else 16),
         Column("Brand", 12),
         Column("Tone", 8),
         *([] if narrow else [Column("Source", 16)]),
@@ -270,7 +270,7 @@ def mentions_table(
     lines = [
         [
             str(row["id"]),
-            short_date(_date(row), zone=zone) if narrow else show_time(_date(row), zone)[:10],
+            short_date(_date(row), zone=zone) if narrow else show_time(_date(row), zone),
             row.get("brand"),
             tone_text(row.get("tone")),
             *([] if narrow else [row.get("source")]),

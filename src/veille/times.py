@@ -165,6 +165,15 @@ def configured_zone(name: str | None) -> tzinfo:
     return zone_named(name) if name else machine_zone()
 
 
+_UTC_ALIASES = frozenset(
+    {"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"}
+)
+
+
 def zone_name(zone: tzinfo) -> str:
-    """How a zone is named to the user: its IANA key, else its abbreviation now."""
-    return getattr(zone, "key", None) or datetime.now(zone).tzname() or "UTC"
+    """How a zone is named to the user: its IANA key (`UTC` for UTC's aliases, such as the
+    `Etc/UTC` many machines are set to), else its abbreviation now."""
+    key = getattr(zone, "key", None)
+    if key in _UTC_ALIASES:
+        return "UTC"
+    return key or datetime.now(zone).tzname() or "UTC"
