@@ -9,10 +9,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from test_alerts import SOURCES, add, config_with
 from test_export import Sheet, column_letter, excel_date
 from test_report import _store_dated
 
+from veille.alerts import deliver_alerts, quiet_until
 from veille.cli import app
+from veille.models import Alert
+from veille.store import Store
 from veille.times import (
     day_start,
     from_stored,
@@ -243,3 +247,19 @@ def test_stored_times_round_trip_and_a_date_is_local_midnight() -> None:
     ]
     with pytest.raises(ValueError, match="unknown time zone 'Europe/Pari'"):
         zone_named("Europe/Pari")
+
+
+def test_alert_digests_date_mentions_and_keep_quiet_hours_in_the_zone(
+    store: Store, webhook
+) -> None:
+    paris = zone_named("Europe/Paris")
+    now = datetime(2026, 11, 28, 6, 30, tzinfo=timezone.utc)  # 07:30 in Paris
+    quiet = Alert(name="team", urls=(webhook.url,), quiet_hours=("22:00", "07:00"))
+    assert quiet_until(quiet, now, timezone.utc) == "07:00"
+    assert quiet_until(quiet, now, paris) is None
+    store.sync_sources(SOURCES)
+    add(store, 1, found=now - timedelta(hours=1), published_at=LATE)
+    (outcome,) = deliver_alerts(config_with(quiet), store, now=now, zone=paris)
+    assert outcome.state == "sent"
+    (message,) = webhook.messages()
+    assert "Marie · 2026-11-28" in message["message"], message

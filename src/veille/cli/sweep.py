@@ -31,7 +31,7 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import LockedError, UsageError
-from veille.times import utc_now
+from veille.times import show_time, utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -217,12 +217,13 @@ def preview(
             for item in items
         )
         return
-    console = _console()
+    console, zone = _console(), _zone(loaded)
     console.print(web_text(f"{len(harvest.items)} items from {target.url or target.name}"))
     for item in items:
         console.print()
         console.print(web_text(item.title or "(no title)", style="bold"))
-        console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
+        published = show_time(item.published_at, zone) if item.published_at else "-"
+        console.print(web_text(f"{item.author or '-'} · {published} · {item.url}"))
         console.print(web_text(item.text[:300]), style="dim")
 
 
