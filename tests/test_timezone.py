@@ -263,3 +263,17 @@ def test_alert_digests_date_mentions_and_keep_quiet_hours_in_the_zone(
     assert outcome.state == "sent"
     (message,) = webhook.messages()
     assert "Marie · 2026-11-28" in message["message"], message
+
+
+def test_without_tz_the_machine_zone_is_where_localtime_links(monkeypatch, tmp_path: Path) -> None:
+    import veille.times
+
+    monkeypatch.delenv("TZ")
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/Lisbon")
+    monkeypatch.setattr(veille.times, "LOCALTIME", str(link))
+    assert getattr(machine_zone(), "key", None) == "Europe/Lisbon"
+    monkeypatch.setattr(veille.times, "LOCALTIME", str(tmp_path / "missing"))
+    assert machine_zone() is timezone.utc
+    monkeypatch.setenv("TZ", "Not/A_Zone")  # a name no zone has: the next way is tried
+    assert machine_zone() is timezone.utc
