@@ -138,7 +138,7 @@ def machine_zone() -> tzinfo:
     if zone is None:
         try:
             with open(LOCALTIME, "rb") as handle:
-                zone = ZoneInfo.from_file(handle, key="localtime")
+                zone = ZoneInfo.from_file(handle)
         except (OSError, ValueError):
             zone = None
     return zone or timezone.utc
@@ -154,7 +154,7 @@ def _zone_from(name: str) -> tzinfo | None:
     if os.path.isabs(name):
         try:
             with open(name, "rb") as handle:
-                return ZoneInfo.from_file(handle, key=key)
+                return ZoneInfo.from_file(handle)
         except (OSError, ValueError):
             pass
     return None
