@@ -12,7 +12,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from veille.models import Brand, Config, ScanSummary, Settings, Source, SourceType
 from veille.scan import ScanPlan, run_scan
+from veille.times import to_stored, utc_now
 
 # file -> (source name, source type, content type); the forum thread is read as phpBB.
 DEMO_FILES: dict[str, tuple[str, SourceType, str]] = {
@@ -52,7 +53,7 @@ def render_demo_file(name: str, now: datetime) -> bytes:
         moment = min(moment, now)
         if kind == "rfc822":
             return format_datetime(moment)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return to_stored(moment)
 
     return _PLACEHOLDER.sub(date, text).encode("utf-8")
 
@@ -89,7 +90,7 @@ def _handler(files: dict[str, tuple[bytes, str]]) -> type[BaseHTTPRequestHandler
 @contextlib.contextmanager
 def serve_demo(now: datetime | None = None) -> Iterator[str]:
     """Serve the demo files on a free loopback port; yields the base URL."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     files = {
         name: (render_demo_file(name, now), content_type)
         for name, (_, _, content_type) in DEMO_FILES.items()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,7 +48,8 @@ from veille.models import (
     Source,
     SourceOutcome,
 )
-from veille.store import ScanLock, Store, utc_now
+from veille.store import ScanLock, Store
+from veille.times import stored_now, to_stored, utc_now
 from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tones_around
 from veille.urls import canonical_url, domain_of
 from veille.workers import WorkerPool, die_with_parent
@@ -111,7 +112,7 @@ def run_scan(
     with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
         store.sync_sources(config.sources)
         store.finish_erasure()  # one a purge left unfinished
-        started_at = utc_now()
+        started_at = stored_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"
         try:
@@ -127,7 +128,7 @@ def run_scan(
             status = "interrupted"
             raise ScanInterrupted(summary) from None
         finally:
-            summary.finished_at = utc_now()
+            summary.finished_at = stored_now()
             store.finish_scan(summary.scan_id, _scan_totals(summary, status))
     return summary
 
@@ -137,8 +138,7 @@ def forget_old_items(store: Store, keep_days: int) -> int:
     (none with 0); how many."""
     if keep_days <= 0:
         return 0
-    cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days)
-    return store.forget_items(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return store.forget_items(to_stored(utc_now() - timedelta(days=keep_days)))
 
 
 def _scan_totals(summary: ScanSummary, status: str) -> dict[str, Any]:
@@ -199,7 +199,7 @@ async def _scan_source(
     harvest = await harvest_source(
         source, context, etag=state.etag, last_modified=state.last_modified
     )
-    checked_at = utc_now()
+    checked_at = stored_now()
     health = {
         "last_fetch_at": checked_at,
         "last_status": harvest.status,

@@ -22,6 +22,8 @@ from veille.errors import ExitCode, VeilleError
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
 # cleaner (lxml) are imported where a command uses them: `--help` and `--version` need none.
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from rich.console import Console
 
     from veille.models import AlertOutcome, Config
@@ -198,22 +200,33 @@ def main_options(
     """Local-first brand monitoring: who talks about your brand, where, in what tone."""
 
 
+def _zone(loaded: Config | None) -> tzinfo:
+    """The zone dates are shown and read in: `settings.timezone`, else the machine's (also
+    for a command run on a database alone, without a config)."""
+    from veille.times import configured_zone
+
+    return configured_zone(loaded.settings.timezone if loaded else None)
+
+
 @contextlib.contextmanager
 def _listing(
     config: Path | None, db: Path | None, *values: Any
-) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
-    """The store and the checked filter of a listing command, from its options."""
+) -> Iterator[tuple[Store, MentionFilter, Config | None, tzinfo]]:
+    """The store, the checked filter, the config and the zone of a listing command, from its
+    options."""
     from veille.config import load_for_command
     from veille.store import Store
 
     loaded, db_path = load_for_command(config, db, require_config=False)
+    zone = _zone(loaded)
     with Store(db_path, create=False, write=False) as store:
-        yield store, _listing_filter(loaded, store, *values), loaded
+        yield store, _listing_filter(loaded, store, zone, *values), loaded, zone
 
 
 def _listing_filter(
     loaded: Config | None,
     store: Store,
+    zone: tzinfo,
     brand: list[str] | None,
     source: list[str] | None,
     since: str | None,
@@ -238,6 +251,7 @@ def _listing_filter(
         langs=lang,
         known_brands=[*configured_brands, *store.values_of("brand")],
         known_sources=[*configured_sources, *store.values_of("source")],
+        zone=zone,
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -33,9 +32,11 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import UsageError
+from veille.times import utc_now
 
 if TYPE_CHECKING:
     import io
+    from datetime import tzinfo
 
     from veille.store import MentionFilter, Store
 
@@ -64,13 +65,14 @@ def mentions(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.iter_mentions(filters, limit=limit)
         if as_json:
             _print_json_lines(rows)
         else:
             console = _console()
-            console.print(mentions_table(rows, width=console.width))
+            console.print(mentions_table(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -106,10 +108,11 @@ def export(
         store,
         filters,
         _,
+        zone,
     ):
         if fmt == "xlsx":
             assert output is not None
-            count = _export_xlsx(store, filters, output)
+            count = _export_xlsx(store, filters, output, zone)
             _console(stderr=True).print(f"Exported {count} mentions to {output}")
             return
         rows = store.iter_mentions(filters)
@@ -126,8 +129,9 @@ def export(
     _console(stderr=True).print(f"Exported {count} mentions to {output}")
 
 
-def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
-    """Write the workbook, refusing first what Excel could not open in one sheet."""
+def _export_xlsx(store: Store, filters: MentionFilter, output: Path, zone: tzinfo) -> int:
+    """Write the workbook (dates in `zone`), refusing first what Excel could not open in one
+    sheet."""
     from veille.export import XLSX_MAX_ROWS, write_xlsx
 
     total = store.count_mentions(filters)
@@ -137,7 +141,7 @@ def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
             "narrow with --since/--brand, or export as csv"
         )
     try:
-        return write_xlsx(store.iter_mentions(filters), output)
+        return write_xlsx(store.iter_mentions(filters), output, zone)
     except OSError as error:
         raise UsageError(f"{output}: cannot write ({error.strerror or error})") from None
 
@@ -162,22 +166,25 @@ def report(
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
     from veille.figures import build_report, default_since
+    from veille.query import starting
     from veille.report import report_view
 
-    now = datetime.now(timezone.utc)
-    period_start = since or default_since(now)
-    with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
+    now = utc_now()
+    with _listing(config, db, brand, source, None, until, tone, flag, status, lang) as (
         store,
         filters,
         loaded,
+        zone,
     ):
+        # The default period is whole days of the zone, known once the config is read.
+        filters = starting(filters, since or default_since(now, zone=zone), now, zone)
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
-        figures = build_report(store, filters, now=now, competitors=competitors, top=top)
+        figures = build_report(store, filters, now=now, competitors=competitors, top=top, zone=zone)
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         console = _console()
-        console.print(report_view(figures, width=console.width))
+        console.print(report_view(figures, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -211,6 +218,7 @@ def search(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.search(query, filters, limit=limit)
     if as_json:
@@ -223,7 +231,7 @@ def search(
         )
     else:
         console = _console()
-        console.print(search_results(rows, width=console.width))
+        console.print(search_results(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -250,6 +258,7 @@ def inbox(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.inbox(filters, limit=limit)
         total = store.inbox_count(filters) if len(rows) == limit and not as_json else len(rows)
@@ -257,7 +266,7 @@ def inbox(
         _print_json_lines(rows)
     else:
         console = _console()
-        console.print(inbox_table(rows, width=console.width, total=total))
+        console.print(inbox_table(rows, width=console.width, total=total, zone=zone))
 
 
 @handles_errors

@@ -13,7 +13,6 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,9 +27,11 @@ from veille.cli.common import (
     _console,
     _print_json_lines,
     _warn_failed_alerts,
+    _zone,
     handles_errors,
 )
 from veille.errors import ExitCode, LockedError, UsageError
+from veille.times import show_time, utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -133,7 +134,7 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
-            return deliver_alerts(loaded, store, now=datetime.now(timezone.utc))
+            return deliver_alerts(loaded, store, now=utc_now(), zone=_zone(loaded))
     except LockedError:
         reason = "another scan started meanwhile; it delivers them"
         return [AlertOutcome(alert.name, "held", reason=reason) for alert in loaded.alerts]
@@ -216,12 +217,13 @@ def preview(
             for item in items
         )
         return
-    console = _console()
+    console, zone = _console(), _zone(loaded)
     console.print(web_text(f"{len(harvest.items)} items from {target.url or target.name}"))
     for item in items:
         console.print()
         console.print(web_text(item.title or "(no title)", style="bold"))
-        console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
+        published = show_time(item.published_at, zone) if item.published_at else "-"
+        console.print(web_text(f"{item.author or '-'} · {published} · {item.url}"))
         console.print(web_text(item.text[:300]), style="dim")
 
 
@@ -325,7 +327,7 @@ def demo(
     """Scan a bundled sample of feeds from a loopback server and print the report."""
     from veille.demo import DEMO_BRANDS, run_demo
     from veille.figures import build_report, default_since
-    from veille.query import parse_when
+    from veille.query import starting
     from veille.report import report_view, scan_summary
     from veille.store import MentionFilter, Store
 
@@ -334,15 +336,16 @@ def demo(
         summary = run_demo(db_path)
         console = _console()
         console.print(scan_summary(summary, width=console.width))
-        now = datetime.now(timezone.utc)
+        now, zone = utc_now(), _zone(None)
         with Store(db_path) as store:
             figures = build_report(
                 store,
-                MentionFilter(since=parse_when(default_since(now), "--since", now)),
+                starting(MentionFilter(), default_since(now, zone=zone), now, zone),
                 now=now,
+                zone=zone,
                 competitors={b.name for b in DEMO_BRANDS if b.competitor},
             )
-        console.print(report_view(figures, width=console.width))
+        console.print(report_view(figures, width=console.width, zone=zone))
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 

@@ -421,6 +421,7 @@ def _to_config(model: _Config, path: Path) -> Config:
             search_urls=tuple(settings.search_urls.items()),
             tone_engine=settings.tone_engine,
             keep_items=settings.keep_items,
+            timezone=settings.timezone,
         ),
         alerts=tuple(
             Alert(

@@ -19,6 +19,7 @@ from urllib.parse import urldefrag
 from veille.charset import _DEMORONIZE
 from veille.models import Item
 from veille.text import html_to_text, links_in_html
+from veille.times import to_stored
 from veille.urls import absolute_url, is_http_url
 
 # An e-mail address, `mailto:` included (`[^\s@()<>]+` takes it in).
@@ -108,7 +109,7 @@ def _struct_to_iso(value: time.struct_time | None) -> str | None:
         moment = datetime(*value[:6])
     except (TypeError, ValueError, OverflowError):
         return None
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+    return to_stored(moment)
 
 
 def _draft_from_entry(
