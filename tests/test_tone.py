@@ -743,39 +743,39 @@ def _reference_texts() -> list[str]:
 
 def test_language_model_is_py3langid() -> None:
     """veille's vectorised walk gives py3langid's own (language, probability), bit for bit."""
-    from veille import tone
+    from veille.tone import language
 
     reference = _py3langid()
-    model = tone._langid()
+    model = language._langid()
     for text in _reference_texts():
         assert model.classify(text) == reference.classify(text), text
 
 
 def test_language_model_arrays_of_another_layout_are_not_read() -> None:
-    from veille import tone
+    from veille.tone import language
 
-    arrays = tone._unpack_langid()
-    assert tone._langid_fits(arrays)
-    assert not tone._langid_fits({**arrays, "output": arrays["output"].astype("int64")})
-    assert not tone._langid_fits({**arrays, "nb_pc": arrays["nb_pc"][:-1]})
-    assert not tone._langid_fits({k: v for k, v in arrays.items() if k != "classes"})
+    arrays = language._unpack_langid()
+    assert language._langid_fits(arrays)
+    assert not language._langid_fits({**arrays, "output": arrays["output"].astype("int64")})
+    assert not language._langid_fits({**arrays, "nb_pc": arrays["nb_pc"][:-1]})
+    assert not language._langid_fits({k: v for k, v in arrays.items() if k != "classes"})
 
 
 def test_language_automaton_forgets_after_six_bytes() -> None:
     """The property the vectorised walk rests on, checked over every state and byte."""
-    from veille import tone
+    from veille.tone import language
 
-    model = tone._langid()
-    assert model.check_memory(tone._DFA_MEMORY)
-    assert not model.check_memory(tone._DFA_MEMORY - 1)
+    model = language._langid()
+    assert model.check_memory(language._DFA_MEMORY)
+    assert not model.check_memory(language._DFA_MEMORY - 1)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_language_model_is_py3langid_on_any_text(text: str) -> None:
-    from veille import tone
+    from veille.tone import language
 
-    assert tone._langid().classify(text) == _py3langid().classify(text)
+    assert language._langid().classify(text) == _py3langid().classify(text)
 
 
 VADER_WORDS = (
@@ -788,9 +788,9 @@ VADER_WORDS = (
 
 def test_fast_vader_is_vader() -> None:
     """veille's compound score is vaderSentiment's `polarity_scores(...)["compound"]`."""
-    from veille import tone
+    from veille.tone import english
 
-    analyzer, fast = tone._vader(), tone._fast_vader()
+    analyzer, fast = english._vader(), english._fast_vader()
     sentences = _reference_texts() + [text for text, _ in COMPLAINTS] + CLEAR_PRAISE
     dev = next((p for p in DEV_CANDIDATES if p.exists()), None)
     if dev is not None:
@@ -805,23 +805,26 @@ def test_fast_vader_is_vader() -> None:
     st.sampled_from([" ", "  ", ", "]),
 )
 def test_fast_vader_is_vader_on_any_sentence(words: list[str], glue: str) -> None:
-    from veille import tone
+    from veille.tone import english
 
     sentence = glue.join(words)
-    expected = tone._vader().polarity_scores(sentence)["compound"]
-    assert tone._fast_vader().compound(sentence) == expected
+    expected = english._vader().polarity_scores(sentence)["compound"]
+    assert english._fast_vader().compound(sentence) == expected
 
 
 def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
     """A flag or irony pattern is skipped only on a text holding none of its needles: every
     text it matches holds one."""
-    from veille import tone
     from veille.text import fold
+    from veille.tone import flags, irony
+    from veille.tone.guarded import _Guarded
 
-    guarded = [value for value in vars(tone).values() if isinstance(value, tone._Guarded)] + [
-        *tone._COMPLAINT.values(),
-        *tone._INSULT.values(),
-    ]
+    guarded = [
+        value
+        for module in (flags, irony)
+        for value in vars(module).values()
+        if isinstance(value, _Guarded)
+    ] + [*flags._COMPLAINT.values(), *flags._INSULT.values()]
     assert len(guarded) >= 11
     texts = [fold(text).replace("’", "'") for text in _reference_texts()]
     texts += [text for text, _, _ in FLAG_CASES] + [text for _, text, _ in IRONY]
@@ -839,7 +842,7 @@ _LIKE_ONE_REGEX = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)
 
 def _like_one_regex(sentence: str) -> str:
     """The preposition rewrite as one regex did it, quadratic on a long word."""
-    from veille.tone import _EN_LIKERS
+    from veille.tone.english import _EN_LIKERS
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1).lower().strip(",.;:!?\"'(") in _EN_LIKERS:
@@ -857,13 +860,13 @@ _LIKE_PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_LIKE_PIECES, max_size=14).map("".join))
 def test_like_rewrite_gives_what_the_single_regex_gave(sentence: str) -> None:
-    from veille.tone import _like_verb_only
+    from veille.tone.english import _like_verb_only
 
     assert _like_verb_only(sentence) == _like_one_regex(sentence)
 
 
 def test_question_openers_find_the_places_the_older_pattern_found() -> None:
-    from veille.tone import _QUESTION_OPENERS
+    from veille.tone.flags import _QUESTION_OPENERS
 
     older = re.compile(r"(?:^|[.!?\n]\s*)(?:how do i|est-ce que)\b")
     newer = re.compile(r"(?:^|[.!?]\s*|\n[^\S\n]*)(?:how do i|est-ce que)\b")
