@@ -621,3 +621,56 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
         if entry["state"] in ("failing", "gone", "moved", "empty", "stored")
     ]
     return Group(table, *advice)
+
+
+def full_date(moment: str | None) -> str:
+    """A stored date with its year and time, in UTC ("2026-11-03 14:02 UTC"); what cannot
+    be read as a date is shown as stored."""
+    if not moment:
+        return "-"
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return moment
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc)
+    return parsed.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def mention_view(
+    row: Mapping[str, Any], why: Iterable[str], today: tuple[str, float] | None = None
+) -> RenderableType:
+    """One mention in full (`veille show`): a field per line, then its text as stored.
+
+    `why` are the explanation's lines; `today` is today's engine's (tone, score) when it
+    differs from the stored one, so that the stored tone stays the one shown and the
+    explanation is said to be today's."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+
+    def field(label: str, value: Any) -> None:
+        grid.add_row(label, value if isinstance(value, Text) else web_text(value or "-"))
+
+    score = row.get("tone_score")
+    tone = Text.assemble(tone_text(row.get("tone")), f" {score:+.2f}" if score is not None else "")
+    if today is not None:
+        tone.append(f"  (stored; today's engine says {today[0]} {today[1]:+.2f}, and why:)")
+    source = row.get("source") or "-"
+    field("Mention", f"{row['id']} · {row.get('brand') or '-'}")
+    field("Title", row.get("title") or "(no title)")
+    field("Link", row.get("url"))
+    field("Source", f"{source} ({row['source_type']})" if row.get("source_type") else source)
+    field("Site", row.get("domain"))
+    field("Author", row.get("author"))
+    field("Published", full_date(row.get("published_at")))
+    field("Found", full_date(row.get("found_at")))
+    field("Language", row.get("lang"))
+    field("Tone", tone)
+    field("Why", Text("\n".join(clean_text(line) for line in why)))
+    field("Flags", ", ".join((row.get("flags") or "").split()))
+    field("Status", row.get("status"))
+    field("Note", row.get("note"))
+    field("Matched", row.get("matched"))
+    body = clean_text(row.get("text"), keep_lines=True)
+    return Group(grid, Text(), Text(body or "(no text)"))

@@ -14,23 +14,35 @@ Nothing heavy happens at import: the analyzers, lexicons and language model load
 
 The package's parts: `lexicon` (lexicon files, lazy loading), `language` (detection),
 `english` and `french` (lexical scoring), `flags` and `irony` (rules read on the folded text,
-over `guarded` regexes), `scoring` (one text's tone), `window` (the text around a mention)
-and `engines` (pluggable engines).
+over `guarded` regexes), `scoring` (one text's tone), `window` (the text around a mention),
+`engines` (pluggable engines) and `explain` (why a judgement came out as it did).
 """
 
 from __future__ import annotations
 
 from veille.tone.engines import BUILTIN_ENGINE, ToneEngine, load_engine
+from veille.tone.explain import Explanation, RuleHit, WordHit
 from veille.tone.language import detect_language
-from veille.tone.scoring import judge_tone
-from veille.tone.window import WINDOW_LIMIT, context_window, tone_around, tones_around
+from veille.tone.scoring import explain_tone, judge_tone
+from veille.tone.window import (
+    WINDOW_LIMIT,
+    context_window,
+    explain_around,
+    tone_around,
+    tones_around,
+)
 
 __all__ = [
     "BUILTIN_ENGINE",
     "WINDOW_LIMIT",
+    "Explanation",
+    "RuleHit",
     "ToneEngine",
+    "WordHit",
     "context_window",
     "detect_language",
+    "explain_around",
+    "explain_tone",
     "judge_tone",
     "load_engine",
     "tone_around",

@@ -11,6 +11,8 @@ from veille.tone.lexicon import _LEXICON_DIR, _load_once, _read_lexicon
 if TYPE_CHECKING:  # pragma: no cover
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+    from veille.tone.explain import Explanation
+
 # A sentence ending in "?" asks rather than asserts: its score is scaled by this.
 QUESTION_DAMPING = 0.5
 # VADER negates "never been happier" (and "never felt worse") and reads "killer feature" as
@@ -85,7 +87,9 @@ class _Vader:
                 prev_space = char == " "
         return out
 
-    def compound(self, text: str) -> float:  # noqa: C901 - one rule after another, as VADER
+    def compound(  # noqa: C901 - one rule after another, as VADER
+        self, text: str, explanation: Explanation | None = None
+    ) -> float:
         if not self.emoji_chars.isdisjoint(text):
             text = self._replace_emoji(text)
         text = text.strip()
@@ -141,6 +145,8 @@ class _Vader:
             sentiments.append(valence)
         if "but" in lower:
             sentiments = self.but_check(words, sentiments)
+        if explanation is not None:
+            self._explain(words, lower, sentiments, cap_diff, explanation)
         if not sentiments:
             return round(0.0, 4)
         # SentimentIntensityAnalyzer.score_valence, compound only
@@ -151,6 +157,35 @@ class _Vader:
         elif sum_s < 0:
             sum_s -= emphasis
         return round(self.normalize(sum_s), 4)
+
+    def _explain(
+        self,
+        words: list[str],
+        lower: list[str],
+        sentiments: list[float],
+        cap_diff: bool,
+        explanation: Explanation,
+    ) -> None:
+        """Note each word that counted, with the modifiers VADER's rules found before it."""
+        but = lower.index("but") if "but" in lower else -1
+        for i, counted in enumerate(sentiments):
+            if not counted:
+                continue
+            weight = self.lexicon.get(lower[i], 0.0)
+            because = []
+            for back in range(max(0, i - 3), i):
+                before = lower[back]
+                if before in self.boosters and before not in self.lexicon:
+                    lift = "intensified" if self.boosters[before] > 0 else "softened"
+                    because.append(f'{lift} by "{words[back]}"')
+                elif self._negated(before) or before == "no" or before == "least":
+                    if counted * weight < 0:
+                        because.append(f'negated by "{words[back]}"')
+            if cap_diff and words[i].isupper():
+                because.append("in capitals")
+            if but >= 0 and i != but:
+                because.append('before "but": ×0.5' if i < but else 'after "but": ×1.5')
+            explanation.word(words[i], weight, counted, because)
 
     def _scalar_inc_dec(self, word: str, valence: float, cap_diff: bool) -> float:
         scalar = 0.0
@@ -285,7 +320,7 @@ def _concession_as_but(sentence: str) -> str:
     return _EN_HOWEVER.sub(" but ", _EN_BUT_OPENER.sub(r"\1but ", sentence))
 
 
-def _score_en(text: str) -> float:
+def _score_en(text: str, explanation: Explanation | None = None) -> float:
     """VADER per sentence, questions damped, sentence scores added then clipped.
 
     Scoring each sentence on its own keeps VADER's "but" rule and its normalisation local
@@ -297,8 +332,10 @@ def _score_en(text: str) -> float:
     total = 0.0
     for start, end in sentence_spans(text) or [(0, len(text))]:
         sentence = _concession_as_but(_like_verb_only(text[start:end]))
-        compound = vader.compound(sentence)
+        compound = vader.compound(sentence, explanation)
         if _ASKS.search(sentence):
             compound *= QUESTION_DAMPING
+            if explanation is not None and compound:
+                explanation.rule("question", sentence, "asks rather than asserts: score halved")
         total += compound
     return max(-1.0, min(1.0, total))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from veille.models import FLAGS
 from veille.text import fold
+from veille.tone.explain import as_written
 from veille.tone.guarded import _rx
 from veille.tone.lexicon import _URL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from veille.tone.explain import Explanation
 
 # After "\n", only spaces that are not "\n" are skipped: "[.!?\n]\s*" would run from every
 # line break of a long run of them to its end (quadratic), and finds the same places.
@@ -143,7 +148,7 @@ _SPAM_WEAK = _rx(
 )
 
 
-def _flags(text: str, lang: str) -> tuple[str, ...]:
+def _flags(text: str, lang: str, explanation: Explanation | None = None) -> tuple[str, ...]:
     """Flags that apply to text, in FLAGS order. Regexes run on the folded text."""
     folded = fold(text).replace("’", "'")
     links = len(_URL.findall(folded))
@@ -167,4 +172,29 @@ def _flags(text: str, lang: str) -> tuple[str, ...]:
         or (links >= 1 and len(_SPAM_WEAK.findall(plain)) >= 2)
     ):
         found.add("spam")
-    return tuple(flag for flag in FLAGS if flag in found)
+    flags = tuple(flag for flag in FLAGS if flag in found)
+    if explanation is not None:
+        explanation.flags = {flag: _flag_words(flag, text, plain, links) for flag in flags}
+    return flags
+
+
+def _flag_words(flag: str, text: str, plain: str, links: int) -> str:
+    """The words that raised `flag`, for an explanation: the first match of its patterns in
+    either language, or what was counted."""
+    patterns = {
+        "question": [_QUESTION_OPENERS],
+        "complaint": list(_COMPLAINT.values()),
+        "insult": list(_INSULT.values()),
+        "adult": [_ADULT],
+        "spam": [_SPAM_STRONG],
+    }[flag]
+    for pattern in patterns:
+        found = pattern.search(plain)
+        if found is not None:
+            return as_written(text, plain, found.span())
+    if flag == "question":
+        return "?"
+    if flag == "spam":
+        weak = ", ".join(_SPAM_WEAK.findall(plain)[:3])
+        return f"{links} link{'s' if links > 1 else ''}" + (f", {weak}" if weak else "")
+    return ""

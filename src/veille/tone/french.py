@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from veille.text import fold
 from veille.tone.english import _vader
 from veille.tone.lexicon import _LEXICON_DIR, _key, _load_once, _read_lexicon
+
+if TYPE_CHECKING:  # pragma: no cover
+    from veille.tone.explain import Explanation
 
 # Emoji valences on VADER's scale, for the ones that carry most of the tone in social posts.
 # Others get the valence of their English description in VADER's own emoji lexicon.
@@ -156,8 +160,12 @@ class _French:
                     return self.lexicon[stem]
         return value or 0.0
 
-    def score(self, text: str) -> float:
-        """Compound score in [-1, 1], following VADER's rules adapted to French word order."""
+    def score(  # noqa: C901 - one rule after another, as VADER
+        self, text: str, explanation: Explanation | None = None
+    ) -> float:
+        """Compound score in [-1, 1], following VADER's rules adapted to French word order.
+
+        With an `explanation`, each word that counts is noted there with what changed it."""
         tokens = self.tokenize(text)
         if not tokens:
             return 0.0
@@ -194,6 +202,8 @@ class _French:
 
         # 2. Valence of each item, with modifiers looking back up to three items in its clause.
         values = [0.0] * len(items)
+        # item → (its own weight, what the rules did to it); kept only for an explanation
+        notes: dict[int, tuple[float, list[str]]] | None = {} if explanation is not None else None
         sentence_of = [0] * len(items)
         sentence = 0
         for i, (kind, key, surface, phrase_value) in enumerate(items):
@@ -214,6 +224,8 @@ class _French:
                 # "une lenteur incroyable", "un retard énorme", "j'aime grave": degree words
                 # after a sentiment word intensify it instead of adding their own tone.
                 values[i - 1] += math.copysign(_BOOST_UP * 2, values[i - 1])
+                if notes is not None and i - 1 in notes:
+                    notes[i - 1][1].append(f'intensified by "{surface}"')
                 continue
             if kind == "word" and key in _FR_CONDITIONAL_BOOSTERS:
                 if i + 1 < len(items) and self._item_valence(items[i + 1]) != 0:
@@ -237,13 +249,19 @@ class _French:
                 and key not in _FR_NOT_EXCESS
             ):
                 value = _EXCESS  # "trop salé", "trop tard": too much of a plain thing is a fault
+                if notes is not None:
+                    notes[i] = (0.0, ['after "trop": too much'])
             if value == 0:
                 continue
+            if notes is not None:
+                notes.setdefault(i, (value, []))
             if kind in ("emoji", "emoticon"):
                 values[i] = value  # a face says what it says: no negation, no booster
                 continue
             if caps_diff and _is_caps(surface):
                 value += math.copysign(_CAPS, value)
+                if notes is not None:
+                    notes[i][1].append("in capitals")
             negated = False
             seen_que = False
             for distance in (1, 2, 3, 4, 5, 6):
@@ -271,6 +289,9 @@ class _French:
                     else:
                         boost = 0.0
                     if boost:
+                        if notes is not None:
+                            lift = "intensified" if boost > 0 else "softened"
+                            notes[i][1].append(f'{lift} by "{items[j][2]}"')
                         if caps_diff and _is_caps(items[j][2]):
                             boost += math.copysign(_CAPS, boost)
                         value += (
@@ -294,6 +315,8 @@ class _French:
                     negated = True  # "j'aime pas", "ça marche plus"
             if negated and not (kind == "phrase" and key.split()[0] in _FR_NEGATORS | {"plus"}):
                 value *= _NEGATE
+                if notes is not None:
+                    notes[i][1].append(f'negated by "{self._negator_of(items, i)}"')
             values[i] = value
 
         # 3. "mais" and its kin: what follows counts more than what precedes (VADER's "but").
@@ -307,6 +330,14 @@ class _French:
                     values[i] *= 0.5
                 elif i > pivot:
                     values[i] *= 1.5
+                if notes is not None and i in notes and i != pivot:
+                    side = 'before "{}": ×0.5' if i < pivot else 'after "{}": ×1.5'
+                    notes[i][1].append(side.format(items[pivot][2]))
+
+        if explanation is not None and notes is not None:
+            for i, (weight, because) in sorted(notes.items()):
+                if values[i]:
+                    explanation.word(items[i][2], weight, values[i], because)
 
         total = sum(values)
         if total:
@@ -322,6 +353,19 @@ class _French:
         if kind in ("word", "emoticon") and key not in _FR_BOOSTERS:
             return self.valence(key)
         return 0.0
+
+    @staticmethod
+    def _negator_of(items: list[tuple[str, str, str, float | None]], i: int) -> str:
+        """The word that negates item i, for an explanation: the nearest negator before it in
+        its clause, else the "pas"/"plus" after it, else "ne"."""
+        for j in range(i - 1, max(-1, i - 7), -1):
+            if items[j][0] == "punct" or items[j][1] in _FR_CLAUSE_BREAK:
+                break
+            if items[j][1] in _FR_NEGATORS or items[j][1] == "plus":
+                return items[j][2]
+        if i + 1 < len(items) and (items[i + 1][1] in _FR_AFTER_VERB or items[i + 1][1] == "plus"):
+            return items[i + 1][2]
+        return "ne"
 
     @staticmethod
     def _negator_between(items: list[tuple[str, str, str, float | None]], j: int, i: int) -> bool:
@@ -383,5 +427,5 @@ def _french() -> _French:
     return _French()
 
 
-def _score_fr(text: str) -> float:
-    return _french().score(text)
+def _score_fr(text: str, explanation: Explanation | None = None) -> float:
+    return _french().score(text, explanation)

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from veille.models import Tone
 from veille.text import clean_text, sentence_spans
 from veille.tone.engines import ToneEngine, _validate
+from veille.tone.explain import Explanation
 from veille.tone.flags import _flags
 from veille.tone.language import detect_language
-from veille.tone.scoring import NEGATIVE_AT, POSITIVE_AT, _make, _raw_score, judge_tone
+from veille.tone.scoring import NEGATIVE_AT, POSITIVE_AT, _judge, _make, _raw_score, judge_tone
 
 _SPACE = re.compile(r"\s+")
 
@@ -114,15 +115,7 @@ def tones_around(
     elif engine is not None and not getattr(engine, "_veille_validated", False):
         engine = _validate(engine)
     spans = sentence_spans(text)
-    languages: dict[str, str] = {}
-
-    def language_of(window: str) -> str:
-        # Under 80 characters a window says too little: the text's opening speaks for it.
-        key = window if len(window) >= 80 else ""
-        if key not in languages:
-            languages[key] = detect_language(key or clean_text(text[:3000]))
-        return languages[key]
-
+    language_of = _languages_of(text)
     judged: dict[tuple[str, str, str], Tone] = {}
     tones = []
     for start, end in places:
@@ -133,23 +126,60 @@ def tones_around(
     return tones
 
 
+def explain_around(
+    text: str, start: int, end: int, lang: str | None = None
+) -> tuple[Tone, Explanation]:
+    """`tone_around` with the built-in engine, and what decided it: the window judged, the
+    words and rules that moved the score, the flags and the language."""
+    explanation = Explanation()
+    if not text or not text.strip():
+        explanation.lang = lang or "und"
+        return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=()), explanation
+    spans = sentence_spans(text)
+    parts = _window(text, start, end, spans)
+    tone = _judge_window(parts, bool(spans), lang, None, _languages_of(text), explanation)
+    return tone, explanation
+
+
+def _languages_of(text: str) -> Callable[[str], str]:
+    """The language of a window of `text`, detected once per window (see `tones_around`)."""
+    languages: dict[str, str] = {}
+
+    def language_of(window: str) -> str:
+        # Under 80 characters a window says too little: the text's opening speaks for it.
+        key = window if len(window) >= 80 else ""
+        if key not in languages:
+            languages[key] = detect_language(key or clean_text(text[:3000]))
+        return languages[key]
+
+    return language_of
+
+
 def _judge_window(
     parts: tuple[str, str, str],
     has_sentences: bool,
     lang: str | None,
     engine: ToneEngine | None,
     language_of: Callable[[str], str],
+    explanation: Explanation | None = None,
 ) -> Tone:
     before, center, after = parts
     window = " ".join(part for part in parts if part)
     if engine is not None:
         return engine(window, lang, _detect=lambda: language_of(window))  # type: ignore[call-arg]
     if not has_sentences:
-        return judge_tone(center, lang)
+        return _judge(center, lang, explanation)
     lang = lang or language_of(window)
-    score = _raw_score(center, lang)
+    if explanation is not None:
+        explanation.window, explanation.lang = window, lang
+    score = _raw_score(center, lang, explanation)
     if NEGATIVE_AT < score < POSITIVE_AT:
         neighbours = [_raw_score(part, lang) for part in (before, after) if part]
         if neighbours:
-            score += 0.5 * sum(neighbours) / len(neighbours)
-    return _make(score, lang, _flags(window, lang))
+            pull = 0.5 * sum(neighbours) / len(neighbours)
+            if explanation is not None and pull:
+                explanation.rule(
+                    "context", "", f"its sentence is neutral: the sentences around add {pull:+.2f}"
+                )
+            score += pull
+    return _make(score, lang, _flags(window, lang, explanation), explanation)
