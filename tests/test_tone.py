@@ -705,6 +705,78 @@ def test_golden_outputs() -> None:
     assert not differ, f"{len(differ)} outputs changed, first: " + "; ".join(differ[:5])
 
 
+def test_explained_judgements_are_the_golden_ones() -> None:
+    """An explanation is gathered beside the judgement, never instead of it: with one, every
+    golden text gets the same tone, score, language and flags, and the explanation ends on
+    that same tone and score."""
+    from veille.tone import explain_around, explain_tone
+
+    texts = _golden_texts()
+    calls = {
+        "judge_tone": lambda t, r: explain_tone(t),
+        "judge_tone_en": lambda t, r: explain_tone(t, "en"),
+        "judge_tone_fr": lambda t, r: explain_tone(t, "fr"),
+        "judge_tone_und": lambda t, r: explain_tone(t, "und"),
+        "tone_around": lambda t, r: explain_around(t, r["start"], r["end"]),
+        "tone_around_fr": lambda t, r: explain_around(t, r["start"], r["end"], "fr"),
+    }
+    checked, differ = 0, []
+    with GOLDEN.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            text = record.get("text") or texts.get((record.get("corpus"), record.get("id")))
+            if text is None:
+                continue
+            for name, call in calls.items():
+                if name in record:
+                    checked += 1
+                    tone, why = call(text, record)
+                    if _as_list(tone) != record[name] or (why.tone, why.score) != (
+                        tone.tone,
+                        tone.score,
+                    ):
+                        differ.append(f"{name}({text[:60]!r}): {tone} / {why.tone} {why.score}")
+                    assert len(why.lines(window=True)) <= 4 + len(why.rules)
+    assert checked >= 2000
+    assert not differ, f"{len(differ)} explained judgements differ, first: " + "; ".join(differ[:5])
+
+
+EXPLAINED = [
+    ("Je n'aime pas du tout Free", "fr", 'words: "aime" +2.0 → -1.5 (negated by "pas")'),
+    ("Free est vraiment génial", "fr", '"génial" +3.0 → +3.3 (intensified by "vraiment")'),
+    ("Acme est nul mais le support est sympa", "fr", '"nul" -2.3 → -1.1 (before "mais": ×0.5)'),
+    ("Merci pour rien Free", "fr", 'rule: irony "Merci pour rien"'),
+    ("bravo… encore en retard", "fr", 'rule: sarcasm "bravo"'),
+    ("Bande d'incapables chez Acme", "fr", 'rule: insult "Bande d\'incapables"'),
+    ("Toujours pas reçu ma commande Acme", "fr", 'flags: complaint ("Toujours pas reçu'),
+    ("The app is not good", "en", '"good" +1.9 → -1.4 (negated by "not")'),
+    ("Acme support is really great", "en", '(intensified by "really")'),
+    ("Is Acme any good?", "en", "rule: question"),
+    ("Love this update /s", "en", 'rule: irony "/s"'),
+    ("Das Essen war schlecht.", "de", 'rule: language "de": not French or English'),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "said"), EXPLAINED, ids=[t for t, _, _ in EXPLAINED])
+def test_explanations_name_what_decided(text: str, lang: str, said: str) -> None:
+    from veille.tone import explain_tone
+
+    _, why = explain_tone(text, lang)
+    assert said in "\n".join(why.lines()), why.lines()
+
+
+def test_an_explanation_of_a_window_names_its_language_and_window() -> None:
+    from veille.tone import explain_around
+
+    text = "Free, encore. Quelle galère, trois jours sans internet. Je change d'opérateur."
+    tone, why = explain_around(text, 0, 4)
+    assert tone.tone == "negative"
+    assert why.window == "Free, encore. Quelle galère, trois jours sans internet."
+    lines = why.lines(window=True)
+    assert lines[-1] == f'judged (fr) on: "{why.window}"'
+    assert any(line.startswith("rule: context: its sentence is neutral") for line in lines)
+
+
 # --------------------------------------------------------------------------- fast paths = reference
 
 OTHER_LANGUAGES = [
