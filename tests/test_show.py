@@ -179,7 +179,9 @@ def test_show_never_writes_the_database(runner, show_db: Path) -> None:
 def test_tone_explain_names_the_deciding_words_and_rules(runner) -> None:
     english = runner.invoke(app, ["tone", "Thanks Acme for nothing", "--explain"])
     assert english.exit_code == 0, english.output
-    assert '"Thanks"' in english.stdout
+    assert english.stdout.startswith("negative")
+    assert '"Thanks" +1.9' in english.stdout  # the word, outweighed by
+    assert 'rule: irony "Thanks Acme for nothing"' in english.stdout  # the rule
     french = runner.invoke(
         app, ["tone", "Merci Free pour rien, toujours pas de connexion", "--explain"]
     )

@@ -124,6 +124,9 @@ IRONY = [
     ("fr", "Super, le site plante encore pendant les soldes", "negative"),
     ("fr", "Le forfait augmente encore 🙄", "negative"),
     ("en", "thanks for nothing", "negative"),
+    ("en", "Thanks Acme for nothing", "negative"),
+    ("fr", "Merci Free pour rien", "negative"),
+    ("fr", "Merci la SNCF pour rien, deux heures bloqués", "negative"),
     ("en", "great, another delay", "negative"),
     ("en", "Love this update /s", "negative"),
     ("en", "Love waiting on hold 🙄", "negative"),
@@ -132,6 +135,7 @@ IRONY = [
     ("fr", "Bravo à l'équipe, encore une belle victoire", "positive"),
     ("en", "Great, another award for the team!", "positive"),
     ("en", "Thanks again, the support was excellent", "positive"),
+    ("en", "Thanks Acme, the repair cost me nothing", "positive"),
 ]
 
 

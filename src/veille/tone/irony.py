@@ -9,8 +9,9 @@ from veille.tone.guarded import _Guarded, _rx
 # Irony, matched on the folded text. Sure markers first; then praise words, which are sarcasm
 # when the rest of the text is bad on its own, or bad and introduced by "again"/"encore".
 _IRONY = _rx(
-    r"\bmerci (?:beaucoup |bien )?pour rien\b|\bmerci hein\b|\bca commence bien\b",
-    r"\bthanks? (?:a lot |so much )?for nothing\b|\byeah,? right\b",
+    # "merci Free pour rien", "thanks Acme for nothing": a name or two may come between.
+    r"\bmerci (?:[^\W\d_][\w'-]* ){0,2}pour rien\b|\bmerci hein\b|\bca commence bien\b",
+    r"\bthanks? (?:[^\W\d_][\w'-]* ){0,2}for nothing\b|\byeah,? right\b",
     r"\b(?:oh|just) (?:great|perfect|wonderful|brilliant|fantastic)\b",
 )
 _IRONY_SIGNS = ("\U0001f644", "\U0001f643", "\U0001f612")  # 🙄 🙃 😒
