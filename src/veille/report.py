@@ -644,13 +644,15 @@ def mention_view(
 
     `why` are the explanation's lines; `today` is today's engine's (tone, score) when it
     differs from the stored one, so that the stored tone stays the one shown and the
-    explanation is said to be today's."""
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
+    explanation is said to be today's. Plain Text, not a table: nothing pads the lines."""
+    view = Text()
 
     def field(label: str, value: Any) -> None:
-        grid.add_row(label, value if isinstance(value, Text) else web_text(value or "-"))
+        lines = value.split("\n") if isinstance(value, Text) else [clean_text(str(value or ""))]
+        view.append(f"{label:<10} ", style="bold")
+        for index, line in enumerate(lines):
+            view.append_text(line if isinstance(line, Text) else Text(line or "-"))
+            view.append("\n" + (" " * 11 if index + 1 < len(lines) else ""))
 
     score = row.get("tone_score")
     tone = Text.assemble(tone_text(row.get("tone")), f" {score:+.2f}" if score is not None else "")
@@ -673,4 +675,6 @@ def mention_view(
     field("Note", row.get("note"))
     field("Matched", row.get("matched"))
     body = clean_text(row.get("text"), keep_lines=True)
-    return Group(grid, Text(), Text(body or "(no text)"))
+    view.append("\n")
+    view.append(body or "(no text)")
+    return view
