@@ -47,8 +47,8 @@ def mention_detail(store: Store, mention_id: int) -> MentionDetail | None:
     row = store.mention(mention_id)
     if row is None:
         return None
-    # An item the archive no longer holds leaves the snippet, which holds the title if the
-    # brand was found there.
+    # A mention whose item has no text (a title-only entry) shows and is judged on its
+    # snippet, which already holds the title when the brand was found there.
     title = (row["title"] or "") if row["text"] else ""
     row["text"] = row["text"] or row["snippet"] or ""
     text = searchable_text(Item(key="", url=row["url"], title=title, text=row["text"]))
