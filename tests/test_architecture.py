@@ -54,10 +54,11 @@ ALLOWED = {
     "export": set(),
     "demo": {"models", "scan"},
     "warm": {"scan", "tone", "workers"},
+    "detail": {"match", "models", "store", "tone"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
     | {"demo", "tone", "figures", "health", "cron", "opml", "alerts"}
-    | {"backtest", "backtest_view"},
+    | {"backtest", "backtest_view", "detail"},
 }
 
 

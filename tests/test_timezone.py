@@ -76,6 +76,12 @@ def test_a_late_evening_mention_is_listed_counted_and_filtered_on_the_local_day(
     # JSON keeps the stored UTC time, whatever the zone
     as_json = runner.invoke(app, ["mentions", "-c", str(config), "--json"])
     assert json.loads(as_json.stdout)["published_at"] == LATE
+    # one mention in full: the same local time, with the zone's name at that moment
+    mention_id = str(json.loads(as_json.stdout)["id"])
+    shown_alone = runner.invoke(app, ["show", mention_id, "-c", str(config)])
+    assert shown_alone.exit_code == 0, shown_alone.output
+    published = next(ln for ln in shown_alone.stdout.splitlines() if ln.startswith("Published"))
+    assert published.split(None, 1)[1] == f"{shown} {'CET' if zone == 'Europe/Paris' else 'UTC'}"
 
     period = ("--since", "2026-11-27", "--until", "2026-11-29")
     figures = report_json(runner, config, *period)

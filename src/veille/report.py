@@ -653,3 +653,65 @@ def health_table(
         if entry["state"] in ("failing", "gone", "moved", "empty", "stored")
     ]
     return Group(table, *advice)
+
+
+def full_date(moment: str | None, zone: tzinfo = timezone.utc) -> str:
+    """A stored date with its year, time and zone ("2026-11-03 15:02 CET"), in `zone`;
+    what cannot be read as a date is shown as stored."""
+    if not moment:
+        return "-"
+    try:
+        local = from_stored(moment).astimezone(zone)
+    except (ValueError, OverflowError):
+        return moment
+    return f"{show_time(moment, zone)} {local.tzname() or zone_name(zone)}"
+
+
+def mention_view(
+    row: Mapping[str, Any],
+    why: Iterable[str],
+    today: tuple[str, float] | None = None,
+    zone: tzinfo = timezone.utc,
+) -> RenderableType:
+    """One mention in full (`veille show`): a field per line, then its text as stored.
+
+    `why` are the explanation's lines; `today` is today's engine's (tone, score) when it
+    differs from the stored one, so that the stored tone stays the one shown and the
+    explanation is said to be today's. Plain Text, not a table: nothing pads the lines."""
+    view = Text()
+
+    def field(label: str, value: Any) -> None:
+        lines: list[Text] = (
+            list(value.split("\n"))
+            if isinstance(value, Text)
+            else [Text(clean_text(str(value or "")) or "-")]
+        )
+        view.append(f"{label:<10} ", style="bold")
+        for index, line in enumerate(lines):
+            view.append_text(line)
+            view.append("\n" + (" " * 11 if index + 1 < len(lines) else ""))
+
+    score = row.get("tone_score")
+    tone = Text.assemble(tone_text(row.get("tone")), f" {score:+.2f}" if score is not None else "")
+    if today is not None:
+        tone.append(f"  (stored; today's engine says {today[0]} {today[1]:+.2f}, and why:)")
+    source = row.get("source") or "-"
+    field("Mention", f"{row['id']} · {row.get('brand') or '-'}")
+    field("Title", row.get("title") or "(no title)")
+    field("Link", row.get("url"))
+    field("Source", f"{source} ({row['source_type']})" if row.get("source_type") else source)
+    field("Site", row.get("domain"))
+    field("Author", row.get("author"))
+    field("Published", full_date(row.get("published_at"), zone))
+    field("Found", full_date(row.get("found_at"), zone))
+    field("Language", row.get("lang"))
+    field("Tone", tone)
+    field("Why", Text("\n".join(clean_text(line) for line in why)))
+    field("Flags", ", ".join((row.get("flags") or "").split()))
+    field("Status", row.get("status"))
+    field("Note", row.get("note"))
+    field("Matched", row.get("matched"))
+    body = clean_text(row.get("text"), keep_lines=True)
+    view.append("\n")
+    view.append(body or "(no text)")
+    return view

@@ -80,10 +80,15 @@ EXAMPLES = {
         "veille preview 'Hacker News'",
         "veille preview https://forum.example/t/1 --type forum",
     ],
-    "tone": ['veille tone "Service client injoignable"', "cut -f2 posts.tsv | veille tone"],
+    "tone": [
+        'veille tone "Service client injoignable"',
+        'veille tone "Thanks Acme for nothing" --explain',
+        "cut -f2 posts.tsv | veille tone",
+    ],
     "report": ["veille report", "veille report --since 30d --brand Acme --json"],
     "search": ['veille search "late delivery"', "veille search 'refund OR rembours*' --since 7d"],
     "inbox": ["veille inbox", "veille inbox --brand Acme -n 10"],
+    "show": ["veille show 12", "veille show 12 --open", "veille show 12 --json | jq .explain"],
     "mark": ['veille mark 12 15 --handled --note "answered by DM"', "veille mark 7 --new"],
     "backtest": [
         "veille backtest --brand Acme --since 90d",

@@ -1,5 +1,5 @@
 """The commands that read the stored mentions: `mentions`, `export`, `report`, `search`,
-`inbox`, and `mark` to triage what they list.
+`inbox`, `show` for one in full, and `mark` to triage what they list.
 
 They share the filter options (--brand, --since, --tone, …), checked by `common._listing`,
 and never import the sweep's stages.
@@ -29,9 +29,10 @@ from veille.cli.common import (
     _console,
     _listing,
     _print_json_lines,
+    _zone,
     handles_errors,
 )
-from veille.errors import UsageError
+from veille.errors import UsageError, VeilleError
 from veille.times import utc_now
 
 if TYPE_CHECKING:
@@ -295,6 +296,62 @@ def mark(
         count = store.mark(numbers, chosen[0] if chosen else None, note)
     what = f"marked {chosen[0]}" if chosen else "noted"
     typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
+
+
+@handles_errors
+def show(
+    mention_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A mention id, as `inbox` and `mentions` show.")
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    open_link: Annotated[
+        bool, typer.Option("--open", help="Also open its link in the web browser.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: every field, and `explain`.")
+    ] = False,
+) -> None:
+    """Show one mention in full: text, link, source, author, dates, tone and why, triage."""
+    from veille.config import load_for_command
+    from veille.detail import mention_detail
+    from veille.report import mention_view
+    from veille.store import Store
+
+    (number,) = _mention_ids([mention_id])
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False, write=False) as store:
+        detail = mention_detail(store, number)
+    if detail is None:
+        raise UsageError(
+            f"no mention with id {number} in {db_path} "
+            "(see `veille inbox` or `veille mentions` for ids)"
+        )
+    link = detail.row["url"] or ""
+    if open_link:
+        _check_openable(number, link)
+    if as_json:
+        typer.echo(json.dumps(detail.as_dict(), ensure_ascii=False))
+    else:
+        today = None if detail.judged_alike else (detail.today.tone, detail.today.score)
+        why = detail.explanation.lines(window=True)
+        _console().print(mention_view(detail.row, why, today, _zone(loaded)))
+    if open_link:
+        import webbrowser
+
+        if not webbrowser.open(link):
+            raise VeilleError(f"no web browser could open {link}; set $BROWSER to one")
+
+
+def _check_openable(number: int, link: str) -> None:
+    """Only a web address is handed to the browser: a stored `javascript:` or `file:` link
+    comes from the web and must not run anything."""
+    from veille.text import clean_text
+    from veille.urls import is_http_url
+
+    if not is_http_url(link):
+        shown = clean_text(link)[:60] or "empty"
+        raise UsageError(f"mention {number}: its link ({shown}) is not http(s); not opened")
 
 
 def _mention_ids(values: list[str]) -> list[int]:

@@ -239,16 +239,22 @@ def tone(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Say why: the words and rules that decided each tone."),
+    ] = False,
 ) -> None:
     """Judge the tone of TEXT, or of each line of stdin.
 
     Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
-    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned."""
+    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned. With
+    --explain, a few indented lines follow each: the words that weighed (lexicon weight →
+    what negation, intensifiers or "but" made of it), the rules that fired, the flags."""
     from rich.text import Text
 
     from veille.report import web_text
     from veille.text import clean_text
-    from veille.tone import judge_tone
+    from veille.tone import explain_tone, judge_tone
 
     if text is None and sys.stdin.isatty():
         # Nothing typed yet would look like a hang: say what the command wants instead.
@@ -259,20 +265,18 @@ def tone(
     for line in lines:
         if not line.strip():
             continue
-        judged = judge_tone(line, lang)
+        judged, why = explain_tone(line, lang) if explain else (judge_tone(line, lang), None)
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "text": line,
-                        "lang": judged.lang,
-                        "tone": judged.tone,
-                        "score": judged.score,
-                        "flags": list(judged.flags),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            record = {
+                "text": line,
+                "lang": judged.lang,
+                "tone": judged.tone,
+                "score": judged.score,
+                "flags": list(judged.flags),
+            }
+            if why is not None:
+                record["explain"] = why.as_dict()
+            typer.echo(json.dumps(record, ensure_ascii=False))
             continue
         fields = [
             judged.tone,
@@ -286,6 +290,8 @@ def tone(
             console.print(Text(head), web_text(fields[4]), sep="")
         else:
             typer.echo("\t".join(fields))
+        for reason in why.lines() if why is not None else ():
+            typer.echo(f"  {clean_text(reason)}")
 
 
 @handles_errors

@@ -45,6 +45,17 @@ class Listing:
         for row in cursor:
             yield dict(zip(names, row, strict=True))
 
+    def mention(self, mention_id: int) -> dict[str, Any] | None:
+        """One mention with its item's full text and the site it was credited to; None when
+        no mention has this id."""
+        columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
+        rows = self._dicts(
+            f"SELECT {columns}, coalesce(i.site, '') AS site FROM mentions AS m "
+            "LEFT JOIN items AS i ON i.id = m.item_id WHERE m.id = ?",
+            [mention_id],
+        )
+        return rows[0] if rows else None
+
     def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
         where, params = filters.where()
         return self.db.execute(
