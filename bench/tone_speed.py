@@ -2,12 +2,19 @@
 
 Usage:
     python bench/tone_speed.py [--n 3000] [--repeat]      # snippets/s, one core, RSS
+    python bench/tone_speed.py --compare OTHER_CHECKOUT   # this engine vs another, in turns
     python bench/tone_speed.py --write-golden [PATH]      # regenerate the equivalence file
 
 The windows are made of sentences of the labelled corpora (French fixtures, and the shared
 English DEV split when it is there) with a brand inserted, emoji, links, flag phrases and a
 few other languages mixed in, as a sweep sees them; every window is different, so a cache
 keyed on the text never hits. `--repeat` also times a second pass over the same windows.
+
+`--compare` times this checkout's `tone_around` and another checkout's (`its src/` first on
+the path) on the same windows, each in a process of its own that stays up, handed chunks of
+100 windows in turns: the machine's speed drifts within seconds when other work runs, and
+turns this short put the drift on both alike. It prints each one's rate and the median ratio
+of their times over the chunks.
 
 `--write-golden` writes tests/fixtures/tone_golden.jsonl: for every text of the corpora and a
 few hundred generated windows and noisy strings, the exact outputs of `judge_tone`,
@@ -23,6 +30,8 @@ import csv
 import json
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -277,6 +286,65 @@ def throughput(items: Sequence[tuple[str, int, int]]) -> float:
     return len(items) / (time.perf_counter() - began)
 
 
+# A process judging the windows it is sent, one chunk (a JSON list) per line, answering each
+# with the seconds it took; started with a checkout's src first on its path.
+_WORKER = """
+import json, sys, time
+from veille.tone import tone_around
+for line in sys.stdin:
+    chunk = json.loads(line)
+    began = time.perf_counter()
+    for text, start, end in chunk:
+        tone_around(text, start, end)
+    print(time.perf_counter() - began, flush=True)
+"""
+
+
+def compare(items: Sequence[tuple[str, int, int]], other: Path, passes: int = 3) -> None:
+    """This checkout's engine against `other`'s, in turns of 100 windows (see the docstring)."""
+    checkouts = {"this": REPO, other.name or str(other): other.resolve()}
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, "-c", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={"PYTHONPATH": str(checkout / "src"), "PATH": "/usr/bin:/bin"},
+        )
+        for name, checkout in checkouts.items()
+    }
+
+    def timed(name: str, chunk: Sequence[tuple[str, int, int]]) -> float:
+        worker = workers[name]
+        assert worker.stdin is not None and worker.stdout is not None
+        worker.stdin.write(json.dumps(chunk, ensure_ascii=False) + "\n")
+        worker.stdin.flush()
+        return float(worker.stdout.readline())
+
+    names = list(workers)
+    for name in names:  # every model and lexicon loaded before the first timed chunk
+        timed(name, [(text, 0, 4) for text in WARM_UP])
+    totals = dict.fromkeys(names, 0.0)
+    ratios = []
+    for turn in range(passes * ((len(items) + 99) // 100)):
+        chunk = items[(turn * 100) % len(items) :][:100]
+        spent = {}
+        for name in names if turn % 2 == 0 else names[::-1]:
+            spent[name] = timed(name, chunk)
+            totals[name] += spent[name]
+        ratios.append(spent["this"] / spent[names[1]])
+    for worker in workers.values():
+        assert worker.stdin is not None
+        worker.stdin.close()
+        worker.wait()
+    count = passes * len(items)
+    print(", ".join(f"{name}: {count / totals[name]:,.0f} snippets/s" for name in names))
+    print(
+        f"this/{names[1]} time, median over {len(ratios)} chunks of 100: "
+        f"{statistics.median(ratios):.3f} (below 1: this checkout is faster)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=3000, help="unique windows to time")
@@ -284,7 +352,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--write-golden", nargs="?", const=GOLDEN, type=Path, help="write the golden file"
     )
+    parser.add_argument(
+        "--compare", type=Path, metavar="CHECKOUT", help="time another checkout in turns"
+    )
     args = parser.parse_args(argv)
+    if args.compare:
+        compare(windows(args.n), args.compare)
+        return 0
     if args.write_golden:
         print(f"{args.write_golden}: {write_golden(args.write_golden)} records")
         return 0

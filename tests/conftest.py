@@ -31,6 +31,8 @@ def isolated_env(tmp_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("TERM", "dumb")
+    # Dates print in the machine's zone by default: the same zone on every machine.
+    monkeypatch.setenv("TZ", "UTC")
     monkeypatch.chdir(tmp_path)
 
 

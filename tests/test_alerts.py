@@ -221,8 +221,8 @@ def test_min_mentions_holds_until_enough_accumulate(store: Store, webhook: Webho
 
 
 def local(hour: int, minute: int = 0) -> datetime:
-    """A moment at this local (machine) time of day, on the test's day."""
-    return datetime(2026, 11, 28, hour, minute).astimezone()
+    """A moment at this time of day in the alerts' zone (UTC unless given), on the test's day."""
+    return datetime(2026, 11, 28, hour, minute, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize(

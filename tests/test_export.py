@@ -211,7 +211,9 @@ def test_xlsx_export_is_a_typed_spreadsheet(runner, demo_db: Path, tmp_path: Pat
     for line, mention in enumerate(exported, start=2):
         ref = {column: f"{column_letter(column)}{line}" for column in CSV_COLUMNS}
         assert sheet.number(ref["id"]) == mention["id"]
-        assert sheet.number(ref["found_at"]) == pytest.approx(excel_date(mention["found_at"]))
+        assert sheet.number(ref["found_at"]) == pytest.approx(
+            excel_date(mention["found_at"]), abs=1e-6
+        )
         assert sheet.number_format(ref["found_at"]) == "yyyy-mm-dd hh:mm"
         if mention["tone_score"] is not None:
             assert sheet.number(ref["tone_score"]) == pytest.approx(mention["tone_score"])

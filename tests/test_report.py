@@ -98,6 +98,7 @@ def test_summary_and_share_of_voice(report_db: Path) -> None:
         "since": "2026-11-21T00:00:00Z",
         "until": "2026-11-28T00:00:00Z",
         "previous_since": "2026-11-14T00:00:00Z",
+        "timezone": "UTC",
     }
     assert figures["summary"] == {
         "mentions": 18,

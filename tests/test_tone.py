@@ -124,6 +124,9 @@ IRONY = [
     ("fr", "Super, le site plante encore pendant les soldes", "negative"),
     ("fr", "Le forfait augmente encore 🙄", "negative"),
     ("en", "thanks for nothing", "negative"),
+    ("en", "Thanks Acme for nothing", "negative"),
+    ("fr", "Merci Free pour rien", "negative"),
+    ("fr", "Merci la SNCF pour rien, deux heures bloqués", "negative"),
     ("en", "great, another delay", "negative"),
     ("en", "Love this update /s", "negative"),
     ("en", "Love waiting on hold 🙄", "negative"),
@@ -132,6 +135,7 @@ IRONY = [
     ("fr", "Bravo à l'équipe, encore une belle victoire", "positive"),
     ("en", "Great, another award for the team!", "positive"),
     ("en", "Thanks again, the support was excellent", "positive"),
+    ("en", "Thanks Acme, the repair cost me nothing", "positive"),
 ]
 
 
@@ -705,6 +709,78 @@ def test_golden_outputs() -> None:
     assert not differ, f"{len(differ)} outputs changed, first: " + "; ".join(differ[:5])
 
 
+def test_explained_judgements_are_the_golden_ones() -> None:
+    """An explanation is gathered beside the judgement, never instead of it: with one, every
+    golden text gets the same tone, score, language and flags, and the explanation ends on
+    that same tone and score."""
+    from veille.tone import explain_around, explain_tone
+
+    texts = _golden_texts()
+    calls = {
+        "judge_tone": lambda t, r: explain_tone(t),
+        "judge_tone_en": lambda t, r: explain_tone(t, "en"),
+        "judge_tone_fr": lambda t, r: explain_tone(t, "fr"),
+        "judge_tone_und": lambda t, r: explain_tone(t, "und"),
+        "tone_around": lambda t, r: explain_around(t, r["start"], r["end"]),
+        "tone_around_fr": lambda t, r: explain_around(t, r["start"], r["end"], "fr"),
+    }
+    checked, differ = 0, []
+    with GOLDEN.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            text = record.get("text") or texts.get((record.get("corpus"), record.get("id")))
+            if text is None:
+                continue
+            for name, call in calls.items():
+                if name in record:
+                    checked += 1
+                    tone, why = call(text, record)
+                    if _as_list(tone) != record[name] or (why.tone, why.score) != (
+                        tone.tone,
+                        tone.score,
+                    ):
+                        differ.append(f"{name}({text[:60]!r}): {tone} / {why.tone} {why.score}")
+                    assert len(why.lines(window=True)) <= 4 + len(why.rules)
+    assert checked >= 2000
+    assert not differ, f"{len(differ)} explained judgements differ, first: " + "; ".join(differ[:5])
+
+
+EXPLAINED = [
+    ("Je n'aime pas du tout Free", "fr", 'words: "aime" +2.0 → -1.5 (negated by "pas")'),
+    ("Free est vraiment génial", "fr", '"génial" +3.0 → +3.3 (intensified by "vraiment")'),
+    ("Acme est nul mais le support est sympa", "fr", '"nul" -2.3 → -1.1 (before "mais": ×0.5)'),
+    ("Merci pour rien Free", "fr", 'rule: irony "Merci pour rien"'),
+    ("bravo… encore en retard", "fr", 'rule: sarcasm "bravo"'),
+    ("Bande d'incapables chez Acme", "fr", 'rule: insult "Bande d\'incapables"'),
+    ("Toujours pas reçu ma commande Acme", "fr", 'flags: complaint ("Toujours pas reçu'),
+    ("The app is not good", "en", '"good" +1.9 → -1.4 (negated by "not")'),
+    ("Acme support is really great", "en", '(intensified by "really")'),
+    ("Is Acme any good?", "en", "rule: question"),
+    ("Love this update /s", "en", 'rule: irony "/s"'),
+    ("Das Essen war schlecht.", "de", 'rule: language "de": not French or English'),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "said"), EXPLAINED, ids=[t for t, _, _ in EXPLAINED])
+def test_explanations_name_what_decided(text: str, lang: str, said: str) -> None:
+    from veille.tone import explain_tone
+
+    _, why = explain_tone(text, lang)
+    assert said in "\n".join(why.lines()), why.lines()
+
+
+def test_an_explanation_of_a_window_names_its_language_and_window() -> None:
+    from veille.tone import explain_around
+
+    text = "Free, encore. Quelle galère, trois jours sans internet. Je change d'opérateur."
+    tone, why = explain_around(text, 0, 4)
+    assert tone.tone == "negative"
+    assert why.window == "Free, encore. Quelle galère, trois jours sans internet."
+    lines = why.lines(window=True)
+    assert lines[-1] == f'judged (fr) on: "{why.window}"'
+    assert any(line.startswith("rule: context: its sentence is neutral") for line in lines)
+
+
 # --------------------------------------------------------------------------- fast paths = reference
 
 OTHER_LANGUAGES = [
@@ -743,39 +819,39 @@ def _reference_texts() -> list[str]:
 
 def test_language_model_is_py3langid() -> None:
     """veille's vectorised walk gives py3langid's own (language, probability), bit for bit."""
-    from veille import tone
+    from veille.tone import language
 
     reference = _py3langid()
-    model = tone._langid()
+    model = language._langid()
     for text in _reference_texts():
         assert model.classify(text) == reference.classify(text), text
 
 
 def test_language_model_arrays_of_another_layout_are_not_read() -> None:
-    from veille import tone
+    from veille.tone import language
 
-    arrays = tone._unpack_langid()
-    assert tone._langid_fits(arrays)
-    assert not tone._langid_fits({**arrays, "output": arrays["output"].astype("int64")})
-    assert not tone._langid_fits({**arrays, "nb_pc": arrays["nb_pc"][:-1]})
-    assert not tone._langid_fits({k: v for k, v in arrays.items() if k != "classes"})
+    arrays = language._unpack_langid()
+    assert language._langid_fits(arrays)
+    assert not language._langid_fits({**arrays, "output": arrays["output"].astype("int64")})
+    assert not language._langid_fits({**arrays, "nb_pc": arrays["nb_pc"][:-1]})
+    assert not language._langid_fits({k: v for k, v in arrays.items() if k != "classes"})
 
 
 def test_language_automaton_forgets_after_six_bytes() -> None:
     """The property the vectorised walk rests on, checked over every state and byte."""
-    from veille import tone
+    from veille.tone import language
 
-    model = tone._langid()
-    assert model.check_memory(tone._DFA_MEMORY)
-    assert not model.check_memory(tone._DFA_MEMORY - 1)
+    model = language._langid()
+    assert model.check_memory(language._DFA_MEMORY)
+    assert not model.check_memory(language._DFA_MEMORY - 1)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_language_model_is_py3langid_on_any_text(text: str) -> None:
-    from veille import tone
+    from veille.tone import language
 
-    assert tone._langid().classify(text) == _py3langid().classify(text)
+    assert language._langid().classify(text) == _py3langid().classify(text)
 
 
 VADER_WORDS = (
@@ -788,9 +864,9 @@ VADER_WORDS = (
 
 def test_fast_vader_is_vader() -> None:
     """veille's compound score is vaderSentiment's `polarity_scores(...)["compound"]`."""
-    from veille import tone
+    from veille.tone import english
 
-    analyzer, fast = tone._vader(), tone._fast_vader()
+    analyzer, fast = english._vader(), english._fast_vader()
     sentences = _reference_texts() + [text for text, _ in COMPLAINTS] + CLEAR_PRAISE
     dev = next((p for p in DEV_CANDIDATES if p.exists()), None)
     if dev is not None:
@@ -805,23 +881,26 @@ def test_fast_vader_is_vader() -> None:
     st.sampled_from([" ", "  ", ", "]),
 )
 def test_fast_vader_is_vader_on_any_sentence(words: list[str], glue: str) -> None:
-    from veille import tone
+    from veille.tone import english
 
     sentence = glue.join(words)
-    expected = tone._vader().polarity_scores(sentence)["compound"]
-    assert tone._fast_vader().compound(sentence) == expected
+    expected = english._vader().polarity_scores(sentence)["compound"]
+    assert english._fast_vader().compound(sentence) == expected
 
 
 def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
     """A flag or irony pattern is skipped only on a text holding none of its needles: every
     text it matches holds one."""
-    from veille import tone
     from veille.text import fold
+    from veille.tone import flags, irony
+    from veille.tone.guarded import _Guarded
 
-    guarded = [value for value in vars(tone).values() if isinstance(value, tone._Guarded)] + [
-        *tone._COMPLAINT.values(),
-        *tone._INSULT.values(),
-    ]
+    guarded = [
+        value
+        for module in (flags, irony)
+        for value in vars(module).values()
+        if isinstance(value, _Guarded)
+    ] + [*flags._COMPLAINT.values(), *flags._INSULT.values()]
     assert len(guarded) >= 11
     texts = [fold(text).replace("’", "'") for text in _reference_texts()]
     texts += [text for text, _, _ in FLAG_CASES] + [text for _, text, _ in IRONY]
@@ -839,7 +918,7 @@ _LIKE_ONE_REGEX = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)
 
 def _like_one_regex(sentence: str) -> str:
     """The preposition rewrite as one regex did it, quadratic on a long word."""
-    from veille.tone import _EN_LIKERS
+    from veille.tone.english import _EN_LIKERS
 
     def replace(match: re.Match[str]) -> str:
         if match.group(1).lower().strip(",.;:!?\"'(") in _EN_LIKERS:
@@ -857,13 +936,13 @@ _LIKE_PIECES = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_LIKE_PIECES, max_size=14).map("".join))
 def test_like_rewrite_gives_what_the_single_regex_gave(sentence: str) -> None:
-    from veille.tone import _like_verb_only
+    from veille.tone.english import _like_verb_only
 
     assert _like_verb_only(sentence) == _like_one_regex(sentence)
 
 
 def test_question_openers_find_the_places_the_older_pattern_found() -> None:
-    from veille.tone import _QUESTION_OPENERS
+    from veille.tone.flags import _QUESTION_OPENERS
 
     older = re.compile(r"(?:^|[.!?\n]\s*)(?:how do i|est-ce que)\b")
     newer = re.compile(r"(?:^|[.!?]\s*|\n[^\S\n]*)(?:how do i|est-ce que)\b")

@@ -11,12 +11,13 @@ What is pending, and why nothing is sent twice or lost:
   Until it has received a digest, it also gets only the mentions *published* (or, without
   a date, found) in the last FIRST_WINDOW: the first sweep of a new database finds years of
   old posts at once, and they are not news.
-- A spike is announced once per alert, URL, brand, UTC day and kind (`alert_spikes`). The
-  days judged are today and yesterday (UTC), so a nightly sweep also catches the day it
-  only saw the start of. The rules are `spikes.py`'s, found by `figures.daily_spikes`, the
-  same call `veille report` makes.
-- Holding never drops anything: during `quiet_hours`, or while fewer than `min_mentions`
-  are pending (and no spike), the watermark stays and the mentions accumulate.
+- A spike is announced once per alert, URL, brand, day and kind (`alert_spikes`). The
+  days judged are today and yesterday in the user's zone (`settings.timezone`), so a
+  nightly sweep also catches the day it only saw the start of. The rules are `spikes.py`'s,
+  found by `figures.daily_spikes`, the same call `veille report` makes.
+- Holding never drops anything: during `quiet_hours` (in the user's zone too), or while
+  fewer than `min_mentions` are pending (and no spike), the watermark stays and the
+  mentions accumulate.
 
 Deliveries run under the scan lock (the CLI takes it), so two of them never race.
 """
@@ -27,7 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from veille.errors import UsageError
@@ -37,13 +38,13 @@ from veille.notify import describe_url, send_message
 from veille.spikes import Spike
 from veille.store import MentionFilter, Store
 from veille.text import clean_text, fold, shorten
+from veille.times import day_start, local_day, show_time, to_stored
 
 FIRST_WINDOW = timedelta(hours=24)
 SNIPPET_WIDTH = 220
 SPIKE_TOP = 3
 SPIKE_LINKS = 3
 SPIKE_WORDS = 6
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words that say nothing about what drove a spike, French and English.
@@ -85,15 +86,21 @@ class Digest:
 
 
 def deliver_alerts(
-    config: Config, store: Store, *, now: datetime, names: Sequence[str] = ()
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    names: Sequence[str] = (),
+    zone: tzinfo = timezone.utc,
 ) -> list[AlertOutcome]:
     """Send each alert (or the ones named) what is pending for it; one outcome per alert.
+    Days, dates and quiet hours are those of `zone`.
 
     A failed delivery is recorded (redacted) on its `alert_state` row and reported, never
     raised: the sweep's results are stored whatever happens here.
     """
     alerts = pick_alerts(config, names) if names else list(config.alerts)
-    return [_deliver(alert, config, store, now) for alert in alerts]
+    return [_deliver(alert, config, store, now, zone) for alert in alerts]
 
 
 def pick_alerts(config: Config, names: Sequence[str]) -> list[Alert]:
@@ -106,12 +113,12 @@ def pick_alerts(config: Config, names: Sequence[str]) -> list[Alert]:
     return [known[name] for name in dict.fromkeys(names)]
 
 
-def send_test(alert: Alert, *, now: datetime) -> list[str]:
+def send_test(alert: Alert, *, now: datetime, zone: tzinfo = timezone.utc) -> list[str]:
     """Send a test message to each of the alert's URLs; the errors, with no secret in them."""
     title = f"veille: test message for the alert {alert.name!r}"
     body = "\n".join(
         [
-            f"This is a test from veille, sent {now.astimezone().strftime('%Y-%m-%d %H:%M')}.",
+            f"This is a test from veille, sent {show_time(to_stored(now), zone)}.",
             f"The alert {alert.name!r} will send: {', '.join(alert.on)}"
             + (f", for {alert.brand}" if alert.brand else ", for every brand")
             + ".",
@@ -138,31 +145,33 @@ def target_keys(urls: Sequence[str]) -> list[str]:
     return keys
 
 
-def quiet_until(alert: Alert, now: datetime) -> str | None:
-    """The end of the quiet hours (HH:MM, local time) when `now` falls inside them."""
+def quiet_until(alert: Alert, now: datetime, zone: tzinfo = timezone.utc) -> str | None:
+    """The end of the quiet hours (HH:MM in `zone`) when `now` falls inside them."""
     if alert.quiet_hours is None:
         return None
     start, end = (time.fromisoformat(t) for t in alert.quiet_hours)
-    local = now.astimezone().time().replace(tzinfo=None)
+    local = now.astimezone(zone).time().replace(tzinfo=None)
     inside = start <= local < end if start < end else (local >= start or local < end)
     return alert.quiet_hours[1] if inside else None
 
 
-def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> AlertOutcome:
+def _deliver(
+    alert: Alert, config: Config, store: Store, now: datetime, zone: tzinfo
+) -> AlertOutcome:
     upto = store.last_mention_id()
     filters = MentionFilter(brands=(alert.brand,) if alert.brand else ())
     targets = target_keys(alert.urls)
-    first_since = _format(now - FIRST_WINDOW)
+    first_since = to_stored(now - FIRST_WINDOW)
     watermarks = store.alert_watermarks(alert.name, targets, start_after=first_since)
     never_sent = {
         row["target"]
         for row in store.alert_states()
         if row["alert"] == alert.name and not row["last_sent_at"]
     }
-    notes = _spike_notes(alert, config, store, now) if "spike" in alert.on else []
+    notes = _spike_notes(alert, config, store, now, zone) if "spike" in alert.on else []
     attention_only = "new" not in alert.on and "attention" in alert.on
     with_mentions = "new" in alert.on or "attention" in alert.on
-    quiet = quiet_until(alert, now)
+    quiet = quiet_until(alert, now, zone)
     outcomes = []
     for position, (url, target, after) in enumerate(
         zip(alert.urls, targets, watermarks, strict=True), start=1
@@ -193,7 +202,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
         listed = store.pending_mentions(
             after, upto, scope, attention_only=attention_only, limit=alert.limit
         )
-        digest = build_digest(alert, counts, listed, fresh)
+        digest = build_digest(alert, counts, listed, fresh, zone)
         error = send_message(url, digest.title, digest.body)
         if error:
             store.record_alert_failure(alert.name, target, error)
@@ -203,7 +212,7 @@ def _deliver(alert: Alert, config: Config, store: Store, now: datetime) -> Alert
             )
             continue
         store.record_alert_sent(
-            alert.name, target, upto=upto, sent_at=_format(now), spikes=[n.key for n in fresh]
+            alert.name, target, upto=upto, sent_at=to_stored(now), spikes=[n.key for n in fresh]
         )
         outcomes.append(AlertOutcome(alert.name, "sent", pending, len(fresh)))
     return _combine(alert.name, outcomes)
@@ -217,7 +226,7 @@ def _combine(name: str, outcomes: list[AlertOutcome]) -> AlertOutcome:
             errors = [o.error for o in chosen if o.error]
             return AlertOutcome(
                 name,
-                state,  # type: ignore[arg-type]
+                state,
                 max(o.mentions for o in chosen),
                 max(o.spikes for o in chosen),
                 chosen[0].reason,
@@ -226,35 +235,39 @@ def _combine(name: str, outcomes: list[AlertOutcome]) -> AlertOutcome:
     return AlertOutcome(name, "nothing")
 
 
-def _format(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
-
-
-def _spike_notes(alert: Alert, config: Config, store: Store, now: datetime) -> list[SpikeNote]:
-    """Today's and yesterday's spikes (UTC) of the alert's brands, each with what drove it."""
-    today = now.astimezone(timezone.utc).date()
+def _spike_notes(
+    alert: Alert, config: Config, store: Store, now: datetime, zone: tzinfo
+) -> list[SpikeNote]:
+    """Today's and yesterday's spikes (days of `zone`) of the alert's brands, each with what
+    drove it."""
+    today = local_day(now, zone)
     filters = MentionFilter(brands=(alert.brand,) if alert.brand else ())
-    _, spikes = daily_spikes(store, filters, today - timedelta(days=1), today)
+    _, spikes = daily_spikes(store, filters, today - timedelta(days=1), today, zone)
     brands = {brand.name: brand for brand in config.brands}
     return [
-        explain_spike(store, brand, day.isoformat(), spike, brands.get(brand))
+        explain_spike(store, brand, day.isoformat(), spike, brands.get(brand), zone)
         for brand, day, spike in spikes
     ]
 
 
 def explain_spike(
-    store: Store, brand: str, day: str, spike: Spike, rules: Brand | None = None
+    store: Store,
+    brand: str,
+    day: str,
+    spike: Spike,
+    rules: Brand | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> SpikeNote:
     """The sources, authors and words of the mentions behind a spike, with a few links.
 
     For a negative spike, the negative mentions of the day; for a volume spike, all of them.
     The brand's own terms are left out of the words: they are in every mention.
     """
-    next_day = (datetime.fromisoformat(day) + timedelta(days=1)).date().isoformat()
+    first = date.fromisoformat(day)
     filters = MentionFilter(
         brands=(brand,),
-        since=f"{day}T00:00:00Z",
-        until=f"{next_day}T00:00:00Z",
+        since=day_start(first, zone),
+        until=day_start(first + timedelta(days=1), zone),
         tones=("negative",) if spike.kind == "negative" else (),
     )
     sources = store.breakdown("source", filters, limit=SPIKE_TOP)
@@ -283,7 +296,7 @@ def top_words(rows: Sequence[dict[str, Any]], rules: Brand | None) -> list[tuple
     shown: dict[str, str] = {}
     for row in rows:
         text = clean_text(f"{row.get('title') or ''} {row.get('snippet') or ''}").lower()
-        words = {}
+        words: dict[str, str] = {}
         for word in _WORD.findall(text):
             word = word.strip("'’-")
             words.setdefault(fold(word), word)
@@ -300,9 +313,11 @@ def build_digest(
     counts: Sequence[dict[str, Any]],
     mentions: Sequence[dict[str, Any]],
     spikes: Sequence[SpikeNote] = (),
+    zone: tzinfo = timezone.utc,
 ) -> Digest:
     """The title and plain-text body of one delivery: counts per brand and tone, spikes
-    explained, then the mentions, those that need attention first, up to `alert.limit`."""
+    explained, then the mentions (dated in `zone`), those that need attention first, up to
+    `alert.limit`."""
     total = sum(row["mentions"] for row in counts)
     attention = sum(row["attention"] or 0 for row in counts)
     brands = list(dict.fromkeys(row["brand"] for row in counts))
@@ -321,7 +336,7 @@ def build_digest(
         if rows:
             lines += ["", f"{heading}:"]
             for row in rows:
-                lines += _mention_lines(row)
+                lines += _mention_lines(row, zone)
     if total > len(mentions):
         lines += ["", f"… and {total - len(mentions)} more (veille inbox)"]
     return Digest(_title(alert, total, attention, brands, spikes), "\n".join(lines).strip())
@@ -379,7 +394,7 @@ def _spike_lines(note: SpikeNote) -> list[str]:
     return lines
 
 
-def _mention_lines(row: dict[str, Any]) -> list[str]:
+def _mention_lines(row: dict[str, Any], zone: tzinfo) -> list[str]:
     why = " ".join((row.get("flags") or "").split()) or row.get("tone") or ""
     head = " · ".join(
         part
@@ -388,7 +403,7 @@ def _mention_lines(row: dict[str, Any]) -> list[str]:
             _plain(row.get("brand")),
             _plain(row.get("source")),
             _plain(row.get("author")) or "unknown author",
-            (row.get("published_at") or row.get("found_at") or "")[:10],
+            show_time(row.get("published_at") or row.get("found_at") or "", zone)[:10],
         )
         if part
     )

@@ -17,7 +17,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone, tzinfo
 from typing import Any
 
 from veille.backfill import item_of
@@ -33,6 +33,7 @@ from veille.match import (
 from veille.models import TONES, Brand, Hit
 from veille.store import Store
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
+from veille.times import show_time
 from veille.tone import ToneEngine, tones_around
 from veille.urls import domain_of
 
@@ -108,13 +109,15 @@ def run_backtest(
     engine: ToneEngine | None = None,
     sample: int = SAMPLE,
     judged: int = TONE_SAMPLE,
+    zone: tzinfo = timezone.utc,
 ) -> Backtest:
     """Try `brand`'s rules on the archive, dated in [since, until). `compare_with` names the
     stored brand whose mentions the matches are counted against (their stored tone is
     used, and the rule might no longer find some); without it, a match counts as stored
     when any brand has it. The tone of the matches not stored is judged on a uniform sample
     of at most `judged` of them (judging costs about half a millisecond a match, ten times
-    what matching an item does), and the split scaled to them all."""
+    what matching an item does), and the split scaled to them all. Weeks are counted in
+    `zone`'s days."""
     result = Backtest(brand=brand, compared_with=compare_with, since=since, until=until)
     result.items = store.archive_count(since, until)
     rules = BrandSet([brand])
@@ -124,7 +127,9 @@ def run_backtest(
     after = 0
     while True:
         rows, upto = store.archive_page(selection, after)
-        matched = _tally(result, rows, rules, store, known, compare_with, sample, pick, judged)
+        matched = _tally(
+            result, rows, rules, store, known, compare_with, sample, pick, judged, zone
+        )
         if compare_with:
             _lost(result, store, rules, compare_with, (after, upto), matched, sample)
         if upto is None:
@@ -144,8 +149,10 @@ def _tally(
     sample: int,
     pick: random.Random,
     judged: int,
+    zone: tzinfo,
 ) -> set[int]:
-    """Count one page of archived items into the result; the ids of the items matched."""
+    """Count one page of archived items into the result (weeks of `zone`); the ids of the
+    items matched."""
     matched: list[tuple[Mapping[str, Any], Hit]] = []
     for row in rows:
         item = item_of(row)
@@ -168,7 +175,8 @@ def _tally(
     stored_tones = store.stored_tones(compare_with, urls) if compare_with else {}
     for row, hit in matched:
         result.matches += 1
-        day = (row["published_at"] or row["found_at"])[:10]
+        moment = row["published_at"] or row["found_at"]
+        day = moment[:10] if zone is timezone.utc else show_time(moment, zone)[:10]
         result.per_week[_week_of(day)] += 1
         result.per_source[row["source"]] += 1
         result.per_site[_site(row["site"] or row["url"])] += 1

@@ -5,6 +5,7 @@ what it nearly caught, and what it would no longer find. Web text stays literal 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timezone, tzinfo
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -13,14 +14,18 @@ from rich.text import Text
 
 from veille.models import TONES
 from veille.report import Column, fitted_table, marked_text, sparkline, tone_text, web_text
+from veille.times import show_time
 
 
-def backtest_view(data: Mapping[str, Any], width: int = 80, top: int = 5) -> RenderableType:
-    """`Backtest.data()` rendered: summary, per week, per source and site, samples."""
+def backtest_view(
+    data: Mapping[str, Any], width: int = 80, top: int = 5, zone: tzinfo = timezone.utc
+) -> RenderableType:
+    """`Backtest.data()` rendered: summary, per week, per source and site, samples; dates in
+    `zone`, the one its weeks were counted in."""
     rule = data["rule"]
     matches, stored = data["matches"], data["stored"]
     heading = Text.assemble(("Backtest of ", "bold"), web_text(rule["name"], "bold"))
-    heading.append(f" · {_period(data)} · {data['items']} archived items")
+    heading.append(f" · {_period(data, zone)} · {data['items']} archived items")
     parts: list[RenderableType] = [heading, web_text(_rule_line(rule), "dim")]
     tones = data["tones"]
     summary = Text(f"Matches: {matches} · already mentions: {stored} · new: {matches - stored}")
@@ -75,14 +80,14 @@ def backtest_view(data: Mapping[str, Any], width: int = 80, top: int = 5) -> Ren
     if data["samples"]:
         parts.append(Text("Matches (newest)", style="bold"))
         for sample in data["samples"]:
-            parts.extend(_sample(sample, width, tone_text(sample["tone"])))
+            parts.extend(_sample(sample, width, tone_text(sample["tone"]), zone))
     if data["near_miss_samples"]:
         parts.append(Text("Near misses (newest)", style="bold"))
         for sample in data["near_miss_samples"]:
             veto = Text.assemble(
                 (f"{sample['vetoed_by']}: ", "yellow"), web_text(sample["word"], "yellow")
             )
-            parts.extend(_sample(sample, width, veto))
+            parts.extend(_sample(sample, width, veto, zone))
     if data["lost_samples"]:
         parts.append(
             fitted_table(
@@ -97,7 +102,7 @@ def backtest_view(data: Mapping[str, Any], width: int = 80, top: int = 5) -> Ren
                 [
                     [
                         row["id"],
-                        (row["date"] or "")[:10],
+                        show_time(row["date"] or "", zone)[:10],
                         row["status"],
                         row["reason"],
                         row["title"],
@@ -110,9 +115,11 @@ def backtest_view(data: Mapping[str, Any], width: int = 80, top: int = 5) -> Ren
     return Group(*parts)
 
 
-def _sample(sample: Mapping[str, Any], width: int, label: Text) -> list[RenderableType]:
+def _sample(
+    sample: Mapping[str, Any], width: int, label: Text, zone: tzinfo
+) -> list[RenderableType]:
     heading = Text.assemble(
-        f"{(sample['date'] or '')[:10]} · ",
+        f"{show_time(sample['date'] or '', zone)[:10]} · ",
         label,
         " · ",
         web_text(sample["author"] or "-"),
@@ -127,11 +134,12 @@ def _sample(sample: Mapping[str, Any], width: int, label: Text) -> list[Renderab
     ]
 
 
-def _period(data: Mapping[str, Any]) -> str:
+def _period(data: Mapping[str, Any], zone: tzinfo) -> str:
     since, until = data["since"], data["until"]
     if not since and not until:
         return "the whole archive"
-    return f"{(since or '…')[:10]} → {(until or 'now')[:10]}"
+    first = show_time(since, zone)[:10] if since else "…"
+    return f"{first} → {show_time(until, zone)[:10] if until else 'now'}"
 
 
 def _rule_line(rule: Mapping[str, Any]) -> str:

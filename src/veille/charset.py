@@ -253,10 +253,10 @@ def decode_body(
     a 5 MB body costs little more than decoding it.
     """
     what = "page" if html else "feed"
-    for bom, name in _BOMS:
+    for bom, encoding in _BOMS:
         if body.startswith(bom):
-            errors = "veille-cp1252" if name == "utf-8" else "replace"
-            return _demoronize(body[len(bom) :].decode(name, errors=errors)), None
+            errors = "veille-cp1252" if encoding == "utf-8" else "replace"
+            return _demoronize(body[len(bom) :].decode(encoding, errors=errors)), None
     # No BOM: an ASCII character then NUL (or NUL then one) starts UTF-16; 8-bit text has no NUL.
     if len(body) >= 2 and body[0] and not body[1]:
         return body.decode("utf-16-le", errors="replace"), None
@@ -274,8 +274,8 @@ def decode_body(
         decoded = _decode_declared(body, name)
         if decoded is not None:
             text, replaced = decoded
-            sequences = "sequence" if replaced == 1 else "sequences"
-            note = f"{what} is not valid {label}: {replaced} undecodable {sequences} replaced"
+            noun = "sequence" if replaced == 1 else "sequences"
+            note = f"{what} is not valid {label}: {replaced} undecodable {noun} replaced"
             return text, note if replaced else None
     said = next((label for label in labels if label), None)
     how = f"declared {said}" if said else "no charset declared"

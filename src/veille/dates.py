@@ -35,6 +35,8 @@ from datetime import datetime, timedelta, timezone
 from feedparser.datetimes import _parse_date  # the parser feedparser.parse uses
 from feedparser.datetimes.rfc822 import _parse_date_rfc822, timezone_names
 
+from veille.times import to_stored
+
 __all__ = ["feed_date", "parse_forum_date"]
 
 _MAX_INPUT = 200
@@ -235,7 +237,7 @@ def parse_forum_date(text: str, now: datetime) -> str | None:
         value = _parse(text, _as_utc(now))
     except (ValueError, OverflowError, TypeError):
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    return to_stored(value) if value is not None else None
 
 
 def _as_utc(moment: datetime) -> datetime:

@@ -12,17 +12,18 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
-from veille.models import Brand, Config, ScanSummary, Settings, Source
+from veille.models import Brand, Config, ScanSummary, Settings, Source, SourceType
 from veille.scan import ScanPlan, run_scan
+from veille.times import to_stored, utc_now
 
 # file -> (source name, source type, content type); the forum thread is read as phpBB.
-DEMO_FILES = {
+DEMO_FILES: dict[str, tuple[str, SourceType, str]] = {
     "forum_velotaf.rss.xml": ("Forum Vélotaf", "rss", "application/rss+xml; charset=utf-8"),
     "blog_urbancycling.atom.xml": ("Urban Cycling blog", "rss", "application/atom+xml"),
     "news_mobilite.rdf.xml": ("Mobilité Actu", "rss", "application/rdf+xml"),
@@ -43,7 +44,7 @@ _PLACEHOLDER = re.compile(r"\{\{(rfc822|iso):-(\d+)d (\d\d):(\d\d)\}\}")
 
 def render_demo_file(name: str, now: datetime) -> bytes:
     """A demo file with its date placeholders turned into dates relative to `now`."""
-    text = resources.files("veille").joinpath("demo_data", name).read_text(encoding="utf-8")
+    text = (resources.files("veille") / "demo_data" / name).read_text(encoding="utf-8")
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
 
     def date(match: re.Match[str]) -> str:
@@ -52,7 +53,7 @@ def render_demo_file(name: str, now: datetime) -> bytes:
         moment = min(moment, now)
         if kind == "rfc822":
             return format_datetime(moment)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return to_stored(moment)
 
     return _PLACEHOLDER.sub(date, text).encode("utf-8")
 
@@ -89,7 +90,7 @@ def _handler(files: dict[str, tuple[bytes, str]]) -> type[BaseHTTPRequestHandler
 @contextlib.contextmanager
 def serve_demo(now: datetime | None = None) -> Iterator[str]:
     """Serve the demo files on a free loopback port; yields the base URL."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     files = {
         name: (render_demo_file(name, now), content_type)
         for name, (_, _, content_type) in DEMO_FILES.items()
@@ -108,7 +109,7 @@ def demo_config(base_url: str, database: Path) -> Config:
     sources = tuple(
         Source(
             name=title,
-            type=source_type,  # type: ignore[arg-type]
+            type=source_type,
             url=f"{base_url}/{name}",
             engine="phpbb" if source_type == "forum" else None,
         )

@@ -3,7 +3,9 @@
 CSV is RFC 4180 (the csv module's defaults, CRLF line ends) in the SPEC's column order. A
 text cell that a spreadsheet would evaluate as a formula gets a leading `'`; numeric columns
 stay numbers so that sums and sorts still work. The workbook has the same columns, typed:
-dates are dates, numbers numbers, links clickable, and text is always text.
+dates are dates (in the user's zone: a spreadsheet has no zones, and people read the dates
+they lived), numbers numbers, links clickable, and text is always text. CSV and JSON Lines
+keep the stored UTC times, which scripts compare and parse.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import csv
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Any
+
+from veille.times import from_stored
 
 CSV_COLUMNS = (
     "id brand found_at published_at source source_type domain author title url snippet "
@@ -73,8 +77,9 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
-def write_xlsx(rows: Iterable[dict[str, Any]], path: Path) -> int:
-    """Write mentions as an Excel workbook at `path`; returns the number of rows written.
+def write_xlsx(rows: Iterable[dict[str, Any]], path: Path, zone: tzinfo = timezone.utc) -> int:
+    """Write mentions as an Excel workbook at `path`, dates in `zone`; returns the number of
+    rows written.
 
     Rows go to disk as they come (XlsxWriter's constant-memory mode), so a large export
     needs no more memory than a small one. Raises OSError when the file cannot be written.
@@ -93,7 +98,6 @@ def write_xlsx(rows: Iterable[dict[str, Any]], path: Path) -> int:
         },
     )
     header = workbook.add_format({"bold": True, "bottom": 1})
-    # Dates are shown in UTC, as stored: the config has no time zone to show them in.
     date = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     link = workbook.get_default_url_format()
     workbook.use_zip64()  # past 4 GiB a workbook needs it; Excel reads it at any size
@@ -116,7 +120,7 @@ def write_xlsx(rows: Iterable[dict[str, Any]], path: Path) -> int:
                 sheet.write_number(count, index, value)
                 continue
             text = _xml_text(str(value))
-            moment = _utc_datetime(text) if column in DATE_COLUMNS else None
+            moment = _local_datetime(text, zone) if column in DATE_COLUMNS else None
             if moment is not None:
                 sheet.write_datetime(count, index, moment, date)
             elif column == "url" and _linkable(text) and links < XLSX_MAX_LINKS:
@@ -138,15 +142,12 @@ def _xml_text(value: str) -> str:
     return _NOT_XML.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _utc_datetime(value: str) -> datetime | None:
-    """A stored ISO 8601 time as a naive UTC datetime (Excel has no time zones), else None."""
+def _local_datetime(value: str, zone: tzinfo) -> datetime | None:
+    """A stored time as a naive datetime of `zone` (Excel has no time zones), else None."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return from_stored(value).astimezone(zone).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
 
 
 def _linkable(url: str) -> bool:

@@ -2,7 +2,9 @@
 
 Plain data in, plain data out: `build_report` returns one JSON-ready dict (what `--json`
 prints) and `report.py` draws it. The period defaults to the last 7 calendar days (today
-included, UTC); it is compared with the period of equal length just before it.
+included) of the zone the report is read in; it is compared with the period of equal length
+just before it (as many whole days, when it is whole days: a clock change in between moves
+no boundary off midnight). Days, and so spikes, are the zone's days.
 
 Every figure counts the same mentions, those dated in [since, until): when `--since` is a
 time of day (`7d` means this time, seven days ago) the first day of the per-day counts is
@@ -13,31 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from veille.spikes import HISTORY_DAYS, SPIKE_RULE, Spike, find_spikes
 from veille.store import MentionFilter, Store
+from veille.times import day_start, from_stored, local_day, to_stored, zone_name
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DEFAULT_DAYS = 7
 # "Over time" draws one character per day, week or month; this many fit at 80 columns
 # beside the brand, the total, the peak and the spikes.
 MAX_CELLS = 28
 
 
-def default_since(now: datetime, days: int = DEFAULT_DAYS) -> str:
-    """Midnight UTC, `days - 1` days ago: the report's default period is whole days."""
-    start = (now.astimezone(timezone.utc) - timedelta(days=days - 1)).date()
-    return start.isoformat()
-
-
-def _parse(moment: str) -> datetime:
-    return datetime.strptime(moment, TIME_FORMAT).replace(tzinfo=timezone.utc)
-
-
-def _format(moment: datetime) -> str:
-    return moment.strftime(TIME_FORMAT)
+def default_since(now: datetime, days: int = DEFAULT_DAYS, zone: tzinfo = timezone.utc) -> str:
+    """The day `days - 1` days ago in `zone` (its midnight, as `--since` reads a date): the
+    report's default period is whole days."""
+    return (local_day(now, zone) - timedelta(days=days - 1)).isoformat()
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -56,19 +50,31 @@ def build_report(
     now: datetime,
     competitors: Collection[str] = (),
     top: int = 5,
+    zone: tzinfo = timezone.utc,
 ) -> dict[str, Any]:
-    """Every figure of the report for `filters` (whose `since` must be set)."""
+    """Every figure of the report for `filters` (whose `since` must be set), its days those
+    of `zone`."""
     if filters.since is None:
         raise ValueError("the report needs a start")
-    since = _parse(filters.since)
+    since = from_stored(filters.since)
     # Without --until the period runs to now, this very second included.
     until = (
-        _parse(filters.until)
+        from_stored(filters.until)
         if filters.until
         else now.replace(microsecond=0) + timedelta(seconds=1)
     )
-    previous = replace(filters, since=_format(since - (until - since)), until=_format(since))
-    current = replace(filters, until=_format(until))
+    first_day, last_day = local_day(since, zone), local_day(until - timedelta(seconds=1), zone)
+    length = (last_day - first_day).days + 1
+    whole_days = to_stored(since) == day_start(first_day, zone) and to_stored(until) == day_start(
+        last_day + timedelta(days=1), zone
+    )
+    previous_since = (
+        day_start(first_day - timedelta(days=length), zone)
+        if whole_days
+        else to_stored(since - (until - since))
+    )
+    previous = replace(filters, since=previous_since, until=to_stored(since))
+    current = replace(filters, until=to_stored(until))
 
     brand_rows = store.breakdown("brand", current, limit=1000)
     totals = _tone_totals(brand_rows)
@@ -80,12 +86,12 @@ def build_report(
         else brand_rows
     )
     voice_total = sum(row["mentions"] for row in voice_rows)
-    first_day, last_day = since.date(), (until - timedelta(seconds=1)).date()
     return {
         "period": {
-            "since": _format(since),
-            "until": _format(until),
+            "since": to_stored(since),
+            "until": to_stored(until),
             "previous_since": previous.since,
+            "timezone": zone_name(zone),
         },
         "summary": {
             "mentions": totals["mentions"],
@@ -147,7 +153,7 @@ def build_report(
         "elsewhere": (
             None if totals["mentions"] else _elsewhere(store, filters, since, until, now)
         ),
-        "days": _days(store, current, first_day, last_day),
+        "days": _days(store, current, first_day, last_day, zone),
         "grouping": grouping(first_day, last_day),
         "spike_rule": SPIKE_RULE,
         "attention": store.needing_attention(current, limit=top),
@@ -176,7 +182,7 @@ def _elsewhere(
     stored, newest = store.newest_mention(replace(filters, since=None, until=None))
     if not stored or newest is None:
         return None
-    newest_at = _parse(newest)
+    newest_at = from_stored(newest)
     # Mentions after the period (an --until in the past) need no hint: the newest says it.
     hint = f"--since {since_covering(newest_at, now)}" if newest_at < since else None
     return {"mentions": stored, "newest_mention_at": newest, "try": hint}
@@ -199,20 +205,22 @@ def _tone_mix(row: dict[str, Any]) -> dict[str, int]:
     return {tone: row[tone] or 0 for tone in ("positive", "neutral", "negative")}
 
 
-def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list[dict[str, Any]]:
+def _days(
+    store: Store, filters: MentionFilter, first: date, last: date, zone: tzinfo
+) -> list[dict[str, Any]]:
     """Mentions per day and brand over the period, each day's spikes named with their kinds.
 
     The counts are the period's own (its first day partial when it starts after midnight);
     spikes are found on whole days, as the alerts find them.
     """
-    counts, spikes = daily_spikes(store, filters, first, last)
-    if filters.since and not filters.since.endswith("T00:00:00Z"):
+    counts, spikes = daily_spikes(store, filters, first, last, zone)
+    if filters.since and filters.since != day_start(first, zone):
         # Only the first day can be partial: count it again from the period's start.
-        midnight = (first + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        midnight = day_start(first + timedelta(days=1), zone)
         until = min(filters.until, midnight) if filters.until else midnight
         partial = {
             row["brand"]: (row["mentions"], row["negative"])
-            for row in store.daily_counts(replace(filters, until=until))
+            for row in store.daily_counts(replace(filters, until=until), zone)
         }
         for brand, by_day in counts.items():
             by_day[first.isoformat()] = partial.get(brand, (0, 0))
@@ -234,17 +242,24 @@ def _days(store: Store, filters: MentionFilter, first: date, last: date) -> list
 
 
 def daily_spikes(
-    store: Store, filters: MentionFilter, first: date, last: date
+    store: Store,
+    filters: MentionFilter,
+    first: date,
+    last: date,
+    zone: tzinfo = timezone.utc,
 ) -> tuple[dict[str, dict[str, tuple[int, int]]], list[tuple[str, date, Spike]]]:
-    """Each brand's (mentions, negative) per day, and the spikes of the days first → last.
+    """Each brand's (mentions, negative) per day of `zone`, and the spikes of the days
+    first → last.
 
     The one place spikes are found, for the report and the alerts alike. The HISTORY_DAYS
-    days before `first` are read too: they are the first days' baseline.
+    days before `first` are read too: they are the first days' baseline. Days are the
+    zone's, so a spike is the day the user lived, not a UTC day cut in the evening.
     """
     start = first - timedelta(days=HISTORY_DAYS)
     counts: dict[str, dict[str, tuple[int, int]]] = {}
-    window = replace(filters, since=start.isoformat() + "T00:00:00Z")
-    for row in store.daily_counts(window):
+    end = day_start(last + timedelta(days=1), zone)
+    window = replace(filters, since=day_start(start, zone), until=min(filters.until or end, end))
+    for row in store.daily_counts(window, zone):
         counts.setdefault(row["brand"], {})[row["day"]] = (row["mentions"], row["negative"])
     days = [start + timedelta(days=n) for n in range((last - start).days + 1)]
     found = []

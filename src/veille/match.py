@@ -27,7 +27,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Literal, TypeAlias, overload
 
 from veille.models import Brand, Hit, Item, ItemSelection
 from veille.text import fold
@@ -55,6 +55,10 @@ def _phrase_pattern(phrases: Iterable[str], case_sensitive: bool) -> re.Pattern[
     return re.compile(r"(?<!\w)" + _trie_pattern(folded) + r"(?!\w)")
 
 
+# Each character leads to the rest of the phrases; "" marks the end of one.
+_Trie: TypeAlias = dict[str, "_Trie"]
+
+
 def _trie_pattern(phrases: Iterable[str]) -> str:
     r"""One regex for many phrases, shaped like a trie (`acme(?:\s+corp|x)?`).
 
@@ -63,14 +67,14 @@ def _trie_pattern(phrases: Iterable[str]) -> str:
     terms. Optional tails are greedy, so the longest term wins, as with longest-first
     alternation. A space in a phrase matches any run of whitespace.
     """
-    trie: dict[str, dict] = {}
+    trie: _Trie = {}
     for phrase in phrases:
         node = trie
         for char in phrase:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, dict]) -> str:
+    def build(node: _Trie) -> str:
         branches = [
             (r"\s+" if char == " " else re.escape(char)) + build(child)
             for char, child in sorted(node.items())
@@ -153,7 +157,9 @@ class BrandSet(Sequence[BrandRules]):
         """Ids of the rules (of that case rule) whose terms match somewhere in `folded`."""
         pattern, left = self.any_term[case_sensitive], self.by_case[case_sensitive]
         found: set[int] = set()
-        place = pattern.search(folded) if pattern is not None else None
+        if pattern is None:
+            return found
+        place = pattern.search(folded)
         if len(left) == 1:  # the shared pattern is that brand's own
             return {id(left[0])} if place is not None else found
         while place is not None and left:
@@ -287,6 +293,7 @@ def find_vetoes(item: Item, rules: Sequence[BrandRules], page_text: str = "") ->
         if term is None:
             continue
         excluded = rule.exclude.search(folded) if rule.exclude is not None else None
+        kind: Literal["exclude", "require_any"]
         if excluded is not None:
             found, kind = excluded, "exclude"
         elif rule.require_any is not None and not rule.require_any.search(folded):
@@ -297,7 +304,7 @@ def find_vetoes(item: Item, rules: Sequence[BrandRules], page_text: str = "") ->
         vetoes.append(
             Veto(
                 brand=rule.brand.name,
-                rule=kind,  # type: ignore[arg-type]
+                rule=kind,
                 word=" ".join(text[start:end].split()),
                 snippet=make_snippet(text, start, end),
             )

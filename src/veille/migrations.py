@@ -22,7 +22,7 @@ migrations = Migrations("veille")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["mentions"].create(
+    db.table("mentions").create(
         {
             "id": int,
             "brand": str,
@@ -50,9 +50,9 @@ def m001_initial(db: Database) -> None:
     )
     # The identity of a mention; a rescan inserts with ON CONFLICT DO NOTHING against it,
     # which is what keeps triage status and notes across rescans.
-    db["mentions"].create_index(["brand", "url"], unique=True)
-    db["mentions"].enable_fts(["title", "snippet", "text", "author"], create_triggers=True)
-    db["sources"].create(
+    db.table("mentions").create_index(["brand", "url"], unique=True)
+    db.table("mentions").enable_fts(["title", "snippet", "text", "author"], create_triggers=True)
+    db.table("sources").create(
         {
             "name": str,
             "type": str,
@@ -69,7 +69,7 @@ def m001_initial(db: Database) -> None:
         pk="name",
         defaults={"failures": 0, "items_seen": 0},
     )
-    db["scans"].create(
+    db.table("scans").create(
         {
             "id": int,
             "started_at": str,
@@ -101,8 +101,8 @@ def m002_listing_indexes(db: Database) -> None:
         "CREATE INDEX idx_mentions_date ON mentions "
         "(mentioned_at, brand, tone, source, source_type, domain, author, status)"
     )
-    db["mentions"].create_index(["status"], if_not_exists=True)
-    db["mentions"].create_index(["source"], if_not_exists=True)
+    db.table("mentions").create_index(["status"], if_not_exists=True)
+    db.table("mentions").create_index(["source"], if_not_exists=True)
 
 
 @migrations()
@@ -111,7 +111,7 @@ def m003_alerts(db: Database) -> None:
     # its own watermark, so a URL that failed gets the mentions again at the next sweep while
     # the ones that accepted them never see them twice. The URL itself is never stored: it
     # may hold a password.
-    db["alert_state"].create(
+    db.table("alert_state").create(
         {
             "alert": str,
             "target": int,
@@ -125,7 +125,7 @@ def m003_alerts(db: Database) -> None:
         defaults={"failures": 0},
     )
     # A spike is announced once per alert, URL, brand, day and kind.
-    db["alert_spikes"].create(
+    db.table("alert_spikes").create(
         {"alert": str, "target": int, "brand": str, "day": str, "kind": str, "sent_at": str},
         pk=("alert", "target", "brand", "day", "kind"),
     )
@@ -138,8 +138,8 @@ def m004_alert_targets(db: Database) -> None:
     # miss them). The key is the URL as veille shows it, service and host, never a secret
     # (see `alerts.target_keys`). Rows written before hold the position as text ("1", "2"),
     # and are renamed to their URL's key at its next delivery.
-    db["alert_state"].transform(types={"target": str})
-    db["alert_spikes"].transform(types={"target": str})
+    db.table("alert_state").transform(types={"target": str})
+    db.table("alert_spikes").transform(types={"target": str})
 
 
 @migrations()
@@ -147,7 +147,7 @@ def m005_source_entries(db: Database) -> None:
     # The fingerprints of the entries a feed source had at its last sweep, and of the brands
     # they were matched against: a feed that changed by a few entries has only those cleaned
     # and matched again. One row per source, rewritten with each successful read.
-    db["source_entries"].create(
+    db.table("source_entries").create(
         {"source": str, "brands": str, "fingerprints": str}, pk="source", not_null={"brands"}
     )
 
@@ -334,7 +334,7 @@ def m006_item_archive(db: Database) -> None:
     db.execute("INSERT INTO items_fts (items_fts) VALUES ('rebuild')")
     # The rules each brand's mentions were last matched under, over the archive: a brand
     # whose rules differ (or that is new) has the archive matched again at the next scan.
-    db["brand_rules"].create(
+    db.table("brand_rules").create(
         {"brand": str, "fingerprint": str, "matched_at": str},
         pk="brand",
         not_null={"fingerprint"},
@@ -342,7 +342,7 @@ def m006_item_archive(db: Database) -> None:
     db.execute("ALTER TABLE scans ADD COLUMN mentions_archive INTEGER DEFAULT 0")
     # Work a command left unfinished, done by the next one that can: an erasure whose rows
     # are deleted but whose indexes and free pages may still hold the person's words.
-    db["maintenance"].create({"task": str, "since": str}, pk="task")
+    db.table("maintenance").create({"task": str, "since": str}, pk="task")
     # Entries known from the last sweep are skipped unread; they were read before the
     # archive existed, so the next sweep reads them all once and archives them.
     db.execute("DELETE FROM source_entries")

@@ -54,6 +54,7 @@ class Settings:
     search_urls: tuple[tuple[str, str], ...] = ()
     tone_engine: str = "builtin"
     keep_items: int = 180  # days an archived item no mention refers to is kept; 0: forever
+    timezone: str | None = None  # IANA name the dates are shown in; None: the machine's zone
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ class SourceOutcome:
 
 @dataclass
 class ScanSummary:
-    scan_id: int | None
+    scan_id: int
     started_at: str
     finished_at: str = ""
     sources: list[SourceOutcome] = field(default_factory=list)

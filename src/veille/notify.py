@@ -18,9 +18,13 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from veille.text import clean_text, shorten
+
+if TYPE_CHECKING:
+    import apprise
 
 MASK = "****"
 _HOST_NAME = re.compile(r"(?:localhost|\[[0-9a-fA-F:.]+\]|(?:[\w-]+\.)+[\w-]+)")
@@ -115,7 +119,7 @@ def _captured() -> Iterator[_Records]:
             logger.handlers, logger.propagate = handlers, propagate
 
 
-def _apprise(url: str):  # type: ignore[no-untyped-def]
+def _apprise(url: str) -> apprise.Apprise | None:
     """An Apprise object for one URL, or None when Apprise cannot use it."""
     import apprise
 

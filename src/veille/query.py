@@ -1,44 +1,57 @@
 """Turn the options of the listing commands into a checked `MentionFilter`.
 
-Users type times as `7d`, `24h`, `2026-11-01`; a value that names nothing (an unknown brand,
-a misspelt tone) is a usage error rather than a silently empty listing.
+Users type times as `7d`, `24h`, `2026-11-01`; a date, or a time without an offset, is read
+in the user's zone (`2026-11-01` is that day's local midnight), then stored as UTC. A value
+that names nothing (an unknown brand, a misspelt tone) is a usage error rather than a
+silently empty listing.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from veille.errors import UsageError
 from veille.models import FLAGS, STATUSES, TONES
 from veille.store import MentionFilter
+from veille.times import read_time, to_stored, utc_now
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _LANG = re.compile(r"^[a-z]{2,3}$")
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def parse_when(value: str, option: str, now: datetime | None = None) -> str:
-    """`7d` (ago), `24h`, `30m`, `2w`, `2026-11-01` or an ISO time → `YYYY-MM-DDTHH:MM:SSZ`."""
-    now = now or datetime.now(timezone.utc)
+def parse_when(
+    value: str, option: str, now: datetime | None = None, zone: tzinfo = timezone.utc
+) -> str:
+    """`7d` (ago), `24h`, `30m`, `2w`, `2026-11-01` or an ISO time → a stored time; a date or a
+    time without an offset is one of `zone`."""
+    now = now or utc_now()
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return (now - timedelta(**{_UNITS[unit]: amount})).strftime(TIME_FORMAT)
+        return to_stored(now - timedelta(**{_UNITS[unit]: amount}))
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return to_stored(read_time(value, zone))
+    except (ValueError, OverflowError):
         raise UsageError(
             f"{option} {value!r}: not a time; use 7d, 24h, 30m, 2w or a date like 2026-11-01"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
 
 
-def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple:
+def starting(
+    filters: MentionFilter, since: str, now: datetime | None = None, zone: tzinfo = timezone.utc
+) -> MentionFilter:
+    """`filters` from `since` (a `--since` value) on, still before their `--until`."""
+    since_at = parse_when(since, "--since", now, zone)
+    if filters.until and since_at >= filters.until:
+        raise UsageError(f"--since {since} is not before --until")
+    return replace(filters, since=since_at)
+
+
+def _checked(values: Sequence[str] | None, allowed: Iterable[str], option: str) -> tuple[str, ...]:
     """The values as the names they stand for. Case is ignored, as matching ignores it:
     `--brand apple` means the brand configured as `Apple` (and, if the store holds both,
     `APPLE` too); an exact name means itself only."""
@@ -71,13 +84,14 @@ def build_filter(
     known_brands: Iterable[str] = (),
     known_sources: Iterable[str] = (),
     now: datetime | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> MentionFilter:
-    """Check every option value and build the filter the store applies."""
+    """Check every option value and build the filter the store applies; dates are `zone`'s."""
     for lang in langs or ():
         if not _LANG.match(lang):
             raise UsageError(f"--lang {lang!r}: use an ISO 639-1 code such as fr or en")
-    since_at = parse_when(since, "--since", now) if since else None
-    until_at = parse_when(until, "--until", now) if until else None
+    since_at = parse_when(since, "--since", now, zone) if since else None
+    until_at = parse_when(until, "--until", now, zone) if until else None
     if since_at and until_at and since_at >= until_at:
         raise UsageError(f"--since {since} is not before --until {until}")
     return MentionFilter(

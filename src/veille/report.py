@@ -3,6 +3,8 @@
 Text from the web is always wrapped in `rich.text.Text` (never parsed as markup) after
 `clean_text` has removed control characters and escape sequences, so a title such as
 `[bold red]x[/]` or one carrying an ANSI sequence prints literally and harmlessly.
+
+Times arrive as stored (UTC) and are shown in the zone each view is given.
 """
 
 from __future__ import annotations
@@ -10,17 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from veille.models import TONES, AlertOutcome, ScanSummary
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_controls
+from veille.times import from_stored, local_day, show_time, zone_name
 
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
 SPARK = "▁▂▃▄▅▆▇█"
@@ -42,7 +45,7 @@ class Column:
 
     name: str
     cap: int | None = None
-    justify: str = "left"
+    justify: JustifyMethod = "left"
 
 
 Cell = str | int | float | Text | None
@@ -90,7 +93,7 @@ def fitted_table(
             width=column_width,
             no_wrap=True,
             overflow="ellipsis",
-            justify=column.justify,  # type: ignore[arg-type]
+            justify=column.justify,
         )
     for row in cells:
         table.add_row(*row)
@@ -121,15 +124,15 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
         )
     if summary.new_by_brand_tone:
         columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
-        rows = []
+        new_rows: list[list[Cell]] = []
         for brand, by_tone in sorted(summary.new_by_brand_tone.items()):
             counts = [by_tone.get(tone, 0) for tone in TONES]
-            rows.append([brand, *counts])
+            new_rows.append([brand, *counts, sum(counts)])
         columns.append(Column("total", justify="right"))
-        parts.append(fitted_table("New mentions", columns, [[*r, sum(r[1:])] for r in rows], width))
+        parts.append(fitted_table("New mentions", columns, new_rows, width))
     troubles = [o for o in summary.sources if o.error or o.warning]
     if troubles:
-        rows = [
+        rows: list[list[Cell]] = [
             [
                 outcome.name,
                 Text(
@@ -225,24 +228,39 @@ def _date(row: Mapping[str, Any]) -> str:
     return row.get("published_at") or row.get("found_at") or ""
 
 
-def short_date(moment: str | None, year: int | None = None, *, time: bool = False) -> str:
+def short_date(
+    moment: str | None,
+    year: int | None = None,
+    *,
+    time: bool = False,
+    zone: tzinfo = timezone.utc,
+) -> str:
     """`MM-DD` (with `HH:MM` if `time`) for a date of `year` (default: this year), the full
-    date otherwise: "03-12" alone would let a mention from two years ago pass for recent."""
+    date otherwise: "03-12" alone would let a mention from two years ago pass for recent.
+
+    A stored time is shown in `zone`; a day (`YYYY-MM-DD`) is shown as it is.
+    """
     if not moment:
         return ""
-    year = year or datetime.now(timezone.utc).year
+    if len(moment) > 10:
+        moment = show_time(moment, zone)
+    year = year or datetime.now(zone).year
     day = moment[5:10] if moment[:4] == str(year) else moment[:10]
     return f"{day} {moment[11:16]}".rstrip() if time else day
 
 
 def mentions_table(
-    rows: Iterable[Mapping[str, Any]], title: str = "Mentions", width: int = 80
+    rows: Iterable[Mapping[str, Any]],
+    title: str = "Mentions",
+    width: int = 80,
+    zone: tzinfo = timezone.utc,
 ) -> Table:
-    """Mentions newest first, one line each; below 100 columns the source is left out."""
+    """Mentions newest first, one line each, dated in `zone`; below 100 columns the source
+    and the time of day are left out."""
     narrow = width < 100
     columns = [
         Column("ID", 7, "right"),
-        Column("Date", 10),
+        Column("Date", 10 if narrow else 16),
         Column("Brand", 12),
         Column("Tone", 8),
         *([] if narrow else [Column("Source", 16)]),
@@ -252,7 +270,7 @@ def mentions_table(
     lines = [
         [
             str(row["id"]),
-            short_date(_date(row)) if narrow else _date(row)[:10],
+            short_date(_date(row), zone=zone) if narrow else show_time(_date(row), zone),
             row.get("brand"),
             tone_text(row.get("tone")),
             *([] if narrow else [row.get("source")]),
@@ -265,7 +283,10 @@ def mentions_table(
 
 
 def inbox_table(
-    rows: Iterable[Mapping[str, Any]], width: int = 80, total: int | None = None
+    rows: Iterable[Mapping[str, Any]],
+    width: int = 80,
+    total: int | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> RenderableType:
     """The inbox, most urgent first; "Why" is in red when someone waits for an answer or a
     moderator (questions, complaints, insults). The title says "8 of 39" when --limit cut
@@ -285,7 +306,7 @@ def inbox_table(
         [
             str(row["id"]),
             Text(row["flags"] or row["tone"], style="red" if row["urgency"] < 2 else ""),
-            short_date(_date(row)),
+            short_date(_date(row), zone=zone),
             row.get("brand"),
             row.get("author"),
             row.get("title") or row.get("snippet"),
@@ -315,10 +336,11 @@ def _tone_columns() -> list[Column]:
     return [Column("+", 6, "right"), Column("=", 6, "right"), Column("-", 6, "right")]
 
 
-def _period_label(since: str, until: str) -> str:
-    """`since` to the last day before `until`, as dates."""
-    last = (datetime.fromisoformat(until[:19]) - timedelta(seconds=1)).date()
-    return f"{since[:10]} → {last.isoformat()}"
+def _period_label(since: str, until: str, zone: tzinfo) -> str:
+    """`since` to the last day before `until`, as days of `zone`."""
+    first = local_day(from_stored(since), zone)
+    last = local_day(from_stored(until) - timedelta(seconds=1), zone)
+    return f"{first.isoformat()} → {last.isoformat()}"
 
 
 def sparkline(counts: list[int]) -> str:
@@ -329,7 +351,7 @@ def sparkline(counts: list[int]) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, round(c / peak * (len(SPARK) - 1)))] for c in counts)
 
 
-def _summary(figures: Mapping[str, Any]) -> Text:
+def _summary(figures: Mapping[str, Any], zone: tzinfo) -> Text:
     summary = figures["summary"]
     change = summary["change"]
     change_pct = summary["change_pct"]
@@ -343,7 +365,7 @@ def _summary(figures: Mapping[str, Any]) -> Text:
     text.append_text(_signed(summary["net_sentiment"]))
     text.append("\n")
     if figures.get("elsewhere"):
-        text.append(elsewhere_line(figures["elsewhere"]) + "\n", style="yellow")
+        text.append(elsewhere_line(figures["elsewhere"], zone) + "\n", style="yellow")
     text.append("Tone: ", style="bold")
     for index, tone in enumerate(TONES):
         if index:
@@ -370,12 +392,12 @@ def _grouped(days: list[Mapping[str, Any]], grouping: str) -> list[list[Mapping[
     return list(groups.values())
 
 
-def elsewhere_line(elsewhere: Mapping[str, Any]) -> str:
+def elsewhere_line(elsewhere: Mapping[str, Any], zone: tzinfo = timezone.utc) -> str:
     """What an empty period misses: "207 mentions stored, none in this period; …"."""
     count = elsewhere["mentions"]
     line = (
         f"{count} mention{'' if count == 1 else 's'} stored, none in this period; "
-        f"the newest is from {elsewhere['newest_mention_at'][:10]}"
+        f"the newest is from {show_time(elsewhere['newest_mention_at'], zone)[:10]}"
     )
     return line + (f": try `{elsewhere['try']}`" if elsewhere["try"] else "")
 
@@ -422,17 +444,20 @@ def _over_time(figures: Mapping[str, Any], width: int) -> Table:
     return fitted_table(f"Over time ({cut}{first} → {last})", columns, rows, width)
 
 
-def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
-    """The morning report: summary, share of voice, over time, who, where, needs attention."""
+def report_view(
+    figures: Mapping[str, Any], width: int = 80, zone: tzinfo = timezone.utc
+) -> RenderableType:
+    """The morning report: summary, share of voice, over time, who, where, needs attention;
+    its times shown in `zone`, the one its days were counted in."""
     period = figures["period"]
     parts: list[RenderableType] = [
         Text.assemble(
             ("Report ", "bold"),
-            _period_label(period["since"], period["until"]),
-            " UTC · before: ",
-            _period_label(period["previous_since"], period["since"]),
+            _period_label(period["since"], period["until"], zone),
+            f" {zone_name(zone)} · before: ",
+            _period_label(period["previous_since"], period["since"], zone),
         ),
-        _summary(figures),
+        _summary(figures, zone),
         fitted_table(
             "Tone and share of voice",
             [
@@ -475,7 +500,7 @@ def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
                     ", ".join(row["domains"]),
                     row["mentions"],
                     *_tone_cells(row),
-                    short_date(row["last_seen"], time=True),
+                    short_date(row["last_seen"], time=True, zone=zone),
                 ]
                 for row in figures["who"]
             ],
@@ -518,7 +543,9 @@ def report_view(figures: Mapping[str, Any], width: int = 80) -> RenderableType:
         ),
     ]
     if figures["attention"]:
-        parts.append(mentions_table(figures["attention"], title="Needs attention", width=width))
+        parts.append(
+            mentions_table(figures["attention"], title="Needs attention", width=width, zone=zone)
+        )
     else:
         parts.append(Text("Needs attention: nothing new that is negative or asks a question."))
     parts.append(Text(f"Spikes: {figures['spike_rule']}.", style="dim"))
@@ -540,11 +567,14 @@ def _inline(fragment: str) -> str:
     return _WHITESPACE.sub(" ", strip_controls(fragment))
 
 
-def search_results(rows: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
-    """Each match as a heading line, its highlighted title, and its highlighted excerpt."""
+def search_results(
+    rows: Iterable[Mapping[str, Any]], width: int = 80, zone: tzinfo = timezone.utc
+) -> RenderableType:
+    """Each match as a heading line (its date in `zone`), its highlighted title, and its
+    highlighted excerpt."""
     parts: list[RenderableType] = []
     for row in rows:
-        date = _date(row)[:10]
+        date = show_time(_date(row), zone)[:10]
         heading = Text.assemble(
             (f"#{row['id']} ", "bold"),
             f"{date} · ",
@@ -583,8 +613,10 @@ STATE_STYLES = {
 }
 
 
-def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> RenderableType:
-    """Sources, most troubled first, with what to do about each."""
+def health_table(
+    entries: Iterable[Mapping[str, Any]], width: int = 80, zone: tzinfo = timezone.utc
+) -> RenderableType:
+    """Sources, most troubled first, with what to do about each; last fetches in `zone`."""
     rows = []
     for entry in entries:
         status = entry["last_status"]
@@ -597,7 +629,7 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
                 "" if status is None else str(status),
                 str(entry["failures"]),
                 "" if not entry["last_fetch_at"] else str(entry["items_seen"]),
-                short_date(entry["last_fetch_at"], time=True),
+                short_date(entry["last_fetch_at"], time=True, zone=zone),
                 problem,
             ]
         )
@@ -621,3 +653,65 @@ def health_table(entries: Iterable[Mapping[str, Any]], width: int = 80) -> Rende
         if entry["state"] in ("failing", "gone", "moved", "empty", "stored")
     ]
     return Group(table, *advice)
+
+
+def full_date(moment: str | None, zone: tzinfo = timezone.utc) -> str:
+    """A stored date with its year, time and zone ("2026-11-03 15:02 CET"), in `zone`;
+    what cannot be read as a date is shown as stored."""
+    if not moment:
+        return "-"
+    try:
+        local = from_stored(moment).astimezone(zone)
+    except (ValueError, OverflowError):
+        return moment
+    return f"{show_time(moment, zone)} {local.tzname() or zone_name(zone)}"
+
+
+def mention_view(
+    row: Mapping[str, Any],
+    why: Iterable[str],
+    today: tuple[str, float] | None = None,
+    zone: tzinfo = timezone.utc,
+) -> RenderableType:
+    """One mention in full (`veille show`): a field per line, then its text as stored.
+
+    `why` are the explanation's lines; `today` is today's engine's (tone, score) when it
+    differs from the stored one, so that the stored tone stays the one shown and the
+    explanation is said to be today's. Plain Text, not a table: nothing pads the lines."""
+    view = Text()
+
+    def field(label: str, value: Any) -> None:
+        lines: list[Text] = (
+            list(value.split("\n"))
+            if isinstance(value, Text)
+            else [Text(clean_text(str(value or "")) or "-")]
+        )
+        view.append(f"{label:<10} ", style="bold")
+        for index, line in enumerate(lines):
+            view.append_text(line)
+            view.append("\n" + (" " * 11 if index + 1 < len(lines) else ""))
+
+    score = row.get("tone_score")
+    tone = Text.assemble(tone_text(row.get("tone")), f" {score:+.2f}" if score is not None else "")
+    if today is not None:
+        tone.append(f"  (stored; today's engine says {today[0]} {today[1]:+.2f}, and why:)")
+    source = row.get("source") or "-"
+    field("Mention", f"{row['id']} · {row.get('brand') or '-'}")
+    field("Title", row.get("title") or "(no title)")
+    field("Link", row.get("url"))
+    field("Source", f"{source} ({row['source_type']})" if row.get("source_type") else source)
+    field("Site", row.get("domain"))
+    field("Author", row.get("author"))
+    field("Published", full_date(row.get("published_at"), zone))
+    field("Found", full_date(row.get("found_at"), zone))
+    field("Language", row.get("lang"))
+    field("Tone", tone)
+    field("Why", Text("\n".join(clean_text(line) for line in why)))
+    field("Flags", ", ".join((row.get("flags") or "").split()))
+    field("Status", row.get("status"))
+    field("Note", row.get("note"))
+    field("Matched", row.get("matched"))
+    body = clean_text(row.get("text"), keep_lines=True)
+    view.append("\n")
+    view.append(body or "(no text)")
+    return view

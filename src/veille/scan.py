@@ -2,7 +2,7 @@
 
 This is the only module that composes the stages: `harvest` (fetch → parse/extract) gives a
 source's items, then match → tone → store. Fetching is async and bounded (see
-`fetch.Fetcher`); the CPU-bound parts run in worker processes (`WorkerPool`) so the event
+`fetch.Fetcher`); the CPU-bound parts run in worker processes (`workers.WorkerPool`) so the event
 loop keeps fetching meanwhile; each source's results are then written in one transaction.
 A failing source is recorded on its row and never stops the others.
 """
@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
-import threading
 import weakref
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from veille.backfill import backfill, changed_brands
 from veille.errors import ConfigError, SourceError, UsageError
@@ -51,15 +48,17 @@ from veille.models import (
     Source,
     SourceOutcome,
 )
-from veille.store import ScanLock, Store, utc_now
+from veille.store import ScanLock, Store
+from veille.times import stored_now, to_stored, utc_now
 from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tones_around
 from veille.urls import canonical_url, domain_of
+from veille.workers import WorkerPool, die_with_parent
 
 ProgressCallback = Callable[[SourceOutcome], None]
+_Named = TypeVar("_Named", Brand, Source)
 CPU_WORKERS = 2
 # Seconds a source's parse, match and tone may take in a worker before the source fails.
 ANALYSIS_BUDGET = 60.0
-PR_SET_PDEATHSIG = 1  # prctl option, from <linux/prctl.h>
 
 
 class ScanInterrupted(Exception):
@@ -85,7 +84,7 @@ def plan_scan(
     return ScanPlan(sources=tuple(sources), brands=tuple(brands))
 
 
-def _pick(entries: Sequence, names: Sequence[str], kind: str) -> list:
+def _pick(entries: Sequence[_Named], names: Sequence[str], kind: str) -> list[_Named]:
     if not names:
         return list(entries)
     known = {entry.name: entry for entry in entries}
@@ -113,7 +112,7 @@ def run_scan(
     with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
         store.sync_sources(config.sources)
         store.finish_erasure()  # one a purge left unfinished
-        started_at = utc_now()
+        started_at = stored_now()
         summary = ScanSummary(scan_id=store.begin_scan(started_at), started_at=started_at)
         status = "failed"
         try:
@@ -129,7 +128,7 @@ def run_scan(
             status = "interrupted"
             raise ScanInterrupted(summary) from None
         finally:
-            summary.finished_at = utc_now()
+            summary.finished_at = stored_now()
             store.finish_scan(summary.scan_id, _scan_totals(summary, status))
     return summary
 
@@ -139,11 +138,10 @@ def forget_old_items(store: Store, keep_days: int) -> int:
     (none with 0); how many."""
     if keep_days <= 0:
         return 0
-    cutoff = datetime.now(timezone.utc) - timedelta(days=keep_days)
-    return store.forget_items(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return store.forget_items(to_stored(utc_now() - timedelta(days=keep_days)))
 
 
-def _scan_totals(summary: ScanSummary, status: str) -> dict:
+def _scan_totals(summary: ScanSummary, status: str) -> dict[str, Any]:
     return {
         "finished_at": summary.finished_at,
         "sources_ok": summary.sources_ok,
@@ -201,7 +199,7 @@ async def _scan_source(
     harvest = await harvest_source(
         source, context, etag=state.etag, last_modified=state.last_modified
     )
-    checked_at = utc_now()
+    checked_at = stored_now()
     health = {
         "last_fetch_at": checked_at,
         "last_status": harvest.status,
@@ -449,124 +447,6 @@ def find_source_mentions(
     return mentions, archived
 
 
-class WorkerPool(Executor):
-    """Worker processes for parsing, matching and tone, started on first use.
-
-    The main process keeps the event loop: fetching and writing. A sweep whose sources are
-    all unchanged never starts a worker. Workers come from a fork server that has loaded the
-    tone models once (`veille.warm`), so they share those pages rather than each holding a
-    copy, and so none is forked from the main process once it has threads. Starting them
-    takes most of a second, spent in a thread so that fetching goes on meanwhile.
-    """
-
-    def __init__(self, plan: ScanPlan, config: Config, workers: int) -> None:
-        self._arguments = (plan.brands, config)
-        self.workers = workers
-        self.generation = 0  # how many times the workers were replaced
-        self._started: Future[ProcessPoolExecutor] | None = None
-        self._lock = threading.Lock()
-        self._closed = threading.Event()
-
-    def start(self) -> Future[ProcessPoolExecutor]:
-        """Start the workers in the background, once; a source without validators will need
-        them, and its fetch then overlaps their start."""
-        with self._lock:
-            if self._started is None:
-                self._started = Future()
-                threading.Thread(
-                    target=self._start, args=(self._started,), name="veille-workers", daemon=True
-                ).start()
-            return self._started
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        started = self.start()
-        if started.done():
-            return started.result().submit(fn, *args, **kwargs)
-        task: Future[Any] = Future()
-
-        def forward(started: Future[ProcessPoolExecutor]) -> None:
-            try:
-                _relay(started.result().submit(fn, *args, **kwargs), task)
-            except BaseException as error:  # noqa: BLE001 - delivered to the task's awaiter
-                _settle(task, error=error)
-
-        started.add_done_callback(forward)
-        return task
-
-    def replace(self, generation: int) -> None:
-        """Kill the workers of `generation` (one of them is stuck) and start new ones.
-
-        A worker busy in C code cannot be interrupted, only killed; the executor then
-        breaks, failing every task it held, so the whole pool is replaced. Later calls for a
-        generation already replaced do nothing."""
-        with self._lock:
-            if generation != self.generation or self._started is None:
-                return
-            stuck, self._started = self._started, None
-            self.generation += 1
-        if stuck.done() and stuck.exception() is None:
-            pool = stuck.result()
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
-        self.start()
-
-    def _start(self, started: Future[ProcessPoolExecutor]) -> None:
-        pool = None
-        try:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["veille.warm"])
-            pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=self._arguments,
-            )
-            # One call per worker, all at once: each call spawns a worker while none is idle.
-            for ready in [pool.submit(os.getpid) for _ in range(self.workers)]:
-                ready.result()
-        except BaseException as error:  # noqa: BLE001 - every task submitted will report it
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            started.set_exception(error)
-        else:
-            started.set_result(pool)
-            # The fork server dies with the thread that started it (`die_with_parent`).
-            self._closed.wait()
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            started = self._started
-        if started is None or started.exception() is not None:
-            return
-        started.result().shutdown(wait=wait, cancel_futures=cancel_futures)
-        self._closed.set()
-
-
-def _relay(inner: Future[Any], outer: Future[Any]) -> None:
-    """Settle `outer` as `inner` settles."""
-
-    def copy(done: Future[Any]) -> None:
-        if done.cancelled():
-            outer.cancel()
-        elif done.exception() is not None:
-            _settle(outer, error=done.exception())
-        else:
-            _settle(outer, result=done.result())
-
-    inner.add_done_callback(copy)
-
-
-def _settle(future: Future[Any], *, result: Any = None, error: BaseException | None = None) -> None:
-    """Set a future's outcome unless it was cancelled meanwhile (an interrupted sweep)."""
-    if not future.set_running_or_notify_cancel():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
-
-
 @contextlib.contextmanager
 def cpu_pool(plan: ScanPlan, config: Config) -> Iterator[Executor | None]:
     """A WorkerPool on a machine with cores to spare and a fork server, else None (threads)."""
@@ -574,7 +454,7 @@ def cpu_pool(plan: ScanPlan, config: Config) -> Iterator[Executor | None]:
     if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    pool = WorkerPool(plan, config, workers)
+    pool = WorkerPool(workers, _start_worker, (plan.brands, config))
     try:
         yield pool
     finally:
@@ -587,17 +467,6 @@ def _start_worker(brands: tuple[Brand, ...], config: Config) -> None:
     die_with_parent()
     _WORKER_RULES[0] = BrandSet(brands)
     _WORKER_ENGINE[0] = load_tone_engine(config)
-
-
-def die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies, even by `kill -9`: a sweep's
-    fork server and workers must never outlive it. Elsewhere the pool's own pipes end them
-    when the parent exits normally."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before the request took effect
-            os._exit(1)
 
 
 def load_tone_engine(config: Config) -> ToneEngine | None:

@@ -27,7 +27,7 @@ _NOT_TAG = re.compile(r"[^\w]", re.UNICODE)
 
 def search_queries(brands: Iterable[Brand]) -> list[str]:
     """The distinct search words of the brands: `#acme` and `@acme` are searched as `acme`."""
-    queries = {}
+    queries: dict[str, str] = {}
     for brand in brands:
         for term in brand.terms:
             query = term.strip().lstrip("#@").strip()

@@ -96,7 +96,7 @@ def links_in_html(markup: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(h for h in hrefs if h))
 
 
-class _FoldTable(dict):
+class _FoldTable(dict[int, str]):
     """`str.translate` table built lazily: one character in, one character out."""
 
     def __init__(self, lower: bool) -> None:

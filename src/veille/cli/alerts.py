@@ -5,7 +5,6 @@ URLs with a test message (`test`). A scan delivers them too, after its sweep (`s
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -18,10 +17,12 @@ from veille.cli.common import (
     VeilleGroup,
     _console,
     _warn_failed_alerts,
+    _zone,
     epilog,
     handles_errors,
 )
-from veille.errors import UsageError
+from veille.errors import ExitCode, UsageError
+from veille.times import utc_now
 
 alerts_app = typer.Typer(
     help="Deliver pending alerts now, or send a test message.",
@@ -52,14 +53,16 @@ def alerts_send(
         raise UsageError(f"{loaded.path}: no alerts configured; add an `alerts:` section")
     pick_alerts(loaded, names or ())
     with Store(db_path, create=False) as store, ScanLock(db_path):
-        outcomes = deliver_alerts(loaded, store, now=datetime.now(timezone.utc), names=names or ())
+        outcomes = deliver_alerts(
+            loaded, store, now=utc_now(), names=names or (), zone=_zone(loaded)
+        )
     if as_json:
         typer.echo(json.dumps(alerts_data(outcomes), ensure_ascii=False, indent=2))
         _warn_failed_alerts(outcomes)
     else:
         _console().print(alerts_view(outcomes))
     if any(outcome.state == "failed" for outcome in outcomes):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
 
 
 @alerts_app.command("test", cls=VeilleCommand, epilog=epilog("alerts test"))
@@ -76,11 +79,11 @@ def alerts_test(
     loaded, _ = load_for_command(config, None, require_config=True, alert_urls=True)
     assert loaded is not None
     (alert,) = pick_alerts(loaded, [name])
-    errors = send_test(alert, now=datetime.now(timezone.utc))
+    errors = send_test(alert, now=utc_now(), zone=_zone(loaded))
     for error in errors:
         typer.echo(f"veille: error: alert {clean_text(name)}: {error}", err=True)
     if errors:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
     typer.echo(
         f"Sent a test message for {clean_text(name)} to " + ", ".join(describe_alert_urls(alert))
     )

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from veille.cli.common import ConfigOption, DbOption, JsonOption, _console, handles_errors
+from veille.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    _console,
+    _zone,
+    handles_errors,
+)
 from veille.errors import UsageError
+from veille.times import utc_now
 
 RepeatedOption = Annotated[list[str] | None, typer.Option()]
 
@@ -91,9 +98,10 @@ def backtest(
     elif brand is None:
         raise UsageError("say what to try: --brand NAME, --term WORD… or --rule FILE")
     tried, compare_with = rule_to_try(configured, brand if rule is None else None, proposed)
-    now = datetime.now(timezone.utc)
+    now, zone = utc_now(), _zone(loaded)
     period = [
-        parse_when(v, o, now) if v else None for v, o in ((since, "--since"), (until, "--until"))
+        parse_when(v, o, now, zone) if v else None
+        for v, o in ((since, "--since"), (until, "--until"))
     ]
     engine = load_tone_engine(loaded) if loaded else None
     with Store(db_path, create=False, write=False) as store:
@@ -106,6 +114,7 @@ def backtest(
             until=period[1],
             engine=engine,
             sample=sample,
+            zone=zone,
         )
     data = result.data()
     if as_json:
@@ -114,7 +123,7 @@ def backtest(
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = _console()
-    console.print(backtest_view(data, width=console.width, top=top))
+    console.print(backtest_view(data, width=console.width, top=top, zone=zone))
 
 
 @handles_errors
@@ -138,8 +147,8 @@ def purge(
 
     if (author is None) == (before is None):
         raise UsageError("give one of --author NAME or --before DATE")
-    _, db_path = load_for_command(config, db, require_config=False)
-    cutoff = parse_when(before, "--before") if before else None
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    cutoff = parse_when(before, "--before", zone=_zone(loaded)) if before else None
     with ScanLock(db_path), Store(db_path, create=False) as store:
         authors = store.authors_named(author) if author else []
         if author and not authors:

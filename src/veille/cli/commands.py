@@ -18,6 +18,7 @@ for _command in (
     listing.report,
     listing.search,
     listing.inbox,
+    listing.show,
     listing.mark,
     archive.backtest,
     archive.purge,

@@ -11,17 +11,19 @@ import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
-from veille.errors import VeilleError
+from veille.errors import ExitCode, VeilleError
 
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
 # cleaner (lxml) are imported where a command uses them: `--help` and `--version` need none.
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from rich.console import Console
 
     from veille.models import AlertOutcome, Config
@@ -34,6 +36,7 @@ def _plain_metavars(params: Iterable[Any]) -> None:
     already says what it is."""
     for param in params:
         if isinstance(param, TyperArgument):
+            # Typer has no setting for it: the method is replaced on this one argument.
             param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
         elif isinstance(param, TyperOption) and param.metavar is None:
             descriptor = param.type_descriptor
@@ -50,7 +53,8 @@ def _plain_metavars(params: Iterable[Any]) -> None:
 class VeilleCommand(TyperCommand):
     """A command whose help shows plain metavars (see `_plain_metavars`)."""
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    # `ctx` is Typer's own copy of click's Context, which Typer does not export.
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
@@ -58,7 +62,7 @@ class VeilleCommand(TyperCommand):
 class VeilleGroup(TyperGroup):
     """A group (`veille`, `veille sources`) whose help shows plain metavars."""
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
@@ -76,10 +80,15 @@ EXAMPLES = {
         "veille preview 'Hacker News'",
         "veille preview https://forum.example/t/1 --type forum",
     ],
-    "tone": ['veille tone "Service client injoignable"', "cut -f2 posts.tsv | veille tone"],
+    "tone": [
+        'veille tone "Service client injoignable"',
+        'veille tone "Thanks Acme for nothing" --explain',
+        "cut -f2 posts.tsv | veille tone",
+    ],
     "report": ["veille report", "veille report --since 30d --brand Acme --json"],
     "search": ['veille search "late delivery"', "veille search 'refund OR rembours*' --since 7d"],
     "inbox": ["veille inbox", "veille inbox --brand Acme -n 10"],
+    "show": ["veille show 12", "veille show 12 --open", "veille show 12 --json | jq .explain"],
     "mark": ['veille mark 12 15 --handled --note "answered by DM"', "veille mark 7 --new"],
     "backtest": [
         "veille backtest --brand Acme --since 90d",
@@ -115,7 +124,8 @@ app = typer.Typer(
     cls=VeilleGroup,
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 ConfigOption = Annotated[
     Path | None,
@@ -160,11 +170,11 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def handles_errors(command: F) -> F:
+def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn domain errors into one stderr line and their exit code, never a traceback."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except VeilleError as error:
@@ -174,9 +184,9 @@ def handles_errors(command: F) -> F:
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("veille: interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -195,22 +205,33 @@ def main_options(
     """Local-first brand monitoring: who talks about your brand, where, in what tone."""
 
 
+def _zone(loaded: Config | None) -> tzinfo:
+    """The zone dates are shown and read in: `settings.timezone`, else the machine's (also
+    for a command run on a database alone, without a config)."""
+    from veille.times import configured_zone
+
+    return configured_zone(loaded.settings.timezone if loaded else None)
+
+
 @contextlib.contextmanager
 def _listing(
     config: Path | None, db: Path | None, *values: Any
-) -> Iterator[tuple[Store, MentionFilter, Config | None]]:
-    """The store and the checked filter of a listing command, from its options."""
+) -> Iterator[tuple[Store, MentionFilter, Config | None, tzinfo]]:
+    """The store, the checked filter, the config and the zone of a listing command, from its
+    options."""
     from veille.config import load_for_command
     from veille.store import Store
 
     loaded, db_path = load_for_command(config, db, require_config=False)
+    zone = _zone(loaded)
     with Store(db_path, create=False, write=False) as store:
-        yield store, _listing_filter(loaded, store, *values), loaded
+        yield store, _listing_filter(loaded, store, zone, *values), loaded, zone
 
 
 def _listing_filter(
     loaded: Config | None,
     store: Store,
+    zone: tzinfo,
     brand: list[str] | None,
     source: list[str] | None,
     since: str | None,
@@ -235,6 +256,7 @@ def _listing_filter(
         langs=lang,
         known_brands=[*configured_brands, *store.values_of("brand")],
         known_sources=[*configured_sources, *store.values_of("source")],
+        zone=zone,
     )
 
 

@@ -1,5 +1,5 @@
 """The commands that read the stored mentions: `mentions`, `export`, `report`, `search`,
-`inbox`, and `mark` to triage what they list.
+`inbox`, `show` for one in full, and `mark` to triage what they list.
 
 They share the filter options (--brand, --since, --tone, …), checked by `common._listing`,
 and never import the sweep's stages.
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -30,11 +29,16 @@ from veille.cli.common import (
     _console,
     _listing,
     _print_json_lines,
+    _zone,
     handles_errors,
 )
-from veille.errors import UsageError
+from veille.errors import UsageError, VeilleError
+from veille.times import utc_now
 
 if TYPE_CHECKING:
+    import io
+    from datetime import tzinfo
+
     from veille.store import MentionFilter, Store
 
 
@@ -62,13 +66,14 @@ def mentions(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.iter_mentions(filters, limit=limit)
         if as_json:
             _print_json_lines(rows)
         else:
             console = _console()
-            console.print(mentions_table(rows, width=console.width))
+            console.print(mentions_table(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -104,15 +109,17 @@ def export(
         store,
         filters,
         _,
+        zone,
     ):
         if fmt == "xlsx":
             assert output is not None
-            count = _export_xlsx(store, filters, output)
+            count = _export_xlsx(store, filters, output, zone)
             _console(stderr=True).print(f"Exported {count} mentions to {output}")
             return
         rows = store.iter_mentions(filters)
         if output is None:
-            sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+            # The standard stream is a TextIOWrapper; typeshed types it as any text stream.
+            cast("io.TextIOWrapper", sys.stdout).reconfigure(newline="")
             write_export(rows, sys.stdout, fmt, excel=excel)
             return
         try:
@@ -123,8 +130,9 @@ def export(
     _console(stderr=True).print(f"Exported {count} mentions to {output}")
 
 
-def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
-    """Write the workbook, refusing first what Excel could not open in one sheet."""
+def _export_xlsx(store: Store, filters: MentionFilter, output: Path, zone: tzinfo) -> int:
+    """Write the workbook (dates in `zone`), refusing first what Excel could not open in one
+    sheet."""
     from veille.export import XLSX_MAX_ROWS, write_xlsx
 
     total = store.count_mentions(filters)
@@ -134,7 +142,7 @@ def _export_xlsx(store: Store, filters: MentionFilter, output: Path) -> int:
             "narrow with --since/--brand, or export as csv"
         )
     try:
-        return write_xlsx(store.iter_mentions(filters), output)
+        return write_xlsx(store.iter_mentions(filters), output, zone)
     except OSError as error:
         raise UsageError(f"{output}: cannot write ({error.strerror or error})") from None
 
@@ -159,22 +167,25 @@ def report(
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
     from veille.figures import build_report, default_since
+    from veille.query import starting
     from veille.report import report_view
 
-    now = datetime.now(timezone.utc)
-    period_start = since or default_since(now)
-    with _listing(config, db, brand, source, period_start, until, tone, flag, status, lang) as (
+    now = utc_now()
+    with _listing(config, db, brand, source, None, until, tone, flag, status, lang) as (
         store,
         filters,
         loaded,
+        zone,
     ):
+        # The default period is whole days of the zone, known once the config is read.
+        filters = starting(filters, since or default_since(now, zone=zone), now, zone)
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
-        figures = build_report(store, filters, now=now, competitors=competitors, top=top)
+        figures = build_report(store, filters, now=now, competitors=competitors, top=top, zone=zone)
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         console = _console()
-        console.print(report_view(figures, width=console.width))
+        console.print(report_view(figures, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -208,6 +219,7 @@ def search(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.search(query, filters, limit=limit)
     if as_json:
@@ -220,7 +232,7 @@ def search(
         )
     else:
         console = _console()
-        console.print(search_results(rows, width=console.width))
+        console.print(search_results(rows, width=console.width, zone=zone))
 
 
 @handles_errors
@@ -247,6 +259,7 @@ def inbox(
         store,
         filters,
         _,
+        zone,
     ):
         rows = store.inbox(filters, limit=limit)
         total = store.inbox_count(filters) if len(rows) == limit and not as_json else len(rows)
@@ -254,7 +267,7 @@ def inbox(
         _print_json_lines(rows)
     else:
         console = _console()
-        console.print(inbox_table(rows, width=console.width, total=total))
+        console.print(inbox_table(rows, width=console.width, total=total, zone=zone))
 
 
 @handles_errors
@@ -283,6 +296,62 @@ def mark(
         count = store.mark(numbers, chosen[0] if chosen else None, note)
     what = f"marked {chosen[0]}" if chosen else "noted"
     typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
+
+
+@handles_errors
+def show(
+    mention_id: Annotated[
+        str, typer.Argument(metavar="ID", help="A mention id, as `inbox` and `mentions` show.")
+    ],
+    config: ConfigOption = None,
+    db: DbOption = None,
+    open_link: Annotated[
+        bool, typer.Option("--open", help="Also open its link in the web browser.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object: every field, and `explain`.")
+    ] = False,
+) -> None:
+    """Show one mention in full: text, link, source, author, dates, tone and why, triage."""
+    from veille.config import load_for_command
+    from veille.detail import mention_detail
+    from veille.report import mention_view
+    from veille.store import Store
+
+    (number,) = _mention_ids([mention_id])
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False, write=False) as store:
+        detail = mention_detail(store, number)
+    if detail is None:
+        raise UsageError(
+            f"no mention with id {number} in {db_path} "
+            "(see `veille inbox` or `veille mentions` for ids)"
+        )
+    link = detail.row["url"] or ""
+    if open_link:
+        _check_openable(number, link)
+    if as_json:
+        typer.echo(json.dumps(detail.as_dict(), ensure_ascii=False))
+    else:
+        today = None if detail.judged_alike else (detail.today.tone, detail.today.score)
+        why = detail.explanation.lines(window=True)
+        _console().print(mention_view(detail.row, why, today, _zone(loaded)))
+    if open_link:
+        import webbrowser
+
+        if not webbrowser.open(link):
+            raise VeilleError(f"no web browser could open {link}; set $BROWSER to one")
+
+
+def _check_openable(number: int, link: str) -> None:
+    """Only a web address is handed to the browser: a stored `javascript:` or `file:` link
+    comes from the web and must not run anything."""
+    from veille.text import clean_text
+    from veille.urls import is_http_url
+
+    if not is_http_url(link):
+        shown = clean_text(link)[:60] or "empty"
+        raise UsageError(f"mention {number}: its link ({shown}) is not http(s); not opened")
 
 
 def _mention_ids(values: list[str]) -> list[int]:

@@ -19,6 +19,7 @@ from veille.cli.common import (
     VeilleCommand,
     VeilleGroup,
     _console,
+    _zone,
     epilog,
     handles_errors,
 )
@@ -58,7 +59,7 @@ def sources(
         typer.echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
     console = _console()
-    console.print(health_table(entries, width=console.width))
+    console.print(health_table(entries, width=console.width, zone=_zone(loaded)))
 
 
 @sources_app.command("import", cls=VeilleCommand, epilog=epilog("sources import"))

@@ -13,7 +13,6 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,9 +27,11 @@ from veille.cli.common import (
     _console,
     _print_json_lines,
     _warn_failed_alerts,
+    _zone,
     handles_errors,
 )
-from veille.errors import LockedError, UsageError
+from veille.errors import ExitCode, LockedError, UsageError
+from veille.times import show_time, utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -116,12 +117,12 @@ def scan(
             summary = run_scan(loaded, db_path, plan, rematch=rematch)
     except ScanInterrupted as interrupted:
         _print_summary(interrupted.summary, quiet=quiet, as_json=as_json)
-        raise typer.Exit(130) from None
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     if loaded.alerts and not no_alerts:
         summary.alerts = _deliver_after_scan(loaded, db_path)
     _print_summary(summary, quiet=quiet, as_json=as_json)
     if summary.sources_failed:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.SOURCE_FAILED)
 
 
 def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
@@ -133,7 +134,7 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
-            return deliver_alerts(loaded, store, now=datetime.now(timezone.utc))
+            return deliver_alerts(loaded, store, now=utc_now(), zone=_zone(loaded))
     except LockedError:
         reason = "another scan started meanwhile; it delivers them"
         return [AlertOutcome(alert.name, "held", reason=reason) for alert in loaded.alerts]
@@ -216,12 +217,13 @@ def preview(
             for item in items
         )
         return
-    console = _console()
+    console, zone = _console(), _zone(loaded)
     console.print(web_text(f"{len(harvest.items)} items from {target.url or target.name}"))
     for item in items:
         console.print()
         console.print(web_text(item.title or "(no title)", style="bold"))
-        console.print(web_text(f"{item.author or '-'} · {item.published_at or '-'} · {item.url}"))
+        published = show_time(item.published_at, zone) if item.published_at else "-"
+        console.print(web_text(f"{item.author or '-'} · {published} · {item.url}"))
         console.print(web_text(item.text[:300]), style="dim")
 
 
@@ -237,40 +239,44 @@ def tone(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
     ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Say why: the words and rules that decided each tone."),
+    ] = False,
 ) -> None:
     """Judge the tone of TEXT, or of each line of stdin.
 
     Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
-    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned."""
+    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned. With
+    --explain, a few indented lines follow each: the words that weighed (lexicon weight →
+    what negation, intensifiers or "but" made of it), the rules that fired, the flags."""
     from rich.text import Text
 
     from veille.report import web_text
     from veille.text import clean_text
-    from veille.tone import judge_tone
+    from veille.tone import explain_tone, judge_tone
 
     if text is None and sys.stdin.isatty():
         # Nothing typed yet would look like a hang: say what the command wants instead.
         typer.echo(ctx.get_help())
-        raise typer.Exit(2)
+        raise typer.Exit(ExitCode.USAGE)
     lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
     console = _console()
     for line in lines:
         if not line.strip():
             continue
-        judged = judge_tone(line, lang)
+        judged, why = explain_tone(line, lang) if explain else (judge_tone(line, lang), None)
         if as_json:
-            typer.echo(
-                json.dumps(
-                    {
-                        "text": line,
-                        "lang": judged.lang,
-                        "tone": judged.tone,
-                        "score": judged.score,
-                        "flags": list(judged.flags),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            record = {
+                "text": line,
+                "lang": judged.lang,
+                "tone": judged.tone,
+                "score": judged.score,
+                "flags": list(judged.flags),
+            }
+            if why is not None:
+                record["explain"] = why.as_dict()
+            typer.echo(json.dumps(record, ensure_ascii=False))
             continue
         fields = [
             judged.tone,
@@ -284,6 +290,8 @@ def tone(
             console.print(Text(head), web_text(fields[4]), sep="")
         else:
             typer.echo("\t".join(fields))
+        for reason in why.lines() if why is not None else ():
+            typer.echo(f"  {clean_text(reason)}")
 
 
 @handles_errors
@@ -325,7 +333,7 @@ def demo(
     """Scan a bundled sample of feeds from a loopback server and print the report."""
     from veille.demo import DEMO_BRANDS, run_demo
     from veille.figures import build_report, default_since
-    from veille.query import parse_when
+    from veille.query import starting
     from veille.report import report_view, scan_summary
     from veille.store import MentionFilter, Store
 
@@ -334,15 +342,16 @@ def demo(
         summary = run_demo(db_path)
         console = _console()
         console.print(scan_summary(summary, width=console.width))
-        now = datetime.now(timezone.utc)
+        now, zone = utc_now(), _zone(None)
         with Store(db_path) as store:
             figures = build_report(
                 store,
-                MentionFilter(since=parse_when(default_since(now), "--since", now)),
+                starting(MentionFilter(), default_since(now, zone=zone), now, zone),
                 now=now,
+                zone=zone,
                 competitors={b.name for b in DEMO_BRANDS if b.competitor},
             )
-        console.print(report_view(figures, width=console.width))
+        console.print(report_view(figures, width=console.width, zone=zone))
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 

@@ -41,7 +41,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIAS_VALUES = 100_000
 
 
-class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]
+class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]  # a base chosen at import
     """YAML 1.1 reads a key `on` (or `off`, `yes`, `no`) as a boolean: an alert's `on:` would
     arrive as `True`. Keys stay as written; values are read as usual."""
 
@@ -199,7 +199,8 @@ def _prefixed(error: ValidationError, prefix: tuple[str | int, ...]) -> Validati
     return ValidationError.from_exception_data(
         error.title,
         [
-            {**e, "loc": (*prefix, *e["loc"])}  # type: ignore[typeddict-item]
+            # ErrorDetails' extra keys (msg, url) are ignored: the message is built again.
+            {**e, "loc": (*prefix, *e["loc"])}  # type: ignore[typeddict-unknown-key]
             for e in error.errors(include_url=False)
         ],
     )
@@ -237,6 +238,8 @@ def _check_aliases(raw_text: str, path: Path) -> None:
     repeated = 0
     for event in yaml.parse(raw_text, Loader=_YAML_LOADER):
         if isinstance(event, yaml.AliasEvent):
+            # The parser gives every alias its anchor and its place.
+            assert event.start_mark is not None and event.anchor is not None
             line = event.start_mark.line + 1
             if any(anchor == event.anchor for anchor, _ in open_collections):
                 raise ConfigError(
@@ -418,6 +421,7 @@ def _to_config(model: _Config, path: Path) -> Config:
             search_urls=tuple(settings.search_urls.items()),
             tone_engine=settings.tone_engine,
             keep_items=settings.keep_items,
+            timezone=settings.timezone,
         ),
         alerts=tuple(
             Alert(

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from veille.times import zone_named
 from veille.urls import is_http_url
 
 FORUM_ENGINES = ("discourse", "phpbb", "xenforo", "vbulletin", "invision", "flarum", "reddit")
@@ -134,6 +135,7 @@ class _Settings(_Strict):
     search_urls: dict[Literal[SEARCH_PROVIDERS], NonEmpty] = {}  # type: ignore[valid-type]
     tone_engine: NonEmpty = "builtin"
     keep_items: int = Field(default=180, ge=0, le=36_500)
+    timezone: NonEmpty | None = None  # an IANA name; None: the machine's zone
 
     @field_validator("search_urls")
     @classmethod
@@ -144,6 +146,13 @@ class _Settings(_Strict):
             if not is_http_url(template.replace("{query}", "q").replace("{tag}", "q")):
                 raise ValueError(f"{provider}: {template!r} is not an http(s) URL")
         return templates
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            zone_named(name)  # ValueError: "unknown time zone 'Europe/Pari'"
+        return name
 
     @field_validator("tone_engine")
     @classmethod

@@ -47,7 +47,7 @@ sources:
 #     on: [new, attention, spike] # new mentions; those needing a human; volume/negativity spikes
 #     brand: Acme                 # optional: only this brand
 #     min_mentions: 1             # hold the digest until this many mentions are pending
-#     quiet_hours: "22:00-07:00"  # local time; held meanwhile, sent at the first scan after
+#     quiet_hours: "22:00-07:00"  # settings.timezone; held meanwhile, sent at the first scan after
 #     limit: 20                   # mentions listed in a digest; beyond, "and N more"
 
 # settings:                       # all optional
@@ -62,6 +62,7 @@ sources:
 #   tone_engine: builtin          # or package.module:function, an engine you installed
 #   keep_items: 180               # days read items are archived unless a mention refers to
 #                                 # them (0: forever); a brand added later searches them
+#   timezone: Europe/Paris        # dates are shown and read in it (default: the machine's)
 """
 
 

@@ -7,7 +7,7 @@ import html as html_lib
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from veille.extract.document import (
 from veille.extract.links import _page_base
 from veille.models import Item
 from veille.text import clean_text, html_to_text
+from veille.times import utc_now
 from veille.urls import absolute_url, canonical_url, is_http_url
 
 _FEED_TYPES = frozenset(
@@ -172,7 +173,7 @@ _LIKELY = re.compile(
 
 def extract_article(body: bytes, url: str, now: datetime | None = None) -> Item | None:
     """An article page's main text and metadata, or None when it holds no article."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     root = _document(body)
     base = _page_base(root, url)
     meta = _meta_values(root)
@@ -333,7 +334,7 @@ def _readability_candidate(body: etree._Element) -> etree._Element | None:
 
 
 def _unlikely(element: etree._Element) -> bool:
-    node = element
+    node: etree._Element | None = element
     depth = 0
     while node is not None and depth < 12:
         if isinstance(node.tag, str):

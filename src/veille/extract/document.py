@@ -128,7 +128,8 @@ _SPONSORED = re.compile(
 
 def _text_of(element: etree._Element) -> str:
     try:
-        return element.text_content()
+        # lxml.html's elements have it; another element has not, and falls back below.
+        return element.text_content()  # type: ignore[attr-defined]
     except (ValueError, AttributeError):
         return "".join(element.itertext())
 
@@ -161,8 +162,9 @@ def _body_html(
     return lxml.html.tostring(copy, encoding="unicode")
 
 
-def _copy(element: etree._Element) -> etree._Element:
-    markup = lxml.html.tostring(element, encoding="unicode", with_tail=False)
+def _copy(element: etree._Element) -> lxml.html.HtmlElement:
+    # lxml.html.tostring serialises any element; its stub asks for an HtmlElement.
+    markup = lxml.html.tostring(element, encoding="unicode", with_tail=False)  # type: ignore[call-overload]
     try:
         return lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -42,6 +42,7 @@ from veille.extract.page import ForumPage, _fallback_date, _og_title
 from veille.extract.presets import PRESETS
 from veille.models import Item
 from veille.text import clean_text, html_to_text
+from veille.times import utc_now
 from veille.urls import absolute_url
 
 _SPONSOR_CLASS = re.compile(r"\b(?:sponsor\w*|advert\w*|promoted\w*|adsbygoogle)\b", re.I)
@@ -57,7 +58,7 @@ def extract_forum(
     now: datetime | None = None,
 ) -> ForumPage:
     """Posts, next page and thread links of one forum page (see the `veille.extract` docstring)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     engine = engine.lower().strip() if engine else None
     if _is_json(body, content_type):
         page = _forum_json(body, url, engine, now)
@@ -182,7 +183,8 @@ def _preset_item(
     if author.startswith("@"):
         author = author[1:]
     body_element = next((e for e, _ in _select(post, preset.get("body"), owner)), None)
-    text, links = "", ()
+    text = ""
+    links: tuple[str, ...] = ()
     if body_element is not None:
         markup = _body_html(body_element, preset.get("quote"), preset.get("signature"))
         if owner.posts - {post}:

@@ -19,6 +19,7 @@ from veille.extract.document import _MAX_POSTS, _body_links, _remove, _select
 from veille.extract.page import ForumPage
 from veille.models import Item
 from veille.text import clean_text, html_to_text
+from veille.times import to_stored
 from veille.urls import absolute_url, canonical_url, is_http_url
 
 
@@ -172,9 +173,7 @@ def _reddit_json(data: Any, url: str, now: datetime) -> ForumPage:
         created = thing.get("created_utc")
         published = None
         if isinstance(created, (int, float)):
-            published = datetime.fromtimestamp(created, tz=timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
+            published = to_stored(datetime.fromtimestamp(created, tz=timezone.utc))
         items.append(
             Item(
                 key=canonical_url(permalink),

@@ -81,17 +81,17 @@ def _generic(root: etree._Element, url: str, base: str, now: datetime) -> ForumP
     keys = _author_keys(authors)
     per_element: dict[etree._Element, set[str]] = {}
     for element, key, _display in keys:
-        node = element
+        node: etree._Element | None = element
         depth = 0
         while node is not None and depth < 60:
             per_element.setdefault(node, set()).add(key)
             node = node.getparent()
             depth += 1
     author_set = {e: display for e, _key, display in keys}
-    groups: dict[tuple[int, str, str], list[etree._Element]] = {}
+    groups: dict[tuple[int, object, str], list[etree._Element]] = {}
     parents: dict[int, etree._Element] = {}
-    for element, found in per_element.items():
-        if len(found) != 1 or element in author_set or element.tag in ("html", "body"):
+    for element, keys_found in per_element.items():
+        if len(keys_found) != 1 or element in author_set or element.tag in ("html", "body"):
             continue
         parent = element.getparent()
         if parent is None:
@@ -129,8 +129,8 @@ def _generic(root: etree._Element, url: str, base: str, now: datetime) -> ForumP
     items: list[Item] = []
     seen: set[str] = set()
     title = _generic_title(root)
-    for found in chosen[:_MAX_POSTS]:
-        item = _generic_item(found, page_url, base, title, now, anchors)
+    for post in chosen[:_MAX_POSTS]:
+        item = _generic_item(post, page_url, base, title, now, anchors)
         if item is None or item.key in seen:
             continue
         seen.add(item.key)
@@ -316,7 +316,7 @@ def _with_cousins(
 
 
 def _with_guests(
-    chosen: list[_Candidate], token: str, per_element: Mapping[etree._Element, set[str]]
+    chosen: list[_Candidate], token: str, per_element: dict[etree._Element, set[str]]
 ) -> list[_Candidate]:
     """Add the group's blocks whose poster has no profile link (a guest, a deleted account):
     their name sits where the members' names sit (FluxBB `dt > strong`, SMF `.poster h4`)."""
@@ -358,9 +358,9 @@ def _with_guests(
     return _in_page_order(chosen + extra) or chosen
 
 
-def _steps(ancestor: etree._Element, element: etree._Element) -> list[tuple[str, str]]:
-    steps = []
-    node = element
+def _steps(ancestor: etree._Element, element: etree._Element) -> list[tuple[object, str]]:
+    steps: list[tuple[object, str]] = []
+    node: etree._Element | None = element
     while node is not None and node is not ancestor:
         steps.append((node.tag, _class_stems(node)))
         node = node.getparent()
@@ -534,12 +534,12 @@ def _without_quote_blocks(body: etree._Element) -> etree._Element:
         if any(_QUOTE_HEADING.match(_short_text(child)) for child in element):
             continue  # the innermost element holding the heading
         node = element
-        while node.getparent() is not None and node.getparent() is not copy:
-            siblings = [c for c in node.getparent() if isinstance(c.tag, str)]
-            if len(siblings) != 1 or (node.getparent().text or "").strip() or _tail(node):
-                break
-            node = node.getparent()
         parent = node.getparent()
+        while parent is not None and parent is not copy:
+            siblings = [c for c in parent if isinstance(c.tag, str)]
+            if len(siblings) != 1 or (parent.text or "").strip() or _tail(node):
+                break
+            node, parent = parent, parent.getparent()
         following = node.getnext()
         while following is not None and not isinstance(following.tag, str):
             following = following.getnext()
@@ -555,7 +555,7 @@ def _without_quote_blocks(body: etree._Element) -> etree._Element:
             and clean_text(_text_of(following))
         ):
             doomed.append(parent)
-    for element in doomed:
-        if all(a not in doomed for a in element.iterancestors()):
-            _remove(element)
+    for part in doomed:
+        if all(a not in doomed for a in part.iterancestors()):
+            _remove(part)
     return copy

@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urldefrag
@@ -19,6 +19,7 @@ from urllib.parse import urldefrag
 from veille.charset import _DEMORONIZE
 from veille.models import Item
 from veille.text import html_to_text, links_in_html
+from veille.times import to_stored
 from veille.urls import absolute_url, is_http_url
 
 # An e-mail address, `mailto:` included (`[^\s@()<>]+` takes it in).
@@ -59,7 +60,7 @@ def _author_of(node: Mapping[str, Any]) -> str:
     """
     raw = node.get("author")
     detail = node.get("author_detail") or {}
-    authors = node.get("authors") or ()
+    authors: Sequence[Any] = node.get("authors") or ()
     if len(authors) > 1 and not detail.get("name"):
         # Several authors, the last with only an e-mail: feedparser's `author` is that
         # e-mail (or worse: `ple (two@two.example)`, its split cut short). The first author,
@@ -108,11 +109,11 @@ def _struct_to_iso(value: time.struct_time | None) -> str | None:
         moment = datetime(*value[:6])
     except (TypeError, ValueError, OverflowError):
         return None
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+    return to_stored(moment)
 
 
 def _draft_from_entry(
-    entry: Mapping[str, Any],
+    entry: dict[str, Any],
     base: str,
     feed_author: str,
     captions: Collection[str] = frozenset(),
@@ -134,7 +135,9 @@ def _draft_from_entry(
         bodies = [body for body in bodies if body[0] not in captions] or bodies
     longest = max((markup for markup, _ in bodies), key=len, default="")
 
-    guid = entry.get("id") if isinstance(entry.get("id"), str) else ""
+    guid = entry.get("id")
+    if not isinstance(guid, str):
+        guid = ""
     permalink = bool(entry.get("guidislink"))
     links = entry.get("links") or ()
     alternates = [

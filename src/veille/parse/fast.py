@@ -26,7 +26,7 @@ from typing import Any
 try:  # compiled; feedparser alone still reads every feed when the wheel is missing
     import feedparser_rs
 except ImportError:  # pragma: no cover
-    feedparser_rs = None
+    feedparser_rs = None  # type: ignore[assignment]  # checked before each use
 
 from veille.dates import feed_date
 from veille.models import ParsedFeed

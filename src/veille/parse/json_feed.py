@@ -21,6 +21,7 @@ from veille.parse.entries import (
     entry_fingerprint,
 )
 from veille.text import clean_text, html_to_text
+from veille.times import to_stored
 from veille.urls import is_http_url
 
 _JSONFEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/", re.IGNORECASE)
@@ -125,7 +126,7 @@ def _json_date(value: object) -> str | None:
             moment = moment - offset if sign == "+" else moment + offset
     except (ValueError, OverflowError):
         return None
-    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+    return to_stored(moment)
 
 
 def _draft_from_json(item: Mapping[str, Any], base: str, feed_author: str) -> dict[str, Any]:

@@ -64,8 +64,8 @@ def _parse_xml_feed(
     except Exception as error:  # a third-party parser on hostile input: never let it escape
         raise ParseError(f"not a feed: the feed parser failed ({type(error).__name__})") from None
 
-    error = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    where = _xml_error(error)
+    bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    where = _xml_error(bozo)
     entries = list(parsed.get("entries") or ())
     warnings = [note] if note else []
     if where:

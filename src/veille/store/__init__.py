@@ -28,7 +28,6 @@ from veille.store.filters import (
     INBOX_URGENCY,
     MENTION_COLUMNS,
     MentionFilter,
-    utc_now,
 )
 from veille.store.lock import ScanLock
 
@@ -66,5 +65,4 @@ __all__ = [
     "ScanLock",
     "SourceState",
     "Store",
-    "utc_now",
 ]

@@ -63,7 +63,7 @@ class AlertState:
                     "WHERE found_at < ? AND origin = 'sweep'",
                     [start_after],
                 ).fetchone()[0]
-                self.db["alert_state"].insert(
+                self.db.table("alert_state").insert(
                     {"alert": alert, "target": target, "last_mention_id": known[target]}
                 )
         return [known[target] for target in targets]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from veille.models import ItemSelection, Mention
-from veille.store.filters import utc_now
+from veille.times import stored_now
 
 ITEM_COLUMNS = "id source url published_at found_at author lang links title text site".split()
 _BATCH = 2000
@@ -239,7 +239,7 @@ class Archive:
             with self.db.conn:
                 self.db.execute(
                     "INSERT OR IGNORE INTO maintenance (task, since) VALUES ('erasure', ?)",
-                    [utc_now()],
+                    [stored_now()],
                 )
         mentions_where, mentions_params = _purged_mentions(authors, before)
         items_where, items_params = _purged_items(authors, before)

@@ -175,11 +175,12 @@ class Store(Listing, AlertState, Archive):
             cursor = self.db.execute(
                 "INSERT INTO scans (started_at, status) VALUES (?, 'running')", [started_at]
             )
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None  # set by every INSERT
+        return cursor.lastrowid
 
     def finish_scan(self, scan_id: int, totals: dict[str, Any]) -> None:
         with self.db.conn:
-            self.db["scans"].update(scan_id, totals)
+            self.db.table("scans").update(scan_id, totals)
 
     def sync_sources(self, sources: Iterable[Source]) -> None:
         """Make sure every configured source has a row; a changed URL forgets validators."""
@@ -189,11 +190,11 @@ class Store(Listing, AlertState, Archive):
                     "SELECT url FROM sources WHERE name = ?", [source.name]
                 ).fetchone()
                 if row is None:
-                    self.db["sources"].insert(
+                    self.db.table("sources").insert(
                         {"name": source.name, "type": source.type, "url": source.url}
                     )
                 elif row[0] != source.url:
-                    self.db["sources"].update(
+                    self.db.table("sources").update(
                         source.name,
                         {
                             "type": source.type,

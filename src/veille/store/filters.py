@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 MENTION_COLUMNS = (
@@ -33,11 +32,6 @@ def by_date(filters: MentionFilter) -> str:
     groups on; with a wide period the planner would rather scan another index and read the
     table for each row, several times slower."""
     return "INDEXED BY idx_mentions_date" if filters.since else ""
-
-
-def utc_now() -> str:
-    """Now, in the database's time format."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
 
 from sqlite_utils import Database
@@ -19,6 +20,7 @@ from veille.store.filters import (
 )
 from veille.store.fts import check_query, query_error
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
+from veille.times import from_stored, offsets, to_stored
 
 
 class Listing:
@@ -42,6 +44,17 @@ class Listing:
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield dict(zip(names, row, strict=True))
+
+    def mention(self, mention_id: int) -> dict[str, Any] | None:
+        """One mention with its item's full text and the site it was credited to; None when
+        no mention has this id."""
+        columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
+        rows = self._dicts(
+            f"SELECT {columns}, coalesce(i.site, '') AS site FROM mentions AS m "
+            "LEFT JOIN items AS i ON i.id = m.item_id WHERE m.id = ?",
+            [mention_id],
+        )
+        return rows[0] if rows else None
 
     def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
         where, params = filters.where()
@@ -90,16 +103,48 @@ class Listing:
                 row[key] = sorted(filter(None, (row[key] or "").split(",")))
         return rows
 
-    def daily_counts(self, filters: MentionFilter = MentionFilter()) -> list[dict[str, Any]]:
-        """Mentions (and negative ones) per UTC day and brand, oldest first."""
+    def daily_counts(
+        self, filters: MentionFilter = MentionFilter(), zone: tzinfo = timezone.utc
+    ) -> list[dict[str, Any]]:
+        """Mentions (and negative ones) per day of `zone` and brand, oldest first."""
         where, params = filters.where()
         sql = (
-            f"SELECT substr({DATE_COLUMN}, 1, 10) AS day, brand, count(*) AS mentions, "
+            f"SELECT {self._local_day(filters, zone)} AS day, brand, count(*) AS mentions, "
             "sum(tone = 'negative') AS negative "
             f"FROM mention_rows {by_date(filters)} WHERE {where} GROUP BY day, brand "
             "ORDER BY day, brand"
         )
         return self._dicts(sql, params)
+
+    def _local_day(self, filters: MentionFilter, zone: tzinfo) -> str:
+        """SQL for the day of `zone` a mention falls on, exact across clock changes.
+
+        SQLite knows offsets, not zones: the zone's offsets over the filtered period are
+        written into the query, each from the moment it starts (`times.offsets`). With UTC
+        the stored date is the day already.
+        """
+        since, until = filters.since, filters.until
+        if since is None or until is None:
+            where, params = filters.where()
+            first, last = self.db.execute(
+                f"SELECT min({DATE_COLUMN}), max({DATE_COLUMN}) FROM mention_rows "
+                f"{by_date(filters)} WHERE {where}",
+                params,
+            ).fetchone()
+            if first is None:
+                return f"substr({DATE_COLUMN}, 1, 10)"
+            since, until = since or first, until or last
+        changes = offsets(from_stored(since), from_stored(until) + timedelta(seconds=1), zone)
+        if len(changes) == 1 and changes[0][1] == 0:
+            return f"substr({DATE_COLUMN}, 1, 10)"
+        shift = f"'{changes[-1][1]:+d} seconds'"
+        if len(changes) > 1:
+            cases = " ".join(
+                f"WHEN {DATE_COLUMN} < '{to_stored(start)}' THEN '{before:+d} seconds'"
+                for (_, before), (start, _) in zip(changes, changes[1:], strict=False)
+            )
+            shift = f"CASE {cases} ELSE {shift} END"
+        return f"date({DATE_COLUMN}, {shift})"
 
     def needing_attention(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 10

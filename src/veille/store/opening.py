@@ -12,7 +12,14 @@ import os
 import sqlite3
 from pathlib import Path
 
-from veille.errors import DamagedError, DiskFullError, ReadOnlyError, StoreError, VeilleError
+from veille.errors import (
+    DamagedError,
+    DiskFullError,
+    ExitCode,
+    ReadOnlyError,
+    StoreError,
+    VeilleError,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -47,7 +54,7 @@ def translate(error: sqlite3.Error, path: Path, *, started: bool = True) -> Veil
         return DiskFullError(
             f"{path}: the disk is full or cannot be written ({message}); {kept} — free some "
             "space and run the command again",
-            exit_code=1 if started else 2,
+            exit_code=ExitCode.SOURCE_FAILED if started else ExitCode.USAGE,
         )
     return None
 

@@ -1,0 +1,69 @@
+"""One mention in full, for `veille show`: what the store keeps, and why its tone.
+
+The tone stored with a mention was decided at the sweep that found it, perhaps by an older
+engine or by a configured one. Its explanation is made again here, by today's built-in
+engine on the same window (the brand's sentence and its neighbours in the item's title and
+text, as the sweep saw them); when today's judgement differs from the stored one, both are
+kept so that the view can say the explanation is today's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from veille.match import searchable_text
+from veille.models import Item, Tone
+from veille.store import Store
+from veille.tone import Explanation, explain_around
+
+
+@dataclass(frozen=True)
+class MentionDetail:
+    """A stored mention (its row, item text included) and today's explanation of its tone."""
+
+    row: dict[str, Any]
+    today: Tone
+    explanation: Explanation
+
+    @property
+    def judged_alike(self) -> bool:
+        """Whether today's engine gives the stored tone and score."""
+        stored_score = self.row.get("tone_score")
+        return self.row.get("tone") == self.today.tone and (
+            stored_score is None or round(float(stored_score), 3) == self.today.score
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as `--json` prints it: stored fields, and `explain` from today's engine."""
+        explain = self.explanation.as_dict()
+        explain["same_as_stored"] = self.judged_alike
+        return {**self.row, "explain": explain}
+
+
+def mention_detail(store: Store, mention_id: int) -> MentionDetail | None:
+    """The mention with this id and its explanation; None when there is none."""
+    row = store.mention(mention_id)
+    if row is None:
+        return None
+    # A mention whose item has no text (a title-only entry) shows and is judged on its
+    # snippet, which already holds the title when the brand was found there.
+    title = (row["title"] or "") if row["text"] else ""
+    row["text"] = row["text"] or row["snippet"] or ""
+    text = searchable_text(Item(key="", url=row["url"], title=title, text=row["text"]))
+    start, end = _place(text, row["matched"] or "", len(title) + 1 if title else 0)
+    today, explanation = explain_around(text, start, end)
+    return MentionDetail(row=row, today=today, explanation=explanation)
+
+
+def _place(text: str, matched: str, body_start: int) -> tuple[int, int]:
+    """Where the sweep found `matched` in `text`: its first place in the body, else in the
+    title (as `match.find_mentions` prefers), else the start (a mention found by one of
+    its links, whose `matched` is the link)."""
+    words = matched.split()
+    if not words:
+        return 0, 0
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words), re.IGNORECASE)
+    found = pattern.search(text, min(body_start, len(text))) or pattern.search(text)
+    return found.span() if found is not None else (0, 0)

@@ -1,0 +1,179 @@
+"""Times as veille stores them, and as it shows them.
+
+Every time in the database is UTC, written `YYYY-MM-DDTHH:MM:SSZ`: one fixed-width form, so
+that comparing two stored times as text compares the moments, and SQL range filters on them
+use the date index. This module is the one place that writes and reads that form; the rest of
+veille passes aware `datetime`s or stored strings, never its own format string.
+
+What veille prints is in the user's zone (`settings.timezone`, else the machine's): listings,
+the report's days and spikes, and a `--since 2026-11-01`, which means that day's local
+midnight. A zone is a `tzinfo` handed down from the command to the functions that need it;
+nothing here reads the config. CSV and JSON output keep the stored UTC values.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+STORED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # what to_stored writes, for readers of the database
+LOCALTIME = "/etc/localtime"
+
+
+def to_stored(moment: datetime) -> str:
+    """A moment as stored: UTC, to the second. A naive datetime is taken as UTC already.
+
+    The year is padded by hand: `%Y` writes year 999 as `999` on some platforms, which would
+    sort after `2026`.
+    """
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+
+
+def read_time(value: str, zone: tzinfo = timezone.utc) -> datetime:
+    """An ISO 8601 time or date as an aware UTC datetime; ValueError when it is neither.
+
+    A value with an offset (or `Z`) means that moment; one without is a wall-clock time in
+    `zone`, and a date alone is its midnight there.
+    """
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(timezone.utc)
+
+
+def from_stored(value: str) -> datetime:
+    """A stored time as an aware UTC datetime; ValueError when `value` is not one.
+
+    Any ISO 8601 time is read (a value written by another tool, with an offset or without a
+    `Z`): one without an offset is UTC, as everything veille stores.
+    """
+    return read_time(value, timezone.utc)
+
+
+def utc_now() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def stored_now() -> str:
+    """Now, as stored."""
+    return to_stored(utc_now())
+
+
+def day_start(day: date, zone: tzinfo = timezone.utc) -> str:
+    """The first moment of a day in `zone`, as stored: where that day's mentions begin.
+
+    Where a clock change skips midnight, the day starts at the first moment it has.
+    """
+    return to_stored(datetime.combine(day, time(), zone))
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    """The day a moment falls on in `zone`."""
+    return moment.astimezone(zone).date()
+
+
+def show_time(value: str, zone: tzinfo) -> str:
+    """A stored time as `YYYY-MM-DD HH:MM` in `zone`; a value that is not one, as it is."""
+    try:
+        moment = from_stored(value).astimezone(zone)
+    except (ValueError, OverflowError):
+        return value
+    return f"{moment.year:04d}-{moment:%m-%d %H:%M}"
+
+
+def offsets(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime, int]]:
+    """The UTC offsets of `zone` (in seconds) over [start, end), each with the moment it
+    begins, oldest first: one entry for a zone without clock changes in the period.
+
+    Read day by day, then narrowed to the second where the offset changed: zones change
+    their clocks at most a few times a year, never twice in a day.
+    """
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) if delta else 0
+
+    found = [(start, offset(start))]
+    moment = start
+    while moment < end:
+        later = min(moment + timedelta(days=1), end)
+        if offset(later) != found[-1][1]:
+            low, high = moment, later  # offset(low) is the old one, offset(high) the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == found[-1][1] else (low, middle)
+            found.append((high.replace(microsecond=0), offset(high)))
+        moment = later
+    return found
+
+
+def zone_named(name: str) -> tzinfo:
+    """The IANA zone `name` (`Europe/Paris`); ValueError saying so when there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def machine_zone() -> tzinfo:
+    """The machine's own zone: `$TZ` when it names one, else the zone `/etc/localtime` links
+    to (or holds), else UTC.
+
+    Read by hand rather than with `time.localtime()`, which gives only the current offset:
+    a past day in summer needs the summer offset, whatever the season now.
+    """
+    name = os.environ.get("TZ", "").strip().removeprefix(":")
+    if name:
+        zone = _zone_from(name)
+        if zone is not None:
+            return zone
+    try:
+        zone = _zone_from(os.readlink(LOCALTIME))
+    except OSError:
+        zone = None
+    if zone is None:
+        try:
+            with open(LOCALTIME, "rb") as handle:
+                zone = ZoneInfo.from_file(handle)
+        except (OSError, ValueError):
+            zone = None
+    return zone or timezone.utc
+
+
+def _zone_from(name: str) -> tzinfo | None:
+    """A zone from a key (`Europe/Paris`) or a zone file's path, None when neither."""
+    key = name.rpartition("/zoneinfo/")[2] if "/zoneinfo/" in name else name
+    try:
+        return zone_named(key)
+    except ValueError:
+        pass
+    if os.path.isabs(name):
+        try:
+            with open(name, "rb") as handle:
+                return ZoneInfo.from_file(handle)
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def configured_zone(name: str | None) -> tzinfo:
+    """The zone of `settings.timezone` (already checked by the config), else the machine's."""
+    return zone_named(name) if name else machine_zone()
+
+
+_UTC_ALIASES = frozenset(
+    {"Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu"}
+)
+
+
+def zone_name(zone: tzinfo) -> str:
+    """How a zone is named to the user: its IANA key (`UTC` for UTC's aliases, such as the
+    `Etc/UTC` many machines are set to), else its abbreviation now."""
+    key = getattr(zone, "key", None)
+    if key in _UTC_ALIASES:
+        return "UTC"
+    return key or datetime.now(zone).tzname() or "UTC"

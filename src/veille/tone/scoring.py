@@ -1,0 +1,147 @@
+"""The score of a text: the language's lexical engine, irony, and the flags' pull."""
+
+from __future__ import annotations
+
+import re
+
+from veille.models import Tone, ToneLabel
+from veille.text import clean_text, fold
+from veille.tone.english import _score_en
+from veille.tone.explain import Explanation, as_written
+from veille.tone.flags import _flags
+from veille.tone.french import _score_fr
+from veille.tone.irony import (
+    _CLAP,
+    _IRONY,
+    _IRONY_SIGNS,
+    _PRAISE_AGAIN,
+    _PRAISE_WORD,
+    _SARCASM_TAG,
+)
+from veille.tone.language import detect_language
+
+# Scores in (NEGATIVE_AT, POSITIVE_AT) are neutral. VADER's paper uses ±0.05; its lexicons lean
+# positive on plain statements ("like", "care", "free", "please" all score), so the positive
+# side of the band is wider. Chosen on the shared English DEV split where both its parts
+# (tweets, news opinion) gain and the neighbouring values do as well, then checked on French.
+POSITIVE_AT = 0.25
+NEGATIVE_AT = -0.15
+# How much a complaint or an insult pulls the score down: these patterns are negative by nature
+# even when no lexicon word says so ("still waiting for my refund").
+FLAG_PULL = 0.35
+# ...unless the text clearly praises all the same ("never again another bank, this one is great").
+CLEAR_PRAISE = 0.5
+# Irony: a sure marker ("merci pour rien", "thanks for nothing", "/s", 🙄) makes the text at
+# least this negative; praise words ("bravo", "great", "merci") around a text that is otherwise
+# at most IRONIC_REST are read as sarcasm.
+IRONY_PULL = 0.3
+IRONIC_REST = -0.3
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _lexical_score(text: str, lang: str, explanation: Explanation | None = None) -> float:
+    if lang == "fr":
+        return _score_fr(text, explanation)
+    if lang == "und" and not _LETTER.search(text):
+        # emoji and emoticons only: the curated table knows them best
+        return _score_fr(text, explanation)
+    if lang in ("en", "und"):
+        return _score_en(text, explanation)
+    return 0.0
+
+
+def _raw_score(text: str, lang: str, explanation: Explanation | None = None) -> float:
+    """Lexical score, corrected for irony (see `_IRONY` and `_PRAISE_WORD`)."""
+    score = _lexical_score(text, lang, explanation)
+    if lang not in ("fr", "en", "und") or not text:
+        return score
+    folded = fold(text).replace("’", "'")
+    if (
+        any(sign in folded for sign in _IRONY_SIGNS)
+        or ("/s" in folded and _SARCASM_TAG.search(folded))
+        or _IRONY.search(folded)
+    ):
+        ironic = min(-IRONY_PULL, -abs(score))
+        if explanation is not None:
+            marker = _irony_marker(text, folded)
+            explanation.rule("irony", marker, f"{score:+.2f} → {ironic:+.2f}")
+        return ironic
+    if score > NEGATIVE_AT and (_CLAP in folded or _PRAISE_WORD.search(folded)):
+        # "bravo… encore en retard", "great, another delay", "super la grève": praise words
+        # around facts that are otherwise plainly bad are sarcasm, not praise.
+        rest = _lexical_score(_PRAISE_WORD.sub(" ", folded), lang)
+        if rest <= IRONIC_REST or (rest < 0 and _PRAISE_AGAIN.search(folded)):
+            sarcastic = min(rest, 0.0) - IRONY_PULL
+            if explanation is not None:
+                praise = _PRAISE_WORD.search(folded)
+                explanation.rule(
+                    "sarcasm",
+                    as_written(text, folded, praise.span()).strip(" ,!.…") if praise else _CLAP,
+                    f"praise around bad news ({rest:+.2f} without it): "
+                    f"{score:+.2f} → {sarcastic:+.2f}",
+                )
+            return sarcastic
+    return score
+
+
+def _irony_marker(text: str, folded: str) -> str:
+    """What made a text ironic, for an explanation."""
+    for sign in _IRONY_SIGNS:
+        if sign in folded:
+            return sign
+    found = _IRONY.search(folded) or _SARCASM_TAG.search(folded)
+    return as_written(text, folded, found.span()) if found is not None else ""
+
+
+def _label(score: float) -> ToneLabel:
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def _make(
+    score: float, lang: str, flags: tuple[str, ...], explanation: Explanation | None = None
+) -> Tone:
+    if lang not in ("fr", "en", "und"):
+        score = 0.0  # another language: say so rather than guess
+        if explanation is not None:
+            explanation.rule("language", lang, "not French or English: left neutral")
+    elif score < CLEAR_PRAISE and ("complaint" in flags or "insult" in flags):
+        # A complaint or an insult is negative unless the text clearly praises all the same.
+        pulled = min(score - FLAG_PULL, NEGATIVE_AT - 0.05)
+        if explanation is not None:
+            which = "complaint" if "complaint" in flags else "insult"
+            explanation.rule(
+                which, explanation.flags.get(which, ""), f"{score:+.2f} → {pulled:+.2f}"
+            )
+        score = pulled
+    score = round(max(-1.0, min(1.0, score)), 3)
+    tone = Tone(tone=_label(score), score=score, lang=lang, flags=flags)
+    if explanation is not None:
+        explanation.lang, explanation.tone, explanation.score = lang, tone.tone, score
+    return tone
+
+
+def judge_tone(text: str, lang: str | None = None) -> Tone:
+    """Tone of the whole text; the language is detected unless the caller already knows it."""
+    return _judge(text, lang)
+
+
+def explain_tone(text: str, lang: str | None = None) -> tuple[Tone, Explanation]:
+    """`judge_tone`, with what decided it: the same judgement, and why."""
+    explanation = Explanation()
+    return _judge(text, lang, explanation), explanation
+
+
+def _judge(text: str, lang: str | None, explanation: Explanation | None = None) -> Tone:
+    text = clean_text(text)
+    if explanation is not None:
+        explanation.window, explanation.lang = text, lang or "und"
+    if not text:
+        return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
+    lang = lang or detect_language(text)
+    score = _raw_score(text, lang, explanation)
+    return _make(score, lang, _flags(text, lang, explanation), explanation)
