@@ -228,3 +228,28 @@ def test_the_script_rebuilds_the_shipped_weights(trainer, tmp_path: Path) -> Non
         assert trainer.digest(arrays) == trainer.digest({k: shipped[k] for k in shipped.files})
     table = json.loads(prose.MODEL_PATH.with_name(prose.ROUTE_NAME).read_text(encoding="utf-8"))
     assert routing == table
+
+
+# --------------------------------------------------------------------------- in the engine
+
+
+def test_judge_tone_routes_long_texts_through_the_model() -> None:
+    """judge_tone gives long French and English texts the blend's score and label, and leaves
+    short ones as the lexicon judged them."""
+    from veille.tone import explain_tone, judge_tone
+
+    for text in (PRAISE_FR, BLAME_FR):
+        with prose.lexicon_only():
+            lexicon = judge_tone(text, "fr")
+        score = prose.blend(text, "fr", lexicon.score, lexicon.flags)
+        judged = judge_tone(text, "fr")
+        assert judged.score == score and judged.flags == lexicon.flags
+        tone, explanation = explain_tone(text, "fr")
+        assert tone == judged
+        assert [hit.rule for hit in explanation.rules][-1] == "prose"
+    assert judge_tone(PRAISE_FR).tone == "positive"
+    assert judge_tone(BLAME_FR).tone == "negative"
+    short = "Un film assez long, mais pas mal du tout."
+    with prose.lexicon_only():
+        lexicon = judge_tone(short)
+    assert judge_tone(short) == lexicon

@@ -22,7 +22,6 @@ import math
 import re
 import threading
 import zlib
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -103,12 +102,12 @@ def features(text: str, lexicon_score: float) -> tuple[list[int], list[float]]:
         for n in (3, 4, 5):
             for j in range(len(padded) - n + 1):
                 groups[2].add(_bucket("c " + padded[j : j + n]))
-    values: Counter[int] = Counter()
+    values: dict[int, float] = {}
     for group in groups:
         if group:
             weight = 1.0 / math.sqrt(len(group))
             for index in group:
-                values[index] += weight
+                values[index] = values.get(index, 0.0) + weight
     dense = (
         lexicon_score,
         1.0 if lexicon_score >= POSITIVE_AT else 0.0,

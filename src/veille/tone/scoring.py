@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from veille import prose
 from veille.models import Tone, ToneLabel
 from veille.text import clean_text, fold
 from veille.tone.english import _score_en
@@ -144,4 +145,24 @@ def _judge(text: str, lang: str | None, explanation: Explanation | None = None) 
         return Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())
     lang = lang or detect_language(text)
     score = _raw_score(text, lang, explanation)
-    return _make(score, lang, _flags(text, lang, explanation), explanation)
+    tone = _make(score, lang, _flags(text, lang, explanation), explanation)
+    return _with_prose(text, tone, explanation)
+
+
+# --------------------------------------------------------------------------- prose scorer
+# Long English and French texts (reviews, articles, posts) get the learned model's say,
+# blended with the lexicon's score as its training script decided on data it never trained
+# on (see veille.prose.blend). Shorter texts and other languages are returned unchanged and
+# load no weights: a ~240-character snippet never reaches the model. `tone_around` judges the
+# window around a brand by the rules alone.
+
+
+def _with_prose(text: str, tone: Tone, explanation: Explanation | None = None) -> Tone:
+    if not prose.routed(text, tone.lang):
+        return tone
+    score = prose.blend(text, tone.lang, tone.score, tone.flags)
+    label = _label(score)
+    if explanation is not None:
+        explanation.rule("prose", f"{len(text)} characters", f"{tone.score:+.2f} → {score:+.2f}")
+        explanation.tone, explanation.score = label, score
+    return Tone(tone=label, score=score, lang=tone.lang, flags=tone.flags)
