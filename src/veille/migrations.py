@@ -361,6 +361,51 @@ def m007_real_sites_and_quiet_sources(db: Database) -> None:
     _unwrap_stored_urls(db)
 
 
+@migrations()
+def m008_tone_labels(db: Database) -> None:
+    # A community manager's corrections of tone, and texts she labelled outside the
+    # mentions: what `veille tone train` learns from. A corrected mention's row holds the
+    # corrected tone, so every listing, report and export shows it; the engine's judgement
+    # is kept here beside it. A rescan never touches either (it inserts or does nothing).
+    # `text` is what was judged (the window around the brand), the example to learn from;
+    # `flags` is the corrected flag set, NULL when only the tone was corrected.
+    db.execute(
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            mention_id INTEGER UNIQUE REFERENCES mention_rows (id),
+            text TEXT NOT NULL,
+            lang TEXT,
+            label TEXT NOT NULL CHECK (label IN ('positive', 'neutral', 'negative')),
+            flags TEXT,
+            judged_tone TEXT,
+            judged_score FLOAT,
+            judged_flags TEXT,
+            labelled_at TEXT NOT NULL
+        )
+        """
+    )
+    # A mention erased (`veille purge`) takes its correction, and the words in it, along.
+    db.execute(
+        "CREATE TRIGGER labels_follow_mentions AFTER DELETE ON mention_rows BEGIN "
+        "DELETE FROM labels WHERE mention_id = old.id; END"
+    )
+    # The layer `veille tone train` fitted on the labels, with its cross-validated figures
+    # (JSON); one row at most. Kept in the database so that a copy or a backup of the file
+    # judges as the original does.
+    db.execute(
+        """
+        CREATE TABLE tone_model (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            trained_at TEXT NOT NULL,
+            labels INTEGER NOT NULL,
+            weights BLOB NOT NULL,
+            report TEXT NOT NULL
+        )
+        """
+    )
+
+
 def _unwrap_stored_urls(db: Database) -> None:
     """Give stored mentions and items the URL a sweep now computes for them: a redirect link
     (a Google Alerts result…) becomes the article's, and the domain the publisher's. Were

@@ -17,7 +17,8 @@ Guarantees, and how they are kept:
 
 `database` opens the file and writes sweeps; `listing` answers the listing commands and the
 report; `alert_state` keeps what each alert URL was sent; `archive` reads the archive for a
-rematch or a backtest, and removes what retention and erasure remove.
+rematch or a backtest, and removes what retention and erasure remove; `labels` keeps tone
+corrections, labelled texts and the layer trained on them.
 """
 
 import sys
@@ -55,11 +56,14 @@ def _import_sqlite_utils() -> None:
 _import_sqlite_utils()
 
 from veille.store.database import SourceState, Store  # noqa: E402
+from veille.store.labels import Correction, LabelledText  # noqa: E402
 
 __all__ = [
     "ATTENTION",
+    "Correction",
     "DATE_COLUMN",
     "INBOX_URGENCY",
+    "LabelledText",
     "MENTION_COLUMNS",
     "MentionFilter",
     "ScanLock",

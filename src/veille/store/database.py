@@ -16,6 +16,7 @@ from veille.migrations import apply_migrations, pending_migrations, schema_versi
 from veille.models import ITEM_TEXT_LIMIT, ArchivedItem, Mention, Source
 from veille.store.alert_state import AlertState
 from veille.store.archive import Archive
+from veille.store.labels import Labels
 from veille.store.listing import Listing
 from veille.store.opening import (
     check_can_write,
@@ -93,7 +94,7 @@ class SourceState:
     empty_noticed_on: str | None = None
 
 
-class Store(Listing, AlertState, Archive):
+class Store(Listing, AlertState, Archive, Labels):
     """Owns the database file: opens, migrates, writes sources' results, answers queries."""
 
     def __init__(self, path: Path, *, create: bool = True, write: bool = True) -> None:
