@@ -49,7 +49,7 @@ def test_columns_are_the_contract_order() -> None:
     assert CSV_COLUMNS == [
         "id", "brand", "found_at", "published_at", "source", "source_type", "domain",
         "author", "title", "url", "snippet", "matched", "lang", "tone", "tone_score",
-        "flags", "status", "note",
+        "flags", "status", "note", "label",
     ]  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def test_a_triage_note_is_exported_after_the_status(runner, demo_db: Path) -> No
     result = runner.invoke(app, ["export", "--db", str(demo_db)])
     assert result.exit_code == 0, result.output
     table = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout, newline=""))}
-    assert list(table[str(first)])[-2:] == ["status", "note"]
+    assert list(table[str(first)])[-3:] == ["status", "note", "label"]
     assert (table[str(first)]["status"], table[str(first)]["note"]) == (
         "handled",
         "répondu, « merci »",

@@ -20,6 +20,7 @@ for _command in (
     listing.inbox,
     listing.show,
     listing.mark,
+    listing.label,
     archive.backtest,
     archive.purge,
     maintenance.backup,
