@@ -277,7 +277,7 @@ def test_xlsx_needs_a_file_and_csv_excel_still_works(runner, demo_db: Path) -> N
     excel = runner.invoke(app, ["export", "--db", str(demo_db), "--excel"])
     assert excel.exit_code == 0
     assert excel.stdout.startswith("\ufeffid,brand,") and excel.stdout.splitlines()[0].endswith(
-        ",status,note"
+        ",status,note,label"
     )
 
 

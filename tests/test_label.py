@@ -141,6 +141,12 @@ def test_the_correction_is_exported_and_shown(runner, label_db: Path, tmp_path: 
         assert (objects[2]["label"], objects[2]["judged"]) == ("negative", judged), args
         assert (objects[1]["label"], objects[1]["judged"]) == (None, None), args
 
+    # --labelled lists the corrected mentions only, for review or for an export.
+    for args in (["mentions", "--json", "--labelled"], ["export", "-f", "jsonl", "--labelled"]):
+        listed = invoke(runner, label_db, *args)
+        assert listed.exit_code == 0, listed.output
+        assert [json.loads(line)["id"] for line in listed.stdout.splitlines()] == [2], args
+
     shown = invoke(runner, label_db, "show", "2", "--json")
     assert shown.exit_code == 0, shown.output
     data = json.loads(shown.stdout)

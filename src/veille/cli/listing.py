@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -36,6 +37,11 @@ from veille.cli.common import (
 from veille.errors import UsageError, VeilleError
 from veille.times import utc_now
 
+LabelledOption = Annotated[
+    bool,
+    typer.Option("--labelled", help="Only mentions whose tone was corrected (`veille label`)."),
+]
+
 if TYPE_CHECKING:
     import io
     from datetime import tzinfo
@@ -55,6 +61,7 @@ def mentions(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
+    labelled: LabelledOption = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per mention per line.")
@@ -69,7 +76,7 @@ def mentions(
         _,
         zone,
     ):
-        rows = store.iter_mentions(filters, limit=limit)
+        rows = store.iter_mentions(replace(filters, labelled=labelled), limit=limit)
         if as_json:
             _print_json_lines(rows)
         else:
@@ -89,6 +96,7 @@ def export(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
+    labelled: LabelledOption = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
@@ -112,6 +120,7 @@ def export(
         _,
         zone,
     ):
+        filters = replace(filters, labelled=labelled)
         if fmt == "xlsx":
             assert output is not None
             count = _export_xlsx(store, filters, output, zone)
@@ -304,8 +313,9 @@ def label(
     targets: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="ID... [TONE]",
-            help="Mention ids, as `inbox` and `mentions` show, and positive, neutral or negative.",
+            metavar="ID... TONE",
+            help="Mention ids, as `inbox` and `mentions` show, and the tone: positive, neutral "
+            "or negative (leave it out to correct flags only).",
         ),
     ] = None,
     flag: Annotated[

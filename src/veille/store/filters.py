@@ -70,6 +70,7 @@ class MentionFilter:
     flags: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
+    labelled: bool = False  # only mentions whose tone was corrected by hand
 
     def where(self) -> tuple[str, list[Any]]:
         """SQL condition and parameters selecting the matching mentions."""
@@ -88,6 +89,10 @@ class MentionFilter:
         for flag in self.flags:
             clauses.append("(' ' || flags || ' ') LIKE ?")
             params.append(f"% {flag} %")
+        if self.labelled:
+            # `id` unqualified names the listed mention's: inside the subquery it would be
+            # the label's own.
+            clauses.append("id IN (SELECT mention_id FROM labels)")
         if self.since:
             clauses.append(f"{DATE_COLUMN} >= ?")
             params.append(self.since)
