@@ -9,11 +9,11 @@ import csv
 import io
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from test_archive import rows, rss, scan
 from test_export import Sheet, column_letter
 from test_store import make_mention
 from werkzeug import Request, Response
@@ -24,6 +24,7 @@ from veille.models import Source
 from veille.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DATE = "Mon, 23 Nov 2026 10:00:00 +0000"
 MENTIONS = [
     # 1: a neutral question; 2: praise, the engine says; 3: nothing to do.
     ("Acme : vous livrez à Lyon ?", "neutral", 0.0, "question"),
@@ -61,16 +62,8 @@ def invoke(runner, db_path: Path, *args: str):
     return runner.invoke(app, [*args, "--db", str(db_path)])
 
 
-def read(db_path: Path, sql: str, *params) -> list[tuple]:
-    connection = sqlite3.connect(db_path)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
-
-
 def everything(db_path: Path) -> tuple[list[tuple], list[tuple]]:
-    return read(db_path, "SELECT * FROM mention_rows ORDER BY id"), read(
+    return rows(db_path, "SELECT * FROM mention_rows ORDER BY id"), rows(
         db_path, "SELECT * FROM labels ORDER BY id"
     )
 
@@ -84,7 +77,7 @@ def test_a_correction_is_the_mentions_tone_with_the_engines_kept(runner, label_d
     result = invoke(runner, label_db, "label", "2", "3", "negative")
     assert result.exit_code == 0, result.output
     assert result.stdout == "2 mentions labelled negative.\n"
-    assert read(label_db, "SELECT id, tone, tone_score, flags FROM mentions ORDER BY id") == [
+    assert rows(label_db, "SELECT id, tone, tone_score, flags FROM mentions ORDER BY id") == [
         (1, "neutral", 0.0, "question"),
         (2, "negative", -0.5, ""),
         (3, "negative", -0.5, ""),
@@ -104,12 +97,12 @@ def test_a_correction_is_the_mentions_tone_with_the_engines_kept(runner, label_d
     assert again.exit_code == 0 and again.stdout == "1 mention labelled neutral.\n"
     (row,) = [r for r in stored_labels(label_db) if r["mention_id"] == 2]
     assert (row["label"], row["judged_tone"], row["judged_score"]) == ("neutral", "positive", 0.6)
-    assert read(label_db, "SELECT count(*) FROM labels") == [(2,)]
+    assert rows(label_db, "SELECT count(*) FROM labels") == [(2,)]
 
 
 def test_a_tone_given_as_it_stands_keeps_the_engines_score(runner, label_db: Path) -> None:
     assert invoke(runner, label_db, "label", "2", "positive").exit_code == 0
-    assert read(label_db, "SELECT tone, tone_score FROM mentions WHERE id = 2") == [
+    assert rows(label_db, "SELECT tone, tone_score FROM mentions WHERE id = 2") == [
         ("positive", 0.6)
     ]
 
@@ -233,7 +226,7 @@ def test_flags_corrected_move_mentions_in_and_out_of_the_inbox(runner, label_db:
     assert unflagged.exit_code == 0 and unflagged.stdout == "1 mention unflagged question.\n"
     assert inbox(runner, label_db) == [(3, 0)]
     # A flag correction changes that flag only, and leaves the tone as it stands.
-    assert read(label_db, "SELECT id, tone, flags FROM mentions WHERE id IN (1, 3)") == [
+    assert rows(label_db, "SELECT id, tone, flags FROM mentions WHERE id IN (1, 3)") == [
         (1, "neutral", ""),
         (3, "neutral", "complaint"),
     ]
@@ -246,13 +239,13 @@ def test_flags_corrected_move_mentions_in_and_out_of_the_inbox(runner, label_db:
     # Added to several mentions at once, a flag joins each one's own.
     both = invoke(runner, label_db, "label", "1", "3", "--flag", "insult")
     assert both.exit_code == 0, both.output
-    assert read(label_db, "SELECT flags FROM mentions WHERE id IN (1, 3) ORDER BY id") == [
+    assert rows(label_db, "SELECT flags FROM mentions WHERE id IN (1, 3) ORDER BY id") == [
         ("insult",),
         ("complaint insult",),
     ]
     # A later tone-only correction keeps the corrected flags.
     assert invoke(runner, label_db, "label", "3", "negative").exit_code == 0
-    assert read(label_db, "SELECT tone, flags FROM mentions WHERE id = 3") == [
+    assert rows(label_db, "SELECT tone, flags FROM mentions WHERE id = 3") == [
         ("negative", "complaint insult")
     ]
 
@@ -344,23 +337,10 @@ def test_a_missing_file_is_one_line(runner, label_db: Path, tmp_path: Path) -> N
 # -- never undone -------------------------------------------------------------------------
 
 
-def rss(entries: list[tuple[str, str]]) -> bytes:
-    items = "".join(
-        f"<item><guid>https://news.example/{guid}</guid><link>https://news.example/{guid}</link>"
-        f"<title>Billet {guid}</title><description>{text}</description>"
-        "<pubDate>Mon, 23 Nov 2026 10:00:00 +0000</pubDate></item>"
-        for guid, text in entries
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>News</title>'
-        f"<link>https://news.example/</link>{items}</channel></rss>"
-    ).encode()
-
-
 class ChangingFeed:
     """A feed without validators, so that each sweep reads it whole; its entries can change."""
 
-    def __init__(self, httpserver: HTTPServer, entries: list[tuple[str, str]]) -> None:
+    def __init__(self, httpserver: HTTPServer, entries: list[tuple[str, str, str, str]]) -> None:
         self.body = rss(entries)
         httpserver.expect_request("/feed.xml").respond_with_handler(self.answer)
         self.url = httpserver.url_for("/feed.xml")
@@ -369,16 +349,10 @@ class ChangingFeed:
         return Response(self.body, headers={"Content-Type": "application/rss+xml"})
 
 
-def scan(runner, config: Path, *args: str) -> dict:
-    result = runner.invoke(app, ["scan", "-c", str(config), "--json", "--no-alerts", *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def test_a_correction_outlives_rescans_and_a_rematch(
     httpserver: HTTPServer, runner, write_config, tmp_path: Path
 ) -> None:
-    feed = ChangingFeed(httpserver, [("a", "Acme est vraiment génial, merci !")])
+    feed = ChangingFeed(httpserver, [("a", "Billet", "Acme est vraiment génial, merci !", DATE)])
     config = write_config(
         {
             "brands": [{"name": "Acme", "terms": ["Acme"]}],
@@ -387,33 +361,33 @@ def test_a_correction_outlives_rescans_and_a_rematch(
     )
     db_path = tmp_path / "veille.db"
     assert scan(runner, config)["mentions_new"] == 1
-    ((mention, tone),) = read(db_path, "SELECT id, tone FROM mentions")
+    ((mention, tone),) = rows(db_path, "SELECT id, tone FROM mentions")
     assert tone == "positive"
     labelled = runner.invoke(app, ["label", str(mention), "negative", "-c", str(config)])
     assert labelled.exit_code == 0, labelled.output
-    corrected = read(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions")
+    corrected = rows(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions")
     assert corrected == [(mention, "negative", -0.5, "", "new")]
-    label = read(db_path, "SELECT * FROM labels")
+    label = rows(db_path, "SELECT * FROM labels")
 
     # The entry changes (the engine would judge it positive again) and a new one appears:
     # the sweep reads and judges both, and stores only the new mention.
     feed.body = rss(
         [
-            ("a", "Acme est vraiment génial, merci encore !"),
-            ("b", "Acme est nul, service client injoignable."),
+            ("a", "Billet", "Acme est vraiment génial, merci encore !", DATE),
+            ("b", "Billet", "Acme est nul, service client injoignable.", DATE),
         ]
     )
     assert scan(runner, config)["mentions_new"] == 1
-    assert read(db_path, "SELECT tone FROM mentions WHERE id != ?", mention) == [("negative",)]
-    assert read(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions "
+    assert rows(db_path, "SELECT tone FROM mentions WHERE id != ?", mention) == [("negative",)]
+    assert rows(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions "
                 "WHERE id = ?", mention) == corrected  # fmt: skip
     # Every brand matched against the archive again: the corrected mention is not re-judged.
     rematched = scan(runner, config, "--rematch")
     assert rematched["mentions_archive"] == 0
-    assert read(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions "
+    assert rows(db_path, "SELECT id, tone, tone_score, flags, status FROM mentions "
                 "WHERE id = ?", mention) == corrected  # fmt: skip
-    assert read(db_path, "SELECT * FROM labels") == label
-    assert [row[0] for row in read(db_path, "SELECT label FROM labels")] == ["negative"]
+    assert rows(db_path, "SELECT * FROM labels") == label
+    assert [row[0] for row in rows(db_path, "SELECT label FROM labels")] == ["negative"]
 
 
 def test_labels_survive_reopening_and_an_old_database_upgrades_to_take_them(
@@ -421,15 +395,15 @@ def test_labels_survive_reopening_and_an_old_database_upgrades_to_take_them(
 ) -> None:
     old = tmp_path / "veille.db"
     shutil.copyfile(FIXTURES / "schema6" / "veille.db", old)
-    assert read(old, "PRAGMA user_version") == [(6,)]
-    assert read(old, "SELECT name FROM sqlite_master WHERE name = 'labels'") == []
-    before = read(old, "SELECT id, tone, status, note FROM mentions ORDER BY id")
+    assert rows(old, "PRAGMA user_version") == [(6,)]
+    assert rows(old, "SELECT name FROM sqlite_master WHERE name = 'labels'") == []
+    before = rows(old, "SELECT id, tone, status, note FROM mentions ORDER BY id")
     first = before[0][0]
 
     result = invoke(runner, old, "label", str(first), "negative", "--flag", "complaint")
     assert result.exit_code == 0, result.output
-    assert read(old, "PRAGMA user_version") == [(schema_version(),)] == [(8,)]
-    after = read(old, "SELECT id, tone, status, note FROM mentions ORDER BY id")
+    assert rows(old, "PRAGMA user_version") == [(schema_version(),)] == [(8,)]
+    after = rows(old, "SELECT id, tone, status, note FROM mentions ORDER BY id")
     assert after[0] == (first, "negative", *before[0][2:])
     assert after[1:] == before[1:]  # triage and the other tones as they were
     labels = stored_labels(old)
@@ -446,4 +420,4 @@ def test_labels_survive_reopening_and_an_old_database_upgrades_to_take_them(
     listed = invoke(runner, old, "mentions", "--json", "-n", "100")
     objects = {o["id"]: o for o in map(json.loads, listed.stdout.splitlines())}
     assert objects[first]["label"] == "negative" and objects[first]["status"] == "handled"
-    assert read(old, "PRAGMA integrity_check") == [("ok",)]
+    assert rows(old, "PRAGMA integrity_check") == [("ok",)]
