@@ -24,8 +24,11 @@ from veille.tone.phrases import (
     _PRAISE_OPENER,
     COMPLAINING,
     IRONY_AT_BRAND,
+    PLAIN_RULES,
+    SARCASM_RULES,
     PhraseRule,
     find_phrase,
+    words_of,
 )
 
 # Scores in (NEGATIVE_AT, POSITIVE_AT) are neutral. VADER's paper uses ±0.05; its lexicons lean
@@ -92,7 +95,8 @@ def _raw_score(
         if raised is not None and _IRONY.search(folded):
             raised.setdefault("complaint", marker)
         return ironic
-    phrase = find_phrase(folded)
+    words = words_of(folded)
+    phrase = find_phrase(folded, SARCASM_RULES, words)
     if phrase is not None:
         return _phrase_score(text, folded, lang, score, phrase, explanation, raised)
     if score > NEGATIVE_AT and (_CLAP in folded or _PRAISE_WORD.search(folded)):
@@ -126,6 +130,9 @@ def _raw_score(
             if raised is not None:
                 raised.setdefault("complaint", words)
             return sarcastic
+    phrase = find_phrase(folded, PLAIN_RULES, words)
+    if phrase is not None:
+        return _phrase_score(text, folded, lang, score, phrase, explanation, raised)
     return score
 
 
@@ -165,10 +172,12 @@ def _phrase_score(
             else f"{folded[:start]} {folded[end:]}",
             lang,
         )
+        # Never milder than the lexicon already had it: some idioms are lexicon phrases too
+        # ("on se fout de nous").
         if sign < 0:
-            judged = rest if rest >= CLEAR_PRAISE else min(rest, 0.0) - PHRASE_PULL
+            judged = score if rest >= CLEAR_PRAISE else min(score, min(rest, 0.0) - PHRASE_PULL)
         else:
-            judged = rest if rest <= -CLEAR_PRAISE else max(rest, 0.0) + PHRASE_PULL
+            judged = score if rest <= -CLEAR_PRAISE else max(score, min(1.0, rest + PHRASE_PULL))
     if explanation is not None:
         name = rule.name if sign == rule.sign else f"{rule.name}, negated"
         explanation.rule(name, words, f"{score:+.2f} → {judged:+.2f}")
