@@ -119,16 +119,16 @@ def _raw_score(
         ):
             sarcastic = min(rest, 0.0) - IRONY_PULL
             praise = opener or _PRAISE_WORD.search(folded)
-            words = as_written(text, folded, praise.span()).strip(" ,!.…") if praise else _CLAP
+            praised = as_written(text, folded, praise.span()).strip(" ,!.…") if praise else _CLAP
             if explanation is not None:
                 explanation.rule(
                     IRONY_AT_BRAND if opener is not None else "sarcasm",
-                    words,
+                    praised,
                     f"praise around bad news ({rest:+.2f} without it): "
                     f"{score:+.2f} → {sarcastic:+.2f}",
                 )
             if raised is not None:
-                raised.setdefault("complaint", words)
+                raised.setdefault("complaint", praised)
             return sarcastic
     phrase = find_phrase(folded, PLAIN_RULES, words)
     if phrase is not None:
