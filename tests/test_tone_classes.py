@@ -141,11 +141,15 @@ def test_the_rule_names_the_words_that_fired_it() -> None:
         ("Trois ans sans la moindre panne, Acme est au top.", "positive"),
         ("I recall 2 years ago Acme was great.", "positive"),
         ("Il répond n'importe quoi mais Acme est génial.", "positive"),
+        ("Love that the agent on the phone fixed it in an hour, thanks Acme", "positive"),
+        ("Super, j'ai commandé en ligne chez Acme et reçu en 2 h", "positive"),
+        ("I love Acme, waited 5 minutes and it was done", "positive"),
     ],
 )
 def test_phrases_read_in_their_context(text: str, tone: str) -> None:
-    """A negated price praise is a price complaint; an incident denied, "I recall" or a
-    "n'importe quoi" outside its frames are no phrase of the rules."""
+    """A negated price praise is a price complaint; an incident denied, "I recall", a
+    "n'importe quoi" outside its frames, a call without its length or a short wait are no
+    phrase of the rules."""
     assert judge_tone(text).tone == tone
 
 

@@ -101,7 +101,7 @@ _LIKING_FR = (
     r"|genial|super|le pied|j'aime|top|le meilleur moment|quelle joie|ravie?)"
 )
 _WAIT_FR = (
-    r"(?:attendre|attente|patienter|poireauter|poireaute|au telephone|en ligne|a la hotline"
+    r"(?:attendre|attente|patienter|poireauter|poireaute|au telephone|a la hotline"
     r"|musique d'attente|file d'attente)"
 )
 _WAITING_PRAISE = _each(
@@ -124,6 +124,15 @@ _LONG_WAIT = re.compile(
     r"|cinquante|soixante|quatre-vingt-dix)(?:[ -]\w+)?[ -]?(?:minutes?|mins?|min)\b"
     r"|\d+ ?h\d*\b|ages|forever|an eternity|une eternite|all (?:day|morning|afternoon)"
     r"|toute la (?:journee|matinee|soiree|apres-midi))"
+)
+# "On the phone" is a wait only after its length ("two hours on the phone"): "love that the
+# agent on the phone fixed it" is praise.
+_REAL_WAIT = re.compile(
+    r"\b(?:wait|waits|waiting|waited|on hold|queue|queuing|queueing|in line|in a queue|hold music"
+    r"|attendre|attente|patienter|poireauter|poireaute)\b"
+)
+_TIMED_CALL = re.compile(
+    "(?:" + _LONG_WAIT.pattern + r") (?:on the phone|on the line|au telephone|a la hotline)\b"
 )
 _NEGATED_NEARBY = re.compile(
     r"\b(?:not|never|no longer|don't|didn't|won't|without|ne|n'|pas|plus|jamais|sans)\b"
@@ -377,7 +386,11 @@ def _holds(rule: PhraseRule, folded: str, found: re.Match[str]) -> bool:
     start, end = found.span()
     if rule.name == WAITING:
         near = folded[max(0, start - 60) : end + 60]
-        return bool(_LONG_WAIT.search(near)) and not _NEGATED_NEARBY.search(folded[start:end])
+        if _NEGATED_NEARBY.search(folded[start:end]):
+            return False
+        if _REAL_WAIT.search(found.group()):
+            return bool(_LONG_WAIT.search(near))
+        return bool(_TIMED_CALL.search(near))
     if rule.name == IDIOM and folded.startswith(_FRAMED, start):
         return bool(_IDIOM_FRAMES.search(folded[max(0, start - 40) : start]))
     if rule.name == VALUE and folded.startswith("rien", start):
