@@ -14,8 +14,8 @@ Nothing heavy happens at import: the analyzers, lexicons and language model load
 
 The package's parts: `lexicon` (lexicon files, lazy loading), `language` (detection),
 `english` and `french` (lexical scoring), `flags`, `irony` and `phrases` (rules read on the
-folded text, over `guarded` regexes), `scoring` (one text's tone), `window` (the text around a mention),
-`engines` (pluggable engines) and `explain` (why a judgement came out as it did).
+folded text, over `guarded` regexes), `scoring` (one text's tone), `window` (the text around
+a mention), `engines` (pluggable engines) and `explain` (why a judgement came out as it did).
 """
 
 from __future__ import annotations
