@@ -283,7 +283,7 @@ IDIOM = "idiom"
 VALUE = "value for money"
 INCIDENT = "incident vocabulary"
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[a-z]+")  # every word of the rules is plain ASCII once folded
 
 
 def _words(text: str) -> frozenset[str]:
