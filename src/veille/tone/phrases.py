@@ -5,9 +5,10 @@ the wrong sign that way: "thanks a lot Acme, really" and "love waiting 2 hours o
 made of praise words; "their return policy is a joke" scores the "joke" as fun; "rapport
 qualité-prix imbattable" and "worth every penny" hold no tone word at all; "leaky database
 spilled 2FA codes" or "panne géante" are news of an incident in plain words. Each family
-below is one rule with a name the explanation shows. They are `_Guarded` regexes: a text
-without any of their words costs a few substring tests, and every pattern has bounded
-repeats over single characters or space-separated words, so it runs in linear time.
+below is one rule with a name the explanation shows. A text holding none of a rule's words
+costs one set test (`PhraseRule.words`); otherwise each of its `_Guarded` regexes runs only
+if one of its own needles is there. Every pattern repeats only single characters or
+space-separated words, a bounded number of times, so it runs in linear time.
 """
 
 from __future__ import annotations
