@@ -214,7 +214,10 @@ _NEGATED_BEFORE = re.compile(
 
 # --------------------------------------------------------------------------- incident vocabulary
 _INCIDENT = _each(
-    r"\bbreach(?:es|ed)?\b",
+    r"\b(?:data|security|privacy|cyber|massive|major|network|server|database|customer|email)"
+    r" breach(?:es)?\b",
+    r"\bbreach(?:es|ed)? (?:of |exposed |exposing |affecting |at |in )?(?:\w+ )?(?:data"
+    r"|security|systems?|servers?|networks?|accounts?|records|customers?|users?|passwords)\b",
     r"\b(?:data|database|password|security|gas|oil|chemical|radiation|toxic) leaks?\b",
     r"\bleak(?:y|ed|s|ing)? (?:\w+ ){0,2}?(?:database|data|passwords|codes|records|details"
     r"|emails|information|documents|servers?)\b",
@@ -237,10 +240,11 @@ _INCIDENT = _each(
     r"\bfuites? (?:massives? )?(?:de donnees|d'informations|de mots de passe)\b",
     r"\bvols? de donnees\b",
     r"\bdonnees (?:\w+ )?(?:derobees|volees|piratees|exposees|divulguees|dans la nature)\b",
-    r"\bderob(?:e|es|ee|ees|er|ent|erent|ait|aient)\b",
+    r"\bderob(?:ee|ees|es)\b",
     r"\bpannes?\b",
     r"\bcoupures? (?:geantes?|massives?|generales?|de reseau|du reseau)\b",
-    r"\bpiratages?\b|\bpirat(?:e|es|ee|ees)\b|\bpirates informatiques\b",
+    r"\bpiratages?\b|\bpirat(?:ee|ees)\b|\bpirates informatiques\b"
+    r"|\b(?:ete|fait|faire) pirate(?:r|s)?\b",
     r"\bcyber-?attaques?\b|\brancongiciels?\b",
     r"\battaques? (?:informatiques?|par rancongiciel)\b",
     r"\brappels? (?:de produits?|conso|massifs?|de lots?|de vehicules?|sanitaires?"
@@ -254,9 +258,9 @@ _RECALL = re.compile(
     r"(?:\b(?:product|safety|voluntary|massive|mass|urgent|nationwide|global|issues?|issued"
     r"|announces?|announced|expands?|expanded|orders?|ordered|a|new)(?: \w+)? recall"
     r"|recall(?:s|ed|ing)? (?:of )?(?:about |nearly |over |more than |some )?(?:\d[\d,.]*"
-    r"|hundreds|thousands|millions|all|its|their))\b"
+    r"|hundreds|thousands|millions|all|its|their))\b(?! (?:election|vote|campaign|petition))"
 )
-_RECALLER = re.compile(r"\b(?:i|we|you|they|can't|cannot|don't|to)\s*$")
+_FIRST_PERSON = re.compile(r"\b(?:i|we|you|they|can't|cannot|don't|to)\s*$")
 # News that an incident is over or did not happen is not news of an incident.
 _INCIDENT_OVER = re.compile(
     r"\b(?:fix(?:es|ed)?|patch(?:es|ed)?|resolved|restored|back (?:up|online|to normal)"
@@ -328,9 +332,9 @@ PLAIN_RULES = (
             exposed stolen compromised dumped outage outages down hack hacker hackers hacked
             stole ransomware ddos cyber cyberattack cyberattacks cybersecurity recall recalls
             recalled recalling salmonella salmonelle salmonelles listeria listeriose coli
-            fuite fuites donnees derobe derobes derobee derobees derober derobent deroberent
-            derobait derobaient panne pannes coupure coupures piratage piratages pirate pirates
-            piratee piratees pirates cyberattaque cyberattaques attaque attaques rancongiciel
+            fuite fuites donnees derobes derobee derobees panne pannes coupure coupures piratage
+            piratages pirate pirater pirates piratee piratees cyberattaque cyberattaques attaque
+            attaques rancongiciel
             rancongiciels rappel rappels rappelle rappellent"""
         ),
     ),
@@ -394,13 +398,17 @@ def _holds(rule: PhraseRule, folded: str, found: re.Match[str]) -> bool:
         return bool(_TIMED_CALL.search(near))
     if rule.name == IDIOM and folded.startswith(_FRAMED, start):
         return bool(_IDIOM_FRAMES.search(folded[max(0, start - 40) : start]))
+    if rule.name == IDIOM:
+        return not _NEGATED_BEFORE.search(folded[max(0, start - 40) : start])
     if rule.name == VALUE and folded.startswith("rien", start):
         return bool(_PRICE_FRAME.search(folded[max(0, start - 40) : start]))
-    if rule.name == INCIDENT and folded.startswith("recall", start):
-        return bool(_RECALL.search(folded[max(0, start - 30) : end + 30])) and not (
-            _RECALLER.search(folded[max(0, start - 12) : start])
-        )
     if rule.name == INCIDENT:
+        if _FIRST_PERSON.search(folded[max(0, start - 12) : start]):
+            return False  # "I recall", "I hacked my DVD player to play every region"
+        if folded.startswith("recall", start) and not _RECALL.search(
+            folded[max(0, start - 30) : end + 30]
+        ):
+            return False
         return not (
             _INCIDENT_OVER.search(folded[max(0, start - 80) : end + 80])
             or _NEGATED_BEFORE.search(folded[max(0, start - 40) : start])
