@@ -381,7 +381,7 @@ def find_phrase(
 
 def _matches(patterns: tuple[_Guarded, ...], folded: str) -> Iterator[re.Match[str]]:
     for pattern in patterns:
-        if pattern.search(folded):
+        if pattern._may_match(folded):
             yield from pattern.regex.finditer(folded)
 
 

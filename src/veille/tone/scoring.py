@@ -89,11 +89,14 @@ def _raw_score(
         or _IRONY.search(folded)
     ):
         ironic = min(-IRONY_PULL, -abs(score))
-        marker = _irony_marker(text, folded)
         if explanation is not None:
+            marker = _irony_marker(text, folded)
             explanation.rule("irony", marker, f"{score:+.2f} → {ironic:+.2f}")
-        if raised is not None and _IRONY.search(folded):
-            raised.setdefault("complaint", marker)
+        if raised is not None:
+            # A sure marker in words ("merci X pour rien") is a complaint; 🙄 or /s alone is not.
+            said = _IRONY.search(folded)
+            if said is not None:
+                raised.setdefault("complaint", as_written(text, folded, said.span()))
         return ironic
     words = words_of(folded)
     phrase = find_phrase(folded, SARCASM_RULES, words)
