@@ -892,16 +892,20 @@ def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
     """A flag or irony pattern is skipped only on a text holding none of its needles: every
     text it matches holds one."""
     from veille.text import fold
-    from veille.tone import flags, irony
+    from veille.tone import flags, irony, phrases
     from veille.tone.guarded import _Guarded
 
-    guarded = [
-        value
-        for module in (flags, irony)
-        for value in vars(module).values()
-        if isinstance(value, _Guarded)
-    ] + [*flags._COMPLAINT.values(), *flags._INSULT.values()]
-    assert len(guarded) >= 11
+    guarded = (
+        [
+            value
+            for module in (flags, irony, phrases)
+            for value in vars(module).values()
+            if isinstance(value, _Guarded)
+        ]
+        + [*flags._COMPLAINT.values(), *flags._INSULT.values()]
+        + [pattern for rule in phrases.RULES for pattern in rule.patterns]
+    )
+    assert len(guarded) >= 70
     texts = [fold(text).replace("’", "'") for text in _reference_texts()]
     texts += [text for text, _, _ in FLAG_CASES] + [text for _, text, _ in IRONY]
     for pattern in guarded:
@@ -951,7 +955,10 @@ def test_question_openers_find_the_places_the_older_pattern_found() -> None:
     assert newer.pattern.split(")(")[0] in _QUESTION_OPENERS.pattern
 
 
-_FILLERS = st.sampled_from(["a", "é", "!", "ha", " ", "1", "\n", "like ", "great ", ". ", "?!"])
+_FILLERS = st.sampled_from(
+    ["a", "é", "!", "ha", " ", "1", "\n", "like ", "great ", ". ", "?!"]
+    + ["merci Acme pour ", "love waiting ", "is a total ", "panne ", "rapport qualité prix "]
+)
 
 
 @settings(max_examples=40, deadline=None)
@@ -1004,7 +1011,12 @@ def _cpu_seconds(task: Any, repeats: int = 3) -> float:
     return best
 
 
-@pytest.mark.parametrize("filler", ["a", "é", "!", "ha", " ", "1", "\n", "great like ", "a-b'c "])
+@pytest.mark.parametrize(
+    "filler",
+    ["a", "é", "!", "ha", " ", "1", "\n", "great like ", "a-b'c "]
+    + ["thanks a lot Acme for the ", "j'adore attendre 2 h ", "c'est une vaste ", "leak data "]
+    + ["worth every ", "bravo Acme, "],
+)
 def test_judging_a_mention_grows_linearly_with_the_item(filler: str) -> None:
     """Matching and judging an item 8 times longer costs at most 24 times more.
 

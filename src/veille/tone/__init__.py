@@ -13,9 +13,9 @@ installs) can be plugged in by name: see `load_engine` and `tone_around(..., eng
 Nothing heavy happens at import: the analyzers, lexicons and language model load on first use.
 
 The package's parts: `lexicon` (lexicon files, lazy loading), `language` (detection),
-`english` and `french` (lexical scoring), `flags` and `irony` (rules read on the folded text,
-over `guarded` regexes), `scoring` (one text's tone), `window` (the text around a mention),
-`engines` (pluggable engines) and `explain` (why a judgement came out as it did).
+`english` and `french` (lexical scoring), `flags`, `irony` and `phrases` (rules read on the
+folded text, over `guarded` regexes), `scoring` (one text's tone), `window` (the text around
+a mention), `engines` (pluggable engines) and `explain` (why a judgement came out as it did).
 """
 
 from __future__ import annotations

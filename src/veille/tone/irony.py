@@ -21,7 +21,8 @@ _PRAISE_WORD = _Guarded(
     re.compile(
         r"(?:\b(?:bravo|merci|super|genial|top|parfait|chapeau|bien joue|felicitations"
         r"|trop bien|vraiment top|great|thanks|thank you|well done|nice one|perfect|wonderful"
-        r"|brilliant|fantastic|awesome|lovely|congrats)\b|\U0001f44f)[\s,!.…]*"
+        r"|brilliant|fantastic|awesome|lovely|congrats|good job|nice job|way to go|nice going"
+        r"|cheers)\b|\U0001f44f)[\s,!.…]*"
     )
 )
 _PRAISE_AGAIN = _Guarded(

@@ -11,7 +11,15 @@ from veille.tone.engines import ToneEngine, _validate
 from veille.tone.explain import Explanation
 from veille.tone.flags import _flags
 from veille.tone.language import detect_language
-from veille.tone.scoring import NEGATIVE_AT, POSITIVE_AT, _judge, _make, _raw_score, judge_tone
+from veille.tone.scoring import (
+    NEGATIVE_AT,
+    POSITIVE_AT,
+    _judge,
+    _make,
+    _raw_score,
+    _with_raised,
+    judge_tone,
+)
 
 _SPACE = re.compile(r"\s+")
 
@@ -172,7 +180,8 @@ def _judge_window(
     lang = lang or language_of(window)
     if explanation is not None:
         explanation.window, explanation.lang = window, lang
-    score = _raw_score(center, lang, explanation)
+    raised: dict[str, str] = {}
+    score = _raw_score(center, lang, explanation, raised)
     if NEGATIVE_AT < score < POSITIVE_AT:
         neighbours = [_raw_score(part, lang) for part in (before, after) if part]
         if neighbours:
@@ -182,4 +191,5 @@ def _judge_window(
                     "context", "", f"its sentence is neutral: the sentences around add {pull:+.2f}"
                 )
             score += pull
-    return _make(score, lang, _flags(window, lang, explanation), explanation)
+    flags = _with_raised(_flags(window, lang, explanation), raised, explanation)
+    return _make(score, lang, flags, explanation)
