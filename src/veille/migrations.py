@@ -3,6 +3,10 @@
 Users read the database with sqlite3 or Datasette, so table and column names are part of the
 contract (SPEC.md, Database). `PRAGMA user_version` mirrors the number of applied
 migrations so that `sqlite3 veille.db 'pragma user_version'` tells the schema version.
+
+The steps are registered here in order and handed to sqlite_utils' `Migrations` only when a
+database needs them checked or applied: a file already at this veille's version is opened
+without importing sqlite_utils (see `schema_version`).
 """
 
 from __future__ import annotations
@@ -11,16 +15,43 @@ import functools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
-
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from veille.urls import canonical_url, domain_of
 
-migrations = Migrations("veille")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+Step = Callable[["Database"], None]
+_STEPS: list[Step] = []
 
 
-@migrations()
+def _migration(step: Step) -> Step:
+    """Register a migration, after those above it."""
+    _STEPS.append(step)
+    return step
+
+
+@functools.cache
+def _migrations() -> Migrations:
+    """The steps as sqlite_utils' migration set "veille", whose table records each applied."""
+    from sqlite_utils import Migrations
+
+    built = Migrations("veille")
+    for step in _STEPS:
+        built()(step)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    """`migrations`, the sqlite_utils set, built when first asked for (tests, tools)."""
+    if name == "migrations":
+        return _migrations()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@_migration
 def m001_initial(db: Database) -> None:
     db.table("mentions").create(
         {
@@ -85,7 +116,7 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@migrations()
+@_migration
 def m002_listing_indexes(db: Database) -> None:
     # A mention's date is when it was published, else when veille found it. Listings filter
     # and sort on it and the report groups a range of it by brand, tone, source, domain and
@@ -105,7 +136,7 @@ def m002_listing_indexes(db: Database) -> None:
     db.table("mentions").create_index(["source"], if_not_exists=True)
 
 
-@migrations()
+@_migration
 def m003_alerts(db: Database) -> None:
     # One row per alert and URL (its position in the alert's `urls`, from 1): each URL keeps
     # its own watermark, so a URL that failed gets the mentions again at the next sweep while
@@ -131,7 +162,7 @@ def m003_alerts(db: Database) -> None:
     )
 
 
-@migrations()
+@_migration
 def m004_alert_targets(db: Database) -> None:
     # An alert URL's state follows the URL, not its position in `urls`: reordering or adding
     # URLs must not hand one URL's watermark to another (one would repeat mentions, the other
@@ -142,7 +173,7 @@ def m004_alert_targets(db: Database) -> None:
     db.table("alert_spikes").transform(types={"target": str})
 
 
-@migrations()
+@_migration
 def m005_source_entries(db: Database) -> None:
     # The fingerprints of the entries a feed source had at its last sweep, and of the brands
     # they were matched against: a feed that changed by a few entries has only those cleaned
@@ -196,7 +227,7 @@ _ROW_COLUMNS = (
 )
 
 
-@migrations()
+@_migration
 def m006_item_archive(db: Database) -> None:
     # Every item read is kept once per source and canonical URL (`items`), so that a brand
     # added later, or a rule changed, can be matched against what was already read. A
@@ -348,7 +379,7 @@ def m006_item_archive(db: Database) -> None:
     db.execute("DELETE FROM source_entries")
 
 
-@migrations()
+@_migration
 def m007_real_sites_and_quiet_sources(db: Database) -> None:
     # An item read through an aggregator (Google News) names its publisher: the mentions'
     # domain is the publisher's, from `site`, not the aggregator's.
@@ -454,17 +485,21 @@ def _rows_with_query(
 
 
 def schema_version() -> int:
-    """The schema version this veille writes: the number of migrations it knows."""
-    return len(migrations._migrations)
+    """The schema version this veille writes: the number of migrations it knows.
+
+    `apply_migrations` writes a file's `user_version` once the migrations it counts are
+    applied, so a file at this version has none pending: the store then skips the check."""
+    return len(_STEPS)
 
 
 def pending_migrations(db: Database) -> bool:
     """Whether the database's schema is older than this veille's."""
-    return bool(migrations.pending(db))
+    return bool(_migrations().pending(db))
 
 
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
+    migrations = _migrations()
     if not migrations.pending(db):
         return  # the common case, and read-only: never wait for a running scan's write lock
     migrations.apply(db)

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
+from veille.cli.values import convert_plainly
 from veille.errors import ExitCode, VeilleError
 
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
@@ -51,16 +52,28 @@ def _plain_metavars(params: Iterable[Any]) -> None:
 
 
 class VeilleCommand(TyperCommand):
-    """A command whose help shows plain metavars (see `_plain_metavars`)."""
+    """A command whose help shows plain metavars (see `_plain_metavars`) and whose options
+    are converted without pydantic (see `values`)."""
 
     # `ctx` is Typer's own copy of click's Context, which Typer does not export.
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        convert_plainly(params)  # --help included
+        return params
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
 
 class VeilleGroup(TyperGroup):
-    """A group (`veille`, `veille sources`) whose help shows plain metavars."""
+    """A group (`veille`, `veille sources`) whose help shows plain metavars and whose
+    options are converted without pydantic."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        convert_plainly(params)  # --help included
+        return params
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _plain_metavars(self.get_params(ctx))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.store.filters import (
     ATTENTION,
@@ -14,6 +12,9 @@ from veille.store.filters import (
     MENTION_COLUMNS,
     MentionFilter,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class AlertState:
