@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.main import get_command, get_command_name
+from typer.testing import CliRunner
 
 from veille import __version__
 from veille.store import Store
@@ -109,4 +111,48 @@ def test_listing_a_database_leaves_the_sweep_and_sqlite_utils_unloaded(
 def test_numpy_still_imports_after_the_store() -> None:
     """sqlite_utils is loaded with numpy hidden; the tone models import it afterwards."""
     code = "import veille.store\nimport numpy\nassert numpy.zeros(2).sum() == 0"
+    subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
+
+
+def test_a_command_run_alone_has_the_same_help_and_errors(runner: CliRunner) -> None:
+    """`app_for` builds only the named command; what the user sees is the whole app's."""
+    from veille.cli.commands import app, app_for
+
+    names = [get_command_name(info.callback.__name__) for info in app.registered_commands]
+    names += [info.name for info in app.registered_groups]
+    assert "mentions" in names and "sources" in names
+    for name in names:
+        narrowed = app_for([name, "--help"])
+        assert narrowed is not app
+        built = get_command(narrowed)
+        assert list(built.commands) == [name]
+        for args in ([name, "--help"], [name, "--no-such-option"]):
+            alone, whole = runner.invoke(narrowed, args), runner.invoke(app, args)
+            assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+    for args in ([], ["--help"], ["--version"], ["mentoins"]):
+        assert app_for(args) is app
+
+
+def test_help_leaves_markdown_and_rich_tracebacks_unloaded(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.argv = ['veille', '--help']\nimport veille.cli\n"
+        "try:\n    veille.cli.main()\nexcept SystemExit:\n    pass"
+    )
+    loaded = _loaded_after(code, tmp_path)
+    assert "typer.rich_utils" in loaded
+    unused = ("rich.markdown", "rich.traceback", "markdown_it", "pygments", "attr")
+    assert [name for name in unused if name in loaded] == []
+
+
+def test_the_stand_ins_hand_over_to_rich() -> None:
+    """Typer's Markdown and Traceback, if ever used, are Rich's own."""
+    code = (
+        "from veille.cli.rich_help import import_rich_help\nimport_rich_help()\n"
+        "import sys, rich.markdown, rich.traceback, typer.rich_utils as r\n"
+        "assert type(r.Markdown('*x*')) is rich.markdown.Markdown\n"
+        "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
+        "    tb = r.Traceback.from_exception(type(e), e, e.__traceback__)\n"
+        "assert type(tb) is rich.traceback.Traceback\n"
+        "assert sys.modules['rich.markdown'] is rich.markdown"
+    )
     subprocess.run([sys.executable, "-c", code], env=ENV, check=True)

@@ -20,10 +20,7 @@ is answered before Typer is imported and each command imports only what it uses.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import typer
+from typing import Any
 
 __all__ = ["app", "main"]
 
@@ -39,11 +36,13 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Console-script entry point. A bare `--version` is answered at once: Typer and the
-    command tree would cost several times Python's own start-up."""
+    command tree would cost several times Python's own start-up. A command line that names
+    a command runs an app holding that command alone (see `commands.app_for`)."""
     if sys.argv[1:] == ["--version"]:
         from veille import __version__
 
         sys.stdout.write(f"veille {__version__}\n")
         return
-    app: typer.Typer = __getattr__("app")
-    app()
+    from veille.cli.commands import app_for
+
+    app_for(sys.argv[1:2])()

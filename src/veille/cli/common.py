@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
+from veille.cli.rich_help import import_rich_help
 from veille.cli.values import convert_plainly
 from veille.errors import ExitCode, VeilleError
 
@@ -62,6 +63,7 @@ class VeilleCommand(TyperCommand):
         return params
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        import_rich_help()
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
@@ -76,6 +78,7 @@ class VeilleGroup(TyperGroup):
         return params
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        import_rich_help()
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
