@@ -44,5 +44,6 @@ def main() -> None:
         sys.stdout.write(f"veille {__version__}\n")
         return
     from veille.cli.commands import app_for
+    from veille.cli.shell import COMPLETE_VAR
 
-    app_for(sys.argv[1:2])()
+    app_for(sys.argv[1:2])(complete_var=COMPLETE_VAR)

@@ -8,7 +8,7 @@ import copy
 import typer
 from typer.main import get_command_name
 
-from veille.cli import alerts, archive, listing, maintenance, sources, sweep
+from veille.cli import alerts, archive, listing, maintenance, shell, sources, sweep
 from veille.cli.common import VeilleCommand, app, epilog
 
 __all__ = ["app", "app_for"]
@@ -32,6 +32,7 @@ for _command in (
     maintenance.doctor,
     sweep.cron,
     sweep.demo,
+    shell.completion,
 ):
     app.command(cls=VeilleCommand, epilog=epilog(_command.__name__))(_command)
 app.add_typer(sources.sources_app, name="sources")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.completion import completion_init
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
@@ -128,6 +129,11 @@ EXAMPLES = {
     "alerts send": ["veille alerts send", "veille alerts send team"],
     "alerts test": ["veille alerts test team"],
     "demo": ["veille demo", "veille demo --db demo.db && veille inbox --db demo.db"],
+    "completion": [
+        "veille completion bash > ~/.local/share/bash-completion/completions/veille",
+        "veille completion zsh > ~/.zfunc/_veille  # a folder in $fpath",
+        "veille completion fish > ~/.config/fish/completions/veille.fish",
+    ],
 }
 
 
@@ -144,6 +150,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=VeilleGroup,
 )
+# What `veille completion` prints and the Tab requests it makes are Typer's shell scripts and
+# their answers, which `add_completion=False` leaves unregistered with --install-completion.
+completion_init()
 
 P = ParamSpec("P")
 R = TypeVar("R")
