@@ -129,8 +129,23 @@ def test_a_command_run_alone_has_the_same_help_and_errors(runner: CliRunner) -> 
         for args in ([name, "--help"], [name, "--no-such-option"]):
             alone, whole = runner.invoke(narrowed, args), runner.invoke(app, args)
             assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
-    for args in ([], ["--help"], ["--version"], ["mentoins"]):
+    for args in ([], ["--version"], ["mentoins"]):
         assert app_for(args) is app
+
+
+def test_the_root_help_lists_the_commands_without_reading_their_options(
+    runner: CliRunner,
+) -> None:
+    from veille.cli.commands import app, app_for
+
+    listed = app_for(["--help"])
+    built = get_command(listed)
+    assert list(built.commands) == list(get_command(app).commands)
+    assert all(not command.params for command in built.commands.values())
+    assert [param.name for param in built.params] == ["version"]
+    alone, whole = runner.invoke(listed, ["--help"]), runner.invoke(app, ["--help"])
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.output == whole.output
 
 
 def test_help_leaves_markdown_and_rich_tracebacks_unloaded(tmp_path: Path) -> None:

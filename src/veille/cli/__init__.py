@@ -19,6 +19,7 @@ is answered before Typer is imported and each command imports only what it uses.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -46,4 +47,6 @@ def main() -> None:
     from veille.cli.commands import app_for
     from veille.cli.shell import COMPLETE_VAR
 
-    app_for(sys.argv[1:2])(complete_var=COMPLETE_VAR)
+    # A Tab request (`veille completion`) completes from the whole tree.
+    args = [] if COMPLETE_VAR in os.environ else sys.argv[1:2]
+    app_for(args)(complete_var=COMPLETE_VAR)

@@ -33,8 +33,9 @@ def completion(
         str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", autocompletion=_shells)
     ],
 ) -> None:
-    """Print the shell completion script for bash, zsh or fish: Tab then completes
-    commands and options. The examples say where each shell reads it."""
+    """Print the shell completion script for bash, zsh or fish.
+
+    With it, Tab completes commands and options. The examples say where each shell reads it."""
     from typer.completion import get_completion_script
 
     if shell not in SHELLS:
