@@ -38,9 +38,10 @@ HEAVY = (
     "charset_normalizer",
     "xlsxwriter",
 )
-# What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
-# (queries go through the plain connection) and Typer's pydantic adapters (`cli.values`).
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+# What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
+# (queries go through the plain connection), Typer's pydantic adapters (`cli.values`) and
+# Markdown (`cli.rich_help`).
 SWEEP = (
     "numpy",
     "pandas",
@@ -67,6 +68,14 @@ def _loaded_after(code: str, cwd: Path) -> set[str]:
     return set(out.split())
 
 
+def _as_main(*args: str) -> str:
+    """Code that runs the console-script entry point on these arguments."""
+    return (
+        f"import sys\nsys.argv = ['veille', *{list(args)!r}]\nimport veille.cli\n"
+        "try:\n    veille.cli.main()\nexcept SystemExit:\n    pass"
+    )
+
+
 def test_building_the_command_tree_imports_no_heavy_module(tmp_path: Path) -> None:
     """`--help` builds every command; each command imports its domain modules when run."""
     loaded = _loaded_after("import veille.cli\nveille.cli.app", tmp_path)
@@ -75,11 +84,7 @@ def test_building_the_command_tree_imports_no_heavy_module(tmp_path: Path) -> No
 
 
 def test_version_is_answered_before_typer_is_imported(tmp_path: Path) -> None:
-    code = (
-        "import sys\nsys.argv = ['veille', '--version']\nimport veille.cli\n"
-        "try:\n    veille.cli.main()\nexcept SystemExit:\n    pass"
-    )
-    loaded = _loaded_after(code, tmp_path)
+    loaded = _loaded_after(_as_main("--version"), tmp_path)
     assert "veille.cli" in loaded
     assert "typer" not in loaded and "click" not in loaded
     out = subprocess.run(
@@ -149,11 +154,7 @@ def test_the_root_help_lists_the_commands_without_reading_their_options(
 
 
 def test_help_leaves_markdown_and_rich_tracebacks_unloaded(tmp_path: Path) -> None:
-    code = (
-        "import sys\nsys.argv = ['veille', '--help']\nimport veille.cli\n"
-        "try:\n    veille.cli.main()\nexcept SystemExit:\n    pass"
-    )
-    loaded = _loaded_after(code, tmp_path)
+    loaded = _loaded_after(_as_main("--help"), tmp_path)
     assert "typer.rich_utils" in loaded
     unused = ("rich.markdown", "rich.traceback", "markdown_it", "pygments", "attr")
     assert [name for name in unused if name in loaded] == []
