@@ -40,8 +40,8 @@ HEAVY = (
 )
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
-# (queries go through the plain connection), Typer's pydantic adapters (`cli.values`) and
-# Markdown (`cli.rich_help`).
+# (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
+# Markdown (`cli.rich_help`) and the scan for pydantic plugins (`veille.config`).
 SWEEP = (
     "numpy",
     "pandas",
@@ -56,6 +56,7 @@ SWEEP = (
     "sqlite_utils",
     "typer._adapters",
     "markdown_it",
+    "importlib.metadata",
 )
 
 
@@ -111,6 +112,19 @@ def test_listing_a_database_leaves_the_sweep_and_sqlite_utils_unloaded(
     loaded = _loaded_after(code, tmp_path)
     assert "veille.store" in loaded and "veille.config" in loaded
     assert sorted(name for name in SWEEP if name in loaded) == []
+
+
+def test_the_config_models_leave_pydantic_plugins_to_what_comes_after() -> None:
+    """Only the config's models are built without plugins: pydantic's own loader is in place
+    for any model built afterwards."""
+    code = (
+        "import sys, veille.config, pydantic\n"
+        "assert 'pydantic.plugin._loader' not in sys.modules\n"
+        "class Later(pydantic.BaseModel):\n    x: int\n"
+        "loader = sys.modules['pydantic.plugin._loader']\n"
+        "assert loader.__file__.endswith('_loader.py') and 'importlib.metadata' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], env=ENV, check=True)
 
 
 def test_numpy_still_imports_after_the_store() -> None:
