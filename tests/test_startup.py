@@ -41,7 +41,8 @@ HEAVY = (
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
 # (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
-# Markdown (`cli.rich_help`) and the scan for pydantic plugins (`veille.config`).
+# Markdown (`cli.rich_help`), the scan for pydantic plugins (`veille.config`) and the reading
+# of search queries.
 SWEEP = (
     "numpy",
     "pandas",
@@ -57,6 +58,7 @@ SWEEP = (
     "typer._adapters",
     "markdown_it",
     "importlib.metadata",
+    "veille.store.fts",
 )
 
 

@@ -19,7 +19,6 @@ from veille.store.filters import (
     label_join,
     with_judged,
 )
-from veille.store.fts import check_query, query_error
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
 from veille.times import from_stored, offsets, to_stored
 
@@ -182,8 +181,9 @@ class Listing:
     def inbox_count(self, filters: MentionFilter = MentionFilter()) -> int:
         """How many mentions the inbox holds in all, beyond any --limit."""
         where, params = filters.where()
+        # The mentions' own rows: the view would join each one's item for nothing.
         sql = (
-            f"SELECT count(*) FROM mentions "
+            f"SELECT count(*) FROM mention_rows "
             f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3"
         )
         return int(self.conn.execute(sql, params).fetchone()[0])
@@ -233,6 +233,8 @@ class Listing:
         The query is checked first (`fts.check_query`): FTS5's time grows faster than a
         query's length, and some of its errors are a crash rather than a message.
         """
+        from veille.store.fts import check_query, query_error  # search alone reads queries
+
         check_query(query)
         where, params = filters.where()
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
