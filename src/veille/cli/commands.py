@@ -76,6 +76,9 @@ def _as_listed(whole: typer.Typer) -> typer.Typer:
     listed.registered_commands = [_taking_nothing(info) for info in whole.registered_commands]
     groups = []
     for info in whole.registered_groups:
+        if info.typer_instance is None:
+            groups.append(info)
+            continue
         group = copy.copy(info.typer_instance)
         group.registered_commands, group.registered_groups = [], []
         if group.registered_callback is not None:

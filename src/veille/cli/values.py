@@ -70,7 +70,8 @@ def _plain(annotation: Any, low: float | None, high: float | None, value: Any) -
 
 def _handled(descriptor: TypeDescriptor) -> bool:
     """Whether an option's type is one of the plain ones, with no parser, file or clamp."""
-    annotation, info = descriptor.annotation, descriptor.parameter_info
+    annotation: Any = descriptor.annotation
+    info = descriptor.parameter_info
     if descriptor.file_annotation is not None or info.parser is not None or info.clamp:
         return False
     if annotation is Path:

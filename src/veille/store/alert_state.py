@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 class AlertState:
     """Alert delivery state (a part of `Store`)."""
 
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         raise NotImplementedError

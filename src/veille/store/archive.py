@@ -33,7 +33,10 @@ class Removal:
 class Archive:
     """The archive's reads and removals (a part of `Store`)."""
 
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def _insert_mentions(self, mentions: Sequence[Mention]) -> list[tuple[str, str, int]]:
         raise NotImplementedError

@@ -32,7 +32,10 @@ class Listing:
     They read through the plain connection: a reading command never loads sqlite_utils."""
 
     conn: sqlite3.Connection
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def iter_mentions(
         self, filters: MentionFilter = MentionFilter(), *, limit: int | None = None
