@@ -24,34 +24,47 @@ if TYPE_CHECKING:
     from sqlite_utils import Database, Migrations
 
 Step = Callable[["Database"], None]
-_STEPS: list[Step] = []
 
 
-def _migration(step: Step) -> Step:
-    """Register a migration, after those above it."""
-    _STEPS.append(step)
-    return step
+class _Migrations:
+    """The migration set "veille" as sqlite_utils' `Migrations` declares (`@migrations()`) and
+    applies it, its table recording each step applied; sqlite_utils is imported only when a
+    database is checked or brought up to date, the steps merely listed until then."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps: list[Step] = []
+
+    def __call__(self) -> Callable[[Step], Step]:
+        def register(step: Step) -> Step:
+            self.steps.append(step)
+            return step
+
+        return register
+
+    @functools.cached_property
+    def _set(self) -> Migrations:
+        from sqlite_utils import Migrations
+
+        built = Migrations(self.name)
+        for step in self.steps:
+            built()(step)
+        return built
+
+    def pending(self, db: Database) -> list[Any]:
+        return self._set.pending(db)
+
+    def applied(self, db: Database) -> list[Any]:
+        return self._set.applied(db)
+
+    def apply(self, db: Database, *, stop_before: str | None = None) -> None:
+        self._set.apply(db, stop_before=stop_before)
 
 
-@functools.cache
-def _migrations() -> Migrations:
-    """The steps as sqlite_utils' migration set "veille", whose table records each applied."""
-    from sqlite_utils import Migrations
-
-    built = Migrations("veille")
-    for step in _STEPS:
-        built()(step)
-    return built
+migrations = _Migrations("veille")
 
 
-def __getattr__(name: str) -> Any:
-    """`migrations`, the sqlite_utils set, built when first asked for (tests, tools)."""
-    if name == "migrations":
-        return _migrations()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-@_migration
+@migrations()
 def m001_initial(db: Database) -> None:
     db.table("mentions").create(
         {
@@ -116,7 +129,7 @@ def m001_initial(db: Database) -> None:
     )
 
 
-@_migration
+@migrations()
 def m002_listing_indexes(db: Database) -> None:
     # A mention's date is when it was published, else when veille found it. Listings filter
     # and sort on it and the report groups a range of it by brand, tone, source, domain and
@@ -136,7 +149,7 @@ def m002_listing_indexes(db: Database) -> None:
     db.table("mentions").create_index(["source"], if_not_exists=True)
 
 
-@_migration
+@migrations()
 def m003_alerts(db: Database) -> None:
     # One row per alert and URL (its position in the alert's `urls`, from 1): each URL keeps
     # its own watermark, so a URL that failed gets the mentions again at the next sweep while
@@ -162,7 +175,7 @@ def m003_alerts(db: Database) -> None:
     )
 
 
-@_migration
+@migrations()
 def m004_alert_targets(db: Database) -> None:
     # An alert URL's state follows the URL, not its position in `urls`: reordering or adding
     # URLs must not hand one URL's watermark to another (one would repeat mentions, the other
@@ -173,7 +186,7 @@ def m004_alert_targets(db: Database) -> None:
     db.table("alert_spikes").transform(types={"target": str})
 
 
-@_migration
+@migrations()
 def m005_source_entries(db: Database) -> None:
     # The fingerprints of the entries a feed source had at its last sweep, and of the brands
     # they were matched against: a feed that changed by a few entries has only those cleaned
@@ -227,7 +240,7 @@ _ROW_COLUMNS = (
 )
 
 
-@_migration
+@migrations()
 def m006_item_archive(db: Database) -> None:
     # Every item read is kept once per source and canonical URL (`items`), so that a brand
     # added later, or a rule changed, can be matched against what was already read. A
@@ -379,7 +392,7 @@ def m006_item_archive(db: Database) -> None:
     db.execute("DELETE FROM source_entries")
 
 
-@_migration
+@migrations()
 def m007_real_sites_and_quiet_sources(db: Database) -> None:
     # An item read through an aggregator (Google News) names its publisher: the mentions'
     # domain is the publisher's, from `site`, not the aggregator's.
@@ -489,17 +502,16 @@ def schema_version() -> int:
 
     `apply_migrations` writes a file's `user_version` once the migrations it counts are
     applied, so a file at this version has none pending: the store then skips the check."""
-    return len(_STEPS)
+    return len(migrations.steps)
 
 
 def pending_migrations(db: Database) -> bool:
     """Whether the database's schema is older than this veille's."""
-    return bool(_migrations().pending(db))
+    return bool(migrations.pending(db))
 
 
 def apply_migrations(db: Database) -> None:
     """Bring the schema up to date and record its version."""
-    migrations = _migrations()
     if not migrations.pending(db):
         return  # the common case, and read-only: never wait for a running scan's write lock
     migrations.apply(db)
