@@ -3,6 +3,10 @@
 Users read the database with sqlite3 or Datasette, so table and column names are part of the
 contract (SPEC.md, Database). `PRAGMA user_version` mirrors the number of applied
 migrations so that `sqlite3 veille.db 'pragma user_version'` tells the schema version.
+
+The steps are registered here in order and handed to sqlite_utils' `Migrations` only when a
+database needs them checked or applied: a file already at this veille's version is opened
+without importing sqlite_utils (see `schema_version`).
 """
 
 from __future__ import annotations
@@ -11,13 +15,53 @@ import functools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
-
-from sqlite_utils import Database, Migrations
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from veille.urls import canonical_url, domain_of
 
-migrations = Migrations("veille")
+if TYPE_CHECKING:
+    from sqlite_utils import Database, Migrations
+
+Step = Callable[["Database"], None]
+
+
+class _Migrations:
+    """The migration set "veille" as sqlite_utils' `Migrations` declares (`@migrations()`) and
+    applies it, its table recording each step applied; sqlite_utils is imported only when a
+    database is checked or brought up to date, the steps merely listed until then."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps: list[Step] = []
+
+    def __call__(self) -> Callable[[Step], Step]:
+        def register(step: Step) -> Step:
+            self.steps.append(step)
+            return step
+
+        return register
+
+    @functools.cached_property
+    def _set(self) -> Migrations:
+        from sqlite_utils import Migrations
+
+        built = Migrations(self.name)
+        for step in self.steps:
+            built()(step)
+        return built
+
+    def pending(self, db: Database) -> list[Any]:
+        return self._set.pending(db)
+
+    def applied(self, db: Database) -> list[Any]:
+        return self._set.applied(db)
+
+    def apply(self, db: Database, *, stop_before: str | None = None) -> None:
+        self._set.apply(db, stop_before=stop_before)
+
+
+migrations = _Migrations("veille")
 
 
 @migrations()
@@ -454,8 +498,11 @@ def _rows_with_query(
 
 
 def schema_version() -> int:
-    """The schema version this veille writes: the number of migrations it knows."""
-    return len(migrations._migrations)
+    """The schema version this veille writes: the number of migrations it knows.
+
+    `apply_migrations` writes a file's `user_version` once the migrations it counts are
+    applied, so a file at this version has none pending: the store then skips the check."""
+    return len(migrations.steps)
 
 
 def pending_migrations(db: Database) -> bool:

@@ -19,11 +19,9 @@ is answered before Typer is imported and each command imports only what it uses.
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    import typer
+from typing import Any
 
 __all__ = ["app", "main"]
 
@@ -39,11 +37,16 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Console-script entry point. A bare `--version` is answered at once: Typer and the
-    command tree would cost several times Python's own start-up."""
+    command tree would cost several times Python's own start-up. A command line that names
+    a command runs an app holding that command alone (see `commands.app_for`)."""
     if sys.argv[1:] == ["--version"]:
         from veille import __version__
 
         sys.stdout.write(f"veille {__version__}\n")
         return
-    app: typer.Typer = __getattr__("app")
-    app()
+    from veille.cli.commands import app_for
+    from veille.cli.shell import COMPLETE_VAR
+
+    # A Tab request (`veille completion`) completes from the whole tree.
+    args = [] if COMPLETE_VAR in os.environ else sys.argv[1:2]
+    app_for(args)(complete_var=COMPLETE_VAR)

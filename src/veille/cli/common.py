@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
+from typer.completion import completion_init
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from veille import __version__
+from veille.cli.rich_help import import_rich_help
+from veille.cli.values import convert_plainly
 from veille.errors import ExitCode, VeilleError
 
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
@@ -51,18 +54,32 @@ def _plain_metavars(params: Iterable[Any]) -> None:
 
 
 class VeilleCommand(TyperCommand):
-    """A command whose help shows plain metavars (see `_plain_metavars`)."""
+    """A command whose help shows plain metavars (see `_plain_metavars`) and whose options
+    are converted without pydantic (see `values`)."""
 
     # `ctx` is Typer's own copy of click's Context, which Typer does not export.
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        convert_plainly(params)  # --help included
+        return params
+
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        import_rich_help()
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
 
 class VeilleGroup(TyperGroup):
-    """A group (`veille`, `veille sources`) whose help shows plain metavars."""
+    """A group (`veille`, `veille sources`) whose help shows plain metavars and whose
+    options are converted without pydantic."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        convert_plainly(params)  # --help included
+        return params
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        import_rich_help()
         _plain_metavars(self.get_params(ctx))
         super().format_help(ctx, formatter)
 
@@ -112,6 +129,11 @@ EXAMPLES = {
     "alerts send": ["veille alerts send", "veille alerts send team"],
     "alerts test": ["veille alerts test team"],
     "demo": ["veille demo", "veille demo --db demo.db && veille inbox --db demo.db"],
+    "completion": [
+        "veille completion bash > ~/.local/share/bash-completion/completions/veille",
+        "veille completion zsh > ~/.zfunc/_veille  # a folder in $fpath",
+        "veille completion fish > ~/.config/fish/completions/veille.fish",
+    ],
 }
 
 
@@ -128,6 +150,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=VeilleGroup,
 )
+# What `veille completion` prints and the Tab requests it makes are Typer's shell scripts and
+# their answers, which `add_completion=False` leaves unregistered with --install-completion.
+completion_init()
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.store.filters import (
     ATTENTION,
@@ -15,11 +13,17 @@ from veille.store.filters import (
     MentionFilter,
 )
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 
 class AlertState:
     """Alert delivery state (a part of `Store`)."""
 
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         raise NotImplementedError

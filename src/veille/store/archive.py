@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.models import ItemSelection, Mention
 from veille.times import stored_now
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ITEM_COLUMNS = "id source url published_at found_at author lang links title text site".split()
 _BATCH = 2000
@@ -32,7 +33,10 @@ class Removal:
 class Archive:
     """The archive's reads and removals (a part of `Store`)."""
 
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def _insert_mentions(self, mentions: Sequence[Mention]) -> list[tuple[str, str, int]]:
         raise NotImplementedError

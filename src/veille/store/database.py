@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.errors import ReadOnlyError, StoreError, VeilleError
 from veille.migrations import apply_migrations, pending_migrations, schema_version
@@ -27,6 +27,9 @@ from veille.store.opening import (
     quick_check,
     translate,
 )
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # ON CONFLICT DO NOTHING keeps a stored mention's triage (status, note) across rescans. The
 # item is found by its source and URL: a source's items are written just before its mentions.
@@ -94,6 +97,26 @@ class SourceState:
     empty_noticed_on: str | None = None
 
 
+def _import_sqlite_utils() -> None:
+    """Import sqlite_utils with numpy and pandas hidden, unless they are loaded already.
+
+    sqlite_utils imports both, when installed, only to map their scalar types to column
+    types; veille declares its tables with Python types and writes Python values, and numpy
+    alone would double the start-up of every command that writes the database. They are
+    hidden only while sqlite_utils loads: the tone models import numpy as usual afterwards.
+    """
+    if "sqlite_utils.db" in sys.modules:
+        return
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils.db  # noqa: F401
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
 class Store(Listing, AlertState, Archive, Labels):
     """Owns the database file: opens, migrates, writes sources' results, answers queries."""
 
@@ -121,16 +144,18 @@ class Store(Listing, AlertState, Archive, Labels):
                 self.read_only = False
             else:
                 connection, self.read_only = connect_for_reading(self.path)
-            self.db = Database(connection)
+            self.conn = connection
             check_kind(connection, self.path)
             version = check_version(connection, self.path, schema_version(), write=write)
             if write and existed:
                 quick_check(connection, self.path)
             if not self.read_only:
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            if version <= schema_version():
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            # As sqlite_utils sets it: a trigger's own writes fire the FTS triggers too.
+            connection.execute("PRAGMA recursive_triggers=on")
+            if version < schema_version():
                 self._migrate()
         except (sqlite3.DatabaseError, VeilleError) as error:
             if connection is not None:
@@ -141,6 +166,15 @@ class Store(Listing, AlertState, Archive, Labels):
                 f"{self.path}: not a usable veille database ({error}) — pass another file with --db"
             ) from None
 
+    @functools.cached_property
+    def db(self) -> Database:
+        """The connection wrapped by sqlite_utils, for what writes and migrates: imported on
+        first use, so that a reading command does without it (see `_import_sqlite_utils`)."""
+        _import_sqlite_utils()
+        from sqlite_utils import Database
+
+        return Database(self.conn)
+
     def _migrate(self) -> None:
         if self.read_only and pending_migrations(self.db):
             raise ReadOnlyError(
@@ -150,7 +184,7 @@ class Store(Listing, AlertState, Archive, Labels):
         apply_migrations(self.db)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -296,4 +330,4 @@ class Store(Listing, AlertState, Archive, Labels):
         return {(brand, url) for brand, url in rows}
 
     def sources(self) -> list[dict[str, Any]]:
-        return [dict(row) for row in self.db["sources"].rows]
+        return self._dicts("SELECT * FROM sources", [])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.times import stored_now
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ class LabelImport:
 class Labels:
     """Labels and the trained tone layer (a part of `Store`)."""
 
-    db: Database
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def correct_tone(self, corrections: Iterable[Correction]) -> list[int]:
         """Set each mention's tone (and flags, when given) to its correction, keeping the

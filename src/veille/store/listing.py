@@ -5,9 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import timedelta, timezone, tzinfo
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from veille.errors import UsageError
 from veille.store.filters import (
@@ -21,15 +19,23 @@ from veille.store.filters import (
     label_join,
     with_judged,
 )
-from veille.store.fts import check_query, query_error
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
 from veille.times import from_stored, offsets, to_stored
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 
 class Listing:
-    """The queries of the listing commands and the report (a part of `Store`)."""
+    """The queries of the listing commands and the report (a part of `Store`).
 
-    db: Database
+    They read through the plain connection: a reading command never loads sqlite_utils."""
+
+    conn: sqlite3.Connection
+    if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
+
+        @property
+        def db(self) -> Database: ...
 
     def iter_mentions(
         self, filters: MentionFilter = MentionFilter(), *, limit: int | None = None
@@ -44,7 +50,7 @@ class Listing:
         if limit is not None:
             sql += " LIMIT ?"
             params = [*params, limit]
-        cursor = self.db.conn.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         for row in cursor:
             yield with_judged(dict(zip(names, row, strict=True)))
@@ -62,14 +68,14 @@ class Listing:
 
     def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
         where, params = filters.where()
-        return self.db.execute(
+        return self.conn.execute(
             f"SELECT count(*) FROM mention_rows WHERE {where}", params
         ).fetchone()[0]
 
     def newest_mention(self, filters: MentionFilter = MentionFilter()) -> tuple[int, str | None]:
         """How many mentions match, and the date of the newest (None when there is none)."""
         where, params = filters.where()
-        count, newest = self.db.execute(
+        count, newest = self.conn.execute(
             f"SELECT count(*), max({DATE_COLUMN}) FROM mention_rows WHERE {where}", params
         ).fetchone()
         return count, newest
@@ -130,7 +136,7 @@ class Listing:
         since, until = filters.since, filters.until
         if since is None or until is None:
             where, params = filters.where()
-            first, last = self.db.execute(
+            first, last = self.conn.execute(
                 f"SELECT min({DATE_COLUMN}), max({DATE_COLUMN}) FROM mention_rows "
                 f"{by_date(filters)} WHERE {where}",
                 params,
@@ -178,11 +184,12 @@ class Listing:
     def inbox_count(self, filters: MentionFilter = MentionFilter()) -> int:
         """How many mentions the inbox holds in all, beyond any --limit."""
         where, params = filters.where()
+        # The mentions' own rows: the view would join each one's item for nothing.
         sql = (
-            f"SELECT count(*) FROM mentions "
+            f"SELECT count(*) FROM mention_rows "
             f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3"
         )
-        return int(self.db.execute(sql, params).fetchone()[0])
+        return int(self.conn.execute(sql, params).fetchone()[0])
 
     def mark(self, ids: Iterable[int], status: str | None, note: str | None) -> int:
         """Set the triage status and/or note of mentions, all or none; returns how many.
@@ -229,6 +236,8 @@ class Listing:
         The query is checked first (`fts.check_query`): FTS5's time grows faster than a
         query's length, and some of its errors are a crash rather than a message.
         """
+        from veille.store.fts import check_query, query_error  # search alone reads queries
+
         check_query(query)
         where, params = filters.where()
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
@@ -253,7 +262,7 @@ class Listing:
             raise refused from None
 
     def _dicts(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        cursor = self.db.execute(sql, params)
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
@@ -262,4 +271,4 @@ class Listing:
         if column not in MENTION_COLUMNS or column == "text":
             raise ValueError(column)
         sql = f"SELECT DISTINCT {column} FROM mention_rows WHERE {column} IS NOT NULL"
-        return [row[0] for row in self.db.execute(sql)]
+        return [row[0] for row in self.conn.execute(sql)]
