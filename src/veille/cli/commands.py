@@ -3,7 +3,7 @@ lists them."""
 
 from __future__ import annotations
 
-from veille.cli import alerts, archive, listing, maintenance, sources, sweep
+from veille.cli import alerts, archive, listing, maintenance, sources, sweep, tone
 from veille.cli.common import VeilleCommand, app, epilog
 
 __all__ = ["app"]
@@ -14,7 +14,6 @@ for _command in (
     listing.mentions,
     listing.export,
     sweep.preview,
-    sweep.tone,
     listing.report,
     listing.search,
     listing.inbox,
@@ -28,5 +27,6 @@ for _command in (
     sweep.demo,
 ):
     app.command(cls=VeilleCommand, epilog=epilog(_command.__name__))(_command)
+app.add_typer(tone.tone_app, name="tone")
 app.add_typer(sources.sources_app, name="sources")
 app.add_typer(alerts.alerts_app, name="alerts")
