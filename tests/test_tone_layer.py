@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlite_utils import Database
+from test_store import make_mention
 
 from veille.cli import app
+from veille.models import Source
 from veille.store import Correction, LabelledText, Store
 from veille.times import stored_now
 from veille.tone import judge_tone
@@ -239,3 +241,23 @@ def test_a_sweep_judges_with_the_stored_layer(
         assert accuracy(gold, tones) > 0.8
     else:
         assert accuracy(gold, tones) < 0.5
+
+
+def test_show_explains_a_mention_with_the_stored_layer(runner, tmp_path: Path) -> None:
+    db_path = tmp_path / "veille.db"
+    text = "Skyforge's ranked update is lowkey goated, no cap"
+    mention = make_mention(
+        brand="Skyforge", url="https://forum.example/t/9", title="", text=text, matched="Skyforge"
+    )
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://e.fr/f")])
+        store.record_source("Feed", {}, [mention])
+    before = json.loads(runner.invoke(app, ["show", "1", "--json", "--db", str(db_path)]).stdout)
+    assert all(rule["rule"] != "your trained layer" for rule in before["explain"]["rules"])
+    import_labels(db_path, slang("train"))
+    assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
+    shown = runner.invoke(app, ["show", "1", "--json", "--db", str(db_path)])
+    assert shown.exit_code == 0, shown.output
+    explain = json.loads(shown.stdout)["explain"]
+    assert explain["rules"][-1]["rule"] == "your trained layer"
+    assert explain["tone"] == "positive"

@@ -108,7 +108,7 @@ def run_scan(
     `rematch`), sweep the plan's sources into the database, then let the archive forget
     what `keep_items` no longer keeps; raises LockedError or ScanInterrupted. `on_backfill`
     hears the brands about to be matched against the archive, before it starts."""
-    load_tone_engine(config)  # a wrong engine is a config error, before the lock is taken
+    load_tone_engine(config)  # a wrong engine is a config error before the lock is taken
     with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config, store) as pool:
         engine = load_tone_engine(config, store)
         store.sync_sources(config.sources)
@@ -476,22 +476,22 @@ def _start_worker(brands: tuple[Brand, ...], config: Config, layer: bytes | None
 
 
 def load_tone_engine(
-    config: Config, store: Store | None = None, *, layer: bytes | None = None
+    config: Config | None, store: Store | None = None, *, layer: bytes | None = None
 ) -> ToneEngine | None:
-    """The configured tone engine, or None for the built-in one alone.
+    """The configured tone engine (the built-in one without a config), or None for the
+    built-in one alone.
 
     With the built-in engine, the layer `veille tone train` stored in the database (read
     from `store`, or given as its `layer` weights) judges after it: a `ToneLayer`. A
     configured engine judges alone: the layer learnt the built-in engine's mistakes, not its.
     """
-    spec = config.settings.tone_engine
-    if spec == BUILTIN_ENGINE:
+    if config is None or config.settings.tone_engine == BUILTIN_ENGINE:
         if store is not None:
             stored = store.tone_model()
             layer = stored[0] if stored is not None else None
-        return (
-            None if layer is None else stored_layer(layer, store.path if store else "the database")
-        )
+        where = store.path if store is not None else "the database"
+        return None if layer is None else stored_layer(layer, where)
+    spec = config.settings.tone_engine
     try:
         return load_engine(spec)
     except ValueError as error:
