@@ -261,3 +261,28 @@ def test_show_explains_a_mention_with_the_stored_layer(runner, tmp_path: Path) -
     explain = json.loads(shown.stdout)["explain"]
     assert explain["rules"][-1]["rule"] == "your trained layer"
     assert explain["tone"] == "positive"
+
+
+OUTSIDE_THE_DOMAIN = [
+    "I love this phone, the battery lasts for days",
+    "Worst customer service ever, I want a refund",
+    "The store opens at 9 on Monday",
+    "Thank you so much for the quick delivery!",
+    "My order arrived broken and nobody answers",
+    "The new café on Main Street serves breakfast",
+    "What a wonderful concert last night",
+    "This airline lost my luggage again, terrible",
+    "The meeting is moved to Thursday",
+    "Great job on the redesign, it looks beautiful",
+    "The app keeps crashing, so frustrating",
+    "Our team published the quarterly report today",
+]
+
+
+def test_texts_outside_the_labels_domain_keep_the_engines_tone() -> None:
+    # The slang set teaches the layer that the engine is often wrong there; it must not
+    # learn to contradict the engine everywhere else.
+    training = train_layer(slang("train"))
+    assert training.layer is not None
+    for text in OUTSIDE_THE_DOMAIN:
+        assert training.layer(text) == judge_tone(text), text
