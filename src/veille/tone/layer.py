@@ -533,6 +533,6 @@ def report_lines(report: Mapping[str, Any]) -> list[str]:
             lines.append(
                 f"  {lang:<5} {entry['n']:>6}  {engine['accuracy']:>12.3f} "
                 f"{engine['macro_f1']:>5.3f}  {layer['accuracy']:>9.3f} "
-                f"{layer['macro_f1']:>5.3f}  {entry.get('decision', '')}"
+                f"{layer['macro_f1']:>5.3f}  {entry.get('decision', '')}".rstrip()
             )
     return lines
