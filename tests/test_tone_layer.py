@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,25 @@ def judged_by_cli(runner, db_path: Path, texts: list[str]) -> list[str]:
     result = runner.invoke(app, ["tone", "--json", "--db", str(db_path)], input="\n".join(texts))
     assert result.exit_code == 0, result.output
     return [json.loads(line)["tone"] for line in result.stdout.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the slang set's training labels and the layer trained on them
+    (trained once for the tests that only use it: each copies the file)."""
+    db_path = tmp_path_factory.mktemp("trained") / "veille.db"
+    import_labels(db_path, slang("train"))
+    with Store(db_path) as store:
+        training = train_layer(store.labels())
+        assert training.layer is not None
+        store.save_tone_model(training.layer.to_bytes(), training.report, training.labels)
+    return db_path
+
+
+def copy_of(trained: Path, tmp_path: Path) -> Path:
+    db_path = tmp_path / "veille.db"
+    shutil.copyfile(trained, db_path)
+    return db_path
 
 
 def stored_layer_bytes(db_path: Path) -> bytes | None:
@@ -102,21 +122,17 @@ def test_contradictory_labels_are_refused_and_the_message_says_why(runner, tmp_p
     assert stored_layer_bytes(db_path) is None
 
 
-def test_the_engine_is_kept_where_the_layer_does_not_beat_it(runner, tmp_path: Path) -> None:
-    db_path = tmp_path / "veille.db"
-    import_labels(db_path, slang("train"))
-    assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
-    assert stored_layer_bytes(db_path) is not None
-    # Labels that agree with the engine everywhere: nothing to learn, and a layer trained
-    # before on other labels goes, since today's labels say the engine judges better.
+def test_the_engine_is_kept_where_the_layer_does_not_beat_it(
+    runner, tmp_path: Path, trained: Path
+) -> None:
+    # Today's labels agree with the engine everywhere: nothing to learn, and the layer
+    # trained before on other labels goes, since these say the engine judges better.
+    db_path = copy_of(trained, tmp_path)
+    with Store(db_path) as store, store.db.conn:
+        store.db.execute("DELETE FROM labels")
     agreeing = [
         {"text": row["text"], "label": judge_tone(row["text"]).tone} for row in slang("held")
     ]
-    fresh = tmp_path / "agreeing.db"
-    import_labels(fresh, agreeing)
-    with Store(db_path) as store:
-        store.db.execute("DELETE FROM labels")
-        store.db.conn.commit()
     import_labels(db_path, agreeing)
     result = runner.invoke(app, ["tone", "train", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
@@ -125,10 +141,8 @@ def test_the_engine_is_kept_where_the_layer_does_not_beat_it(runner, tmp_path: P
     assert stored_layer_bytes(db_path) is None
 
 
-def test_reset_forgets_the_layer(runner, tmp_path: Path) -> None:
-    db_path = tmp_path / "veille.db"
-    import_labels(db_path, slang("train"))
-    assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
+def test_reset_forgets_the_layer(runner, tmp_path: Path, trained: Path) -> None:
+    db_path = copy_of(trained, tmp_path)
     reset = runner.invoke(app, ["tone", "train", "--reset", "--db", str(db_path)])
     assert reset.exit_code == 0, reset.output
     assert "Forgot the trained tone layer" in reset.stdout
@@ -166,10 +180,8 @@ def test_training_never_changes_a_corrected_mentions_tone(runner, tmp_path: Path
     assert correction is not None and correction["judged_tone"] == "neutral"
 
 
-def test_explain_shows_the_layer_as_a_rule(runner, tmp_path: Path) -> None:
-    db_path = tmp_path / "veille.db"
-    import_labels(db_path, slang("train"))
-    assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
+def test_explain_shows_the_layer_as_a_rule(runner, tmp_path: Path, trained: Path) -> None:
+    db_path = copy_of(trained, tmp_path)
     text = "The controller support is cracked, devs cooked"
     result = runner.invoke(app, ["tone", text, "--explain", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
@@ -196,10 +208,10 @@ def test_a_damaged_layer_is_an_error_that_says_what_to_do(runner, tmp_path: Path
     assert "veille tone train --reset" in result.stderr
 
 
-def test_a_layer_only_judges_the_languages_it_was_kept_for() -> None:
-    training = train_layer(slang("train"))
-    assert training.layer is not None
-    layer = ToneLayer.from_bytes(training.layer.to_bytes())
+def test_a_layer_only_judges_the_languages_it_was_kept_for(trained: Path) -> None:
+    stored = stored_layer_bytes(trained)
+    assert stored is not None
+    layer = ToneLayer.from_bytes(stored)
     french = "Le nouveau patch est nul, franchement"
     assert layer(french, "fr") == judge_tone(french, "fr")
 
@@ -209,9 +221,14 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Forum</title>
 ITEM = "<item><title>{title}</title><link>https://forum.example/t/{n}</link></item>"
 
 
-@pytest.mark.parametrize("trained", [False, True], ids=["engine alone", "with the layer"])
+@pytest.mark.parametrize("with_layer", [False, True], ids=["engine alone", "with the layer"])
 def test_a_sweep_judges_with_the_stored_layer(
-    httpserver: HTTPServer, write_config, runner, tmp_path: Path, trained: bool
+    httpserver: HTTPServer,
+    write_config,
+    runner,
+    tmp_path: Path,
+    trained: Path,
+    with_layer: bool,
 ) -> None:
     held = slang("held")
     items = "".join(
@@ -226,10 +243,7 @@ def test_a_sweep_judges_with_the_stored_layer(
             "sources": [{"name": "Forum", "type": "rss", "url": httpserver.url_for("/feed")}],
         }
     )
-    db_path = tmp_path / "veille.db"
-    if trained:
-        import_labels(db_path, slang("train"))
-        assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
+    db_path = copy_of(trained, tmp_path) if with_layer else tmp_path / "veille.db"
     result = runner.invoke(app, ["scan", "-c", str(config), "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     stored = {
@@ -237,13 +251,15 @@ def test_a_sweep_judges_with_the_stored_layer(
     }
     gold = [row["label"] for row in held]
     tones = [stored[f"https://forum.example/t/{n}"] for n in range(len(held))]
-    if trained:
+    if with_layer:
         assert accuracy(gold, tones) > 0.8
     else:
         assert accuracy(gold, tones) < 0.5
 
 
-def test_show_explains_a_mention_with_the_stored_layer(runner, tmp_path: Path) -> None:
+def test_show_explains_a_mention_with_the_stored_layer(
+    runner, tmp_path: Path, trained: Path
+) -> None:
     db_path = tmp_path / "veille.db"
     text = "Skyforge's ranked update is lowkey goated, no cap"
     mention = make_mention(
@@ -254,8 +270,10 @@ def test_show_explains_a_mention_with_the_stored_layer(runner, tmp_path: Path) -
         store.record_source("Feed", {}, [mention])
     before = json.loads(runner.invoke(app, ["show", "1", "--json", "--db", str(db_path)]).stdout)
     assert all(rule["rule"] != "your trained layer" for rule in before["explain"]["rules"])
-    import_labels(db_path, slang("train"))
-    assert runner.invoke(app, ["tone", "train", "--db", str(db_path)]).exit_code == 0
+    layer = stored_layer_bytes(trained)
+    assert layer is not None
+    with Store(db_path) as store:
+        store.save_tone_model(layer, {}, 180)
     shown = runner.invoke(app, ["show", "1", "--json", "--db", str(db_path)])
     assert shown.exit_code == 0, shown.output
     explain = json.loads(shown.stdout)["explain"]
@@ -279,10 +297,11 @@ OUTSIDE_THE_DOMAIN = [
 ]
 
 
-def test_texts_outside_the_labels_domain_keep_the_engines_tone() -> None:
+def test_texts_outside_the_labels_domain_keep_the_engines_tone(trained: Path) -> None:
     # The slang set teaches the layer that the engine is often wrong there; it must not
     # learn to contradict the engine everywhere else.
-    training = train_layer(slang("train"))
-    assert training.layer is not None
+    stored = stored_layer_bytes(trained)
+    assert stored is not None
+    layer = ToneLayer.from_bytes(stored)
     for text in OUTSIDE_THE_DOMAIN:
-        assert training.layer(text) == judge_tone(text), text
+        assert layer(text) == judge_tone(text), text
