@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -25,6 +26,9 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from veille.tone import ToneLayer
 
 
 class ToneGroup(VeilleGroup):
@@ -136,16 +140,17 @@ def tone(
             typer.echo(f"  {clean_text(reason)}")
 
 
-def _trained_layer(config: Any, db: Any) -> Any:
+def _trained_layer(config: Path | None, db: Path | None) -> ToneLayer | None:
     """The layer stored in the database, when there is a database and it holds one: `veille
     tone` reads it, and judges with the built-in engine alone without either."""
     from veille.config import load_for_command
-    from veille.store import Store
-    from veille.tone import stored_layer
 
     _, db_path = load_for_command(config, db, require_config=False)
     if not db_path.exists():
-        return None
+        return None  # and no need of the store's modules
+    from veille.store import Store
+    from veille.tone import stored_layer
+
     with Store(db_path, create=False, write=False) as store:
         trained = store.tone_model()
     return stored_layer(trained[0], db_path) if trained is not None else None
