@@ -56,10 +56,11 @@ ALLOWED = {
     "demo": {"models", "scan"},
     "warm": {"scan", "tone", "workers"},
     "detail": {"match", "models", "store", "tone"},
+    "labelling": {"detail", "errors", "models", "store", "text", "tone"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
     | {"demo", "tone", "figures", "health", "cron", "opml", "alerts"}
-    | {"backtest", "backtest_view", "detail"},
+    | {"backtest", "backtest_view", "detail", "labelling"},
 }
 
 

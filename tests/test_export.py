@@ -49,7 +49,7 @@ def test_columns_are_the_contract_order() -> None:
     assert CSV_COLUMNS == [
         "id", "brand", "found_at", "published_at", "source", "source_type", "domain",
         "author", "title", "url", "snippet", "matched", "lang", "tone", "tone_score",
-        "flags", "status", "note",
+        "flags", "status", "note", "label",
     ]  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def test_a_triage_note_is_exported_after_the_status(runner, demo_db: Path) -> No
     result = runner.invoke(app, ["export", "--db", str(demo_db)])
     assert result.exit_code == 0, result.output
     table = {r["id"]: r for r in csv.DictReader(io.StringIO(result.stdout, newline=""))}
-    assert list(table[str(first)])[-2:] == ["status", "note"]
+    assert list(table[str(first)])[-3:] == ["status", "note", "label"]
     assert (table[str(first)]["status"], table[str(first)]["note"]) == (
         "handled",
         "répondu, « merci »",
@@ -206,7 +206,8 @@ def test_xlsx_export_is_a_typed_spreadsheet(runner, demo_db: Path, tmp_path: Pat
     sheet = Sheet(out)
     assert [sheet.text(f"{column_letter(c)}1") for c in CSV_COLUMNS] == CSV_COLUMNS
     assert sheet.pane.get("ySplit") == "1" and sheet.pane.get("state") == "frozen"
-    assert sheet.autofilter.get("ref") == f"A1:R{len(exported) + 1}"
+    last = column_letter(CSV_COLUMNS[-1])
+    assert sheet.autofilter.get("ref") == f"A1:{last}{len(exported) + 1}"
     assert "<f>" not in sheet.xml
     for line, mention in enumerate(exported, start=2):
         ref = {column: f"{column_letter(column)}{line}" for column in CSV_COLUMNS}
@@ -276,7 +277,7 @@ def test_xlsx_needs_a_file_and_csv_excel_still_works(runner, demo_db: Path) -> N
     excel = runner.invoke(app, ["export", "--db", str(demo_db), "--excel"])
     assert excel.exit_code == 0
     assert excel.stdout.startswith("\ufeffid,brand,") and excel.stdout.splitlines()[0].endswith(
-        ",status,note"
+        ",status,note,label"
     )
 
 

@@ -36,15 +36,17 @@ def read(db_path: Path, sql: str) -> list[tuple]:
 
 def assert_same_export_plus_notes(exported: Path, triage: list[tuple]) -> None:
     """The export has every column of the old release's, byte for byte once written back
-    without the new last column, and that column holds each mention's note."""
+    without the columns added since (`note`, then `label`), and `note` holds each mention's
+    note; `label` is empty, nothing having been corrected."""
     new_rows = list(csv.reader(io.StringIO(exported.read_text(encoding="utf-8"), newline="")))
-    assert new_rows[0][-1] == "note"
+    assert new_rows[0][-2:] == ["note", "label"]
     old_columns = io.StringIO(newline="")
-    csv.writer(old_columns).writerows(row[:-1] for row in new_rows)
+    csv.writer(old_columns).writerows(row[:-2] for row in new_rows)
     assert old_columns.getvalue().encode() == (BEFORE / "export.csv").read_bytes()
     notes = {str(mention_id): note for mention_id, _, note, _, _ in triage}
-    assert {row[0]: row[-1] for row in new_rows[1:]} == notes
+    assert {row[0]: row[-2] for row in new_rows[1:]} == notes
     assert any(notes.values())
+    assert {row[-1] for row in new_rows[1:]} == {""}
 
 
 def test_the_fixture_is_the_release_before_the_archive(old_db: Path) -> None:

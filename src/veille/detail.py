@@ -6,6 +6,10 @@ engine on the same window (the brand's sentence and its neighbours in the item's
 text, as the sweep saw them), then by the layer `veille tone train` stored in the database
 when there is one, as a sweep would judge it today; when today's judgement differs from the
 stored one, both are kept so that the view can say the explanation is today's.
+
+A mention whose tone was corrected by hand (`veille label`) holds the correction; the
+engine's own judgement is kept beside it (`judged`), and that is what the explanation is
+compared with: the explanation says why the engine judged as it did, not why the correction.
 """
 
 from __future__ import annotations
@@ -29,15 +33,25 @@ class MentionDetail:
     explanation: Explanation
 
     @property
+    def engine_judgement(self) -> tuple[str | None, float | None]:
+        """The tone and score the engine stored: those of the row, or for a corrected
+        mention those kept beside the correction."""
+        judged = self.row.get("judged")
+        if judged:
+            return judged["tone"], judged["score"]
+        return self.row.get("tone"), self.row.get("tone_score")
+
+    @property
     def judged_alike(self) -> bool:
-        """Whether today's engine gives the stored tone and score."""
-        stored_score = self.row.get("tone_score")
-        return self.row.get("tone") == self.today.tone and (
-            stored_score is None or round(float(stored_score), 3) == self.today.score
+        """Whether today's engine gives the tone and score the engine stored."""
+        tone, score = self.engine_judgement
+        return tone == self.today.tone and (
+            score is None or round(float(score), 3) == self.today.score
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The row as `--json` prints it: stored fields, and `explain` from today's engine."""
+        """The row as `--json` prints it: stored fields (with `label` and `judged`), and
+        `explain` from today's engine (`same_as_stored`: it judges as the engine did)."""
         explain = self.explanation.as_dict()
         explain["same_as_stored"] = self.judged_alike
         return {**self.row, "explain": explain}

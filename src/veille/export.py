@@ -22,7 +22,7 @@ from veille.times import from_stored
 
 CSV_COLUMNS = (
     "id brand found_at published_at source source_type domain author title url snippet "
-    "matched lang tone tone_score flags status note"
+    "matched lang tone tone_score flags status note label"
 ).split()
 NUMERIC_COLUMNS = frozenset({"id", "tone_score"})
 DATE_COLUMNS = frozenset({"found_at", "published_at"})
@@ -37,7 +37,7 @@ XLSX_WIDTHS = {
     "id": 7, "brand": 14, "found_at": 17, "published_at": 17, "source": 20,
     "source_type": 11, "domain": 20, "author": 18, "title": 50, "url": 40, "snippet": 60,
     "matched": 14, "lang": 6, "tone": 9, "tone_score": 11, "flags": 18, "status": 9,
-    "note": 30,
+    "note": 30, "label": 9,
 }  # fmt: skip
 # Characters XML 1.0 cannot hold (a workbook is XML), tab and line feed aside.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

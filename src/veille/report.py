@@ -677,7 +677,9 @@ def mention_view(
 
     `why` are the explanation's lines; `today` is today's engine's (tone, score) when it
     differs from the stored one, so that the stored tone stays the one shown and the
-    explanation is said to be today's. Plain Text, not a table: nothing pads the lines."""
+    explanation is said to be today's. A tone corrected by hand (the row's `judged` holds
+    the engine's judgement) is shown with what it was corrected from, the explanation
+    being the engine's. Plain Text, not a table: nothing pads the lines."""
     view = Text()
 
     def field(label: str, value: Any) -> None:
@@ -693,8 +695,27 @@ def mention_view(
 
     score = row.get("tone_score")
     tone = Text.assemble(tone_text(row.get("tone")), f" {score:+.2f}" if score is not None else "")
-    if today is not None:
+    judged = row.get("judged")
+    flags = ", ".join((row.get("flags") or "").split())
+    if judged and (judged["tone"], judged["score"]) != (row.get("tone"), score):
+        # Corrected by hand: the explanation below is the engine's, for its own judgement.
+        was = (
+            judged["tone"]
+            if judged["score"] is None
+            else f"{judged['tone']} {judged['score']:+.2f}"
+        )
+        if today is not None:
+            tone.append(
+                f"  (corrected from {was}; today's engine says {today[0]} {today[1]:+.2f}, "
+                "and why:)"
+            )
+        else:
+            tone.append(f"  (corrected from {was}; the engine's reasons:)")
+    elif today is not None:
         tone.append(f"  (stored; today's engine says {today[0]} {today[1]:+.2f}, and why:)")
+    judged_flags = ", ".join((judged.get("flags") or "").split()) if judged else flags
+    if judged_flags != flags:
+        flags = f"{flags or '-'} (corrected from {judged_flags or 'none'})"
     source = row.get("source") or "-"
     field("Mention", f"{row['id']} · {row.get('brand') or '-'}")
     field("Title", row.get("title") or "(no title)")
@@ -707,7 +728,7 @@ def mention_view(
     field("Language", row.get("lang"))
     field("Tone", tone)
     field("Why", Text("\n".join(clean_text(line) for line in why)))
-    field("Flags", ", ".join((row.get("flags") or "").split()))
+    field("Flags", flags)
     field("Status", row.get("status"))
     field("Note", row.get("note"))
     field("Matched", row.get("matched"))

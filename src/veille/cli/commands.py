@@ -19,6 +19,7 @@ for _command in (
     listing.inbox,
     listing.show,
     listing.mark,
+    listing.label,
     archive.backtest,
     archive.purge,
     maintenance.backup,

@@ -91,6 +91,11 @@ EXAMPLES = {
     "inbox": ["veille inbox", "veille inbox --brand Acme -n 10"],
     "show": ["veille show 12", "veille show 12 --open", "veille show 12 --json | jq .explain"],
     "mark": ['veille mark 12 15 --handled --note "answered by DM"', "veille mark 7 --new"],
+    "label": [
+        "veille label 12 15 negative",
+        "veille label 12 --flag complaint --no-flag question",
+        "veille label --import labelled.csv",
+    ],
     "backtest": [
         "veille backtest --brand Acme --since 90d",
         "veille backtest --term Acme --exclude 'Acme anvil'",

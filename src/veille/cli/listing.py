@@ -1,5 +1,6 @@
 """The commands that read the stored mentions: `mentions`, `export`, `report`, `search`,
-`inbox`, `show` for one in full, and `mark` to triage what they list.
+`inbox`, `show` for one in full, `mark` to triage what they list and `label` to correct a
+tone.
 
 They share the filter options (--brand, --since, --tone, …), checked by `common._listing`,
 and never import the sweep's stages.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -35,6 +37,11 @@ from veille.cli.common import (
 from veille.errors import UsageError, VeilleError
 from veille.times import utc_now
 
+LabelledOption = Annotated[
+    bool,
+    typer.Option("--labelled", help="Only mentions whose tone was corrected (`veille label`)."),
+]
+
 if TYPE_CHECKING:
     import io
     from datetime import tzinfo
@@ -54,6 +61,7 @@ def mentions(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
+    labelled: LabelledOption = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per mention per line.")
@@ -68,7 +76,7 @@ def mentions(
         _,
         zone,
     ):
-        rows = store.iter_mentions(filters, limit=limit)
+        rows = store.iter_mentions(replace(filters, labelled=labelled), limit=limit)
         if as_json:
             _print_json_lines(rows)
         else:
@@ -88,6 +96,7 @@ def export(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
+    labelled: LabelledOption = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv, jsonl or xlsx.")] = "csv",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE (default: stdout).")
@@ -111,6 +120,7 @@ def export(
         _,
         zone,
     ):
+        filters = replace(filters, labelled=labelled)
         if fmt == "xlsx":
             assert output is not None
             count = _export_xlsx(store, filters, output, zone)
@@ -296,6 +306,64 @@ def mark(
         count = store.mark(numbers, chosen[0] if chosen else None, note)
     what = f"marked {chosen[0]}" if chosen else "noted"
     typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
+
+
+@handles_errors
+def label(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="ID... TONE",
+            help="Mention ids, as `inbox` and `mentions` show, and the tone: positive, neutral "
+            "or negative (leave it out to correct flags only).",
+        ),
+    ] = None,
+    flag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--flag",
+            metavar="FLAG",
+            help="Add this flag (repeatable): question, complaint, insult, adult or spam.",
+        ),
+    ] = None,
+    no_flag: Annotated[
+        list[str] | None,
+        typer.Option("--no-flag", metavar="FLAG", help="Remove this flag (repeatable)."),
+    ] = None,
+    import_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--import",
+            help="Add the labelled texts of a CSV file (columns text,label and optionally lang).",
+        ),
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Correct the tone (and flags) of mentions; corrections outlive every rescan, and the
+    engine's own judgement is kept beside them."""
+    from veille.config import load_for_command
+    from veille.store import Store
+
+    if import_file is not None:
+        if targets or flag or no_flag:
+            raise UsageError("--import FILE takes no mention ids, tone or flags")
+        from veille.labelling import import_summary, read_labelled_csv
+
+        read = read_labelled_csv(import_file)  # all checked before the database is opened
+        _, db_path = load_for_command(config, db, require_config=False)
+        with Store(db_path, create=False) as store:
+            done = store.import_labelled_texts(read.texts)
+        typer.echo(import_summary(done, read.empty))
+        return
+    from veille.labelling import label_mentions, label_request
+
+    request = label_request(targets or [], flag or [], no_flag or [])
+    numbers = _mention_ids(list(request.ids))
+    _, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        count = label_mentions(store, numbers, request)
+    typer.echo(request.summary(count))
 
 
 @handles_errors

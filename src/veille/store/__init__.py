@@ -56,13 +56,14 @@ def _import_sqlite_utils() -> None:
 _import_sqlite_utils()
 
 from veille.store.database import SourceState, Store  # noqa: E402
-from veille.store.labels import Correction, LabelledText  # noqa: E402
+from veille.store.labels import Correction, LabelImport, LabelledText  # noqa: E402
 
 __all__ = [
     "ATTENTION",
     "Correction",
     "DATE_COLUMN",
     "INBOX_URGENCY",
+    "LabelImport",
     "LabelledText",
     "MENTION_COLUMNS",
     "MentionFilter",

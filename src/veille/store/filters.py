@@ -11,6 +11,30 @@ MENTION_COLUMNS = (
 ).split()
 DATE_COLUMN = "mentioned_at"  # generated: published_at, else found_at
 
+# A mention's tone correction joined to a listing of `mentions` (named `alias` in the query):
+# `label` (the corrected tone) and the engine's first judgement, NULL for a mention never
+# corrected. The subquery renames the columns `labels` shares with `mentions` away, so that
+# the filters' unqualified `id`, `flags` and `lang` still name the mention's; the join is
+# one probe of the unique index on `mention_id` per row and leaves the listing's plan as is.
+LABEL_COLUMNS = "corrections.label, judged_tone, judged_score, judged_flags"
+
+
+def label_join(alias: str) -> str:
+    return (
+        "LEFT JOIN (SELECT mention_id AS corrected_id, label, judged_tone, judged_score, "
+        f"judged_flags FROM labels) AS corrections ON corrections.corrected_id = {alias}.id"
+    )
+
+
+def with_judged(row: dict[str, Any]) -> dict[str, Any]:
+    """A listed row whose `judged_*` columns become `judged`: the engine's own tone, score
+    and flags for a corrected mention (`label` set), None for one never corrected."""
+    tone, score, flags = row.pop("judged_tone"), row.pop("judged_score"), row.pop("judged_flags")
+    row["judged"] = (
+        None if row.get("label") is None else {"tone": tone, "score": score, "flags": flags}
+    )
+    return row
+
 
 def has_flag(flag: str) -> str:
     return f"(' ' || flags || ' ') LIKE '% {flag} %'"
@@ -46,6 +70,7 @@ class MentionFilter:
     flags: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
+    labelled: bool = False  # only mentions whose tone was corrected by hand
 
     def where(self) -> tuple[str, list[Any]]:
         """SQL condition and parameters selecting the matching mentions."""
@@ -64,6 +89,10 @@ class MentionFilter:
         for flag in self.flags:
             clauses.append("(' ' || flags || ' ') LIKE ?")
             params.append(f"% {flag} %")
+        if self.labelled:
+            # `id` unqualified names the listed mention's: inside the subquery it would be
+            # the label's own.
+            clauses.append("id IN (SELECT mention_id FROM labels)")
         if self.since:
             clauses.append(f"{DATE_COLUMN} >= ?")
             params.append(self.since)

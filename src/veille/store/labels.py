@@ -34,6 +34,16 @@ class LabelledText:
     lang: str | None = None
 
 
+@dataclass(frozen=True)
+class LabelImport:
+    """What an import of labelled texts did: texts new to the database, texts imported
+    before whose label changed, and texts already there with the same label."""
+
+    added: int = 0
+    relabelled: int = 0
+    unchanged: int = 0
+
+
 class Labels:
     """Labels and the trained tone layer (a part of `Store`)."""
 
@@ -82,6 +92,42 @@ class Labels:
                 ((t.text, t.lang, t.label, now) for t in texts),
             )
         return cursor.rowcount
+
+    def import_labelled_texts(self, texts: Iterable[LabelledText]) -> LabelImport:
+        """Store labelled texts that are not mentions, once each: a text imported before (the
+        same text in the same language) keeps its row and takes the new label, so that a
+        file imported twice, or corrected and imported again, teaches each text once and as
+        last labelled. One transaction: all or nothing."""
+        added = relabelled = unchanged = 0
+        now = stored_now()
+        with self.db.conn:
+            known: dict[tuple[str, str | None], tuple[int, str]] = {
+                (text, lang): (row_id, label)
+                for row_id, text, lang, label in self.db.execute(
+                    "SELECT id, text, lang, label FROM labels WHERE mention_id IS NULL"
+                )
+            }
+            for labelled in texts:
+                key = (labelled.text, labelled.lang)
+                found = known.get(key)
+                if found is None:
+                    cursor = self.db.execute(
+                        "INSERT INTO labels (text, lang, label, labelled_at) VALUES (?, ?, ?, ?)",
+                        [labelled.text, labelled.lang, labelled.label, now],
+                    )
+                    assert cursor.lastrowid is not None  # set by every INSERT
+                    known[key] = (cursor.lastrowid, labelled.label)
+                    added += 1
+                elif found[1] == labelled.label:
+                    unchanged += 1
+                else:
+                    self.db.execute(
+                        "UPDATE labels SET label = ?, labelled_at = ? WHERE id = ?",
+                        [labelled.label, now, found[0]],
+                    )
+                    known[key] = (found[0], labelled.label)
+                    relabelled += 1
+        return LabelImport(added, relabelled, unchanged)
 
     def labels(self) -> list[dict[str, Any]]:
         """Every label, oldest first: `text`, `lang`, `label`, `flags`, `mention_id` (None for

@@ -13,10 +13,13 @@ from veille.errors import UsageError
 from veille.store.filters import (
     DATE_COLUMN,
     INBOX_URGENCY,
+    LABEL_COLUMNS,
     MENTION_COLUMNS,
     MentionFilter,
     by_date,
     has_flag,
+    label_join,
+    with_judged,
 )
 from veille.store.fts import check_query, query_error
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
@@ -31,11 +34,12 @@ class Listing:
     def iter_mentions(
         self, filters: MentionFilter = MentionFilter(), *, limit: int | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Matching mentions, newest first, streamed row by row (never a full list)."""
+        """Matching mentions, newest first, streamed row by row (never a full list), each
+        with its tone correction: `label` and `judged` (see `filters.with_judged`)."""
         where, params = filters.where()
         sql = (
-            f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
-            f"ORDER BY {DATE_COLUMN} DESC, id DESC"
+            f"SELECT {', '.join(MENTION_COLUMNS)}, {LABEL_COLUMNS} FROM mentions "
+            f"{label_join('mentions')} WHERE {where} ORDER BY {DATE_COLUMN} DESC, id DESC"
         )
         if limit is not None:
             sql += " LIMIT ?"
@@ -43,18 +47,18 @@ class Listing:
         cursor = self.db.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         for row in cursor:
-            yield dict(zip(names, row, strict=True))
+            yield with_judged(dict(zip(names, row, strict=True)))
 
     def mention(self, mention_id: int) -> dict[str, Any] | None:
-        """One mention with its item's full text and the site it was credited to; None when
-        no mention has this id."""
+        """One mention with its item's full text, the site it was credited to and its tone
+        correction (`label`, `judged`); None when no mention has this id."""
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
         rows = self._dicts(
-            f"SELECT {columns}, coalesce(i.site, '') AS site FROM mentions AS m "
-            "LEFT JOIN items AS i ON i.id = m.item_id WHERE m.id = ?",
+            f"SELECT {columns}, coalesce(i.site, '') AS site, {LABEL_COLUMNS} FROM mentions AS m "
+            f"LEFT JOIN items AS i ON i.id = m.item_id {label_join('m')} WHERE m.id = ?",
             [mention_id],
         )
-        return rows[0] if rows else None
+        return with_judged(rows[0]) if rows else None
 
     def count_mentions(self, filters: MentionFilter = MentionFilter()) -> int:
         where, params = filters.where()
