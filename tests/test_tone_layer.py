@@ -20,7 +20,7 @@ from test_store import make_mention
 
 from veille.cli import app
 from veille.models import Source
-from veille.store import Correction, LabelledText, Store
+from veille.store import LabelledText, Store
 from veille.times import stored_now
 from veille.tone import judge_tone
 from veille.tone.layer import MIN_LABELS, ToneLayer, train_layer
@@ -79,7 +79,14 @@ def test_a_layer_trained_on_slang_beats_the_engine_and_judges_held_back_texts_be
     runner, tmp_path: Path
 ) -> None:
     db_path = tmp_path / "veille.db"
-    import_labels(db_path, slang("train"))
+    Store(db_path).close()
+    labels_csv = tmp_path / "slang.csv"
+    with labels_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label", "lang"])
+        writer.writerows([row["text"], row["label"], row["lang"]] for row in slang("train"))
+    imported = runner.invoke(app, ["label", "--import", str(labels_csv), "--db", str(db_path)])
+    assert imported.exit_code == 0, imported.output
     result = runner.invoke(app, ["tone", "train", "--db", str(db_path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -167,14 +174,17 @@ def test_training_never_changes_a_corrected_mentions_tone(runner, tmp_path: Path
             "'', 1)",
             [stored_now()],
         )
-    with Store(db_path) as store:
-        # Corrected to positive: against the slang set, which calls "mid" negative.
-        store.correct_tone([Correction(1, "positive", 0.6, "Skyforge patch is mid", "en")])
+    # Corrected to positive: against the slang set, which calls "mid" negative.
+    corrected = runner.invoke(app, ["label", "1", "positive", "--db", str(db_path)])
+    assert corrected.exit_code == 0, corrected.output
+    row = next(Database(db_path).query("SELECT tone, tone_score FROM mentions WHERE id = 1"))
+    assert row["tone"] == "positive"
+    score = row["tone_score"]
     import_labels(db_path, slang("train"))
     result = runner.invoke(app, ["tone", "train", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
     row = next(Database(db_path).query("SELECT tone, tone_score FROM mentions WHERE id = 1"))
-    assert (row["tone"], row["tone_score"]) == ("positive", 0.6)
+    assert (row["tone"], row["tone_score"]) == ("positive", score)
     with Store(db_path) as store:
         correction = store.correction_of(1)
     assert correction is not None and correction["judged_tone"] == "neutral"
