@@ -1,6 +1,7 @@
 """Evaluate veille's tone module on labelled CSV files and measure its speed.
 
 Usage: python bench/tone_eval.py [CSV ...] [--splits tune,test]
+       python bench/tone_eval.py --labels LABELS.csv [CSV ...]
 
 Each CSV has the columns text,label,lang,... (label in positive|neutral|negative; an optional
 source column splits the figures). Without arguments it reads the shared English DEV split,
@@ -16,6 +17,11 @@ Then, when ../shared/corpus/tone/train/ is there, the accuracy per source on the
 splits of the training files (see scripts/train_prose.py): the lexicon engine, the prose model
 alone, and the two routed as the engine routes them; and the prose scorer's throughput on long
 texts. The tune split chose the model's settings and routing; the test split chose nothing.
+
+With --labels, a layer is trained on a labels file as `veille tone train` trains it
+(`veille.tone.layer.train_layer`: k-fold figures of the built-in engine and the layer, and
+the decision per language). Rows whose `part` column says "held" are held back from training
+and judged by the trained layer afterwards; each CSV given is judged with it too.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ from tone_speed import WARM_UP, windows  # noqa: E402
 
 from veille import prose  # noqa: E402
 from veille.text import clean_text  # noqa: E402
-from veille.tone import judge_tone, tone_around  # noqa: E402
+from veille.tone import ToneLayer, judge_tone, tone_around, train_layer  # noqa: E402
+from veille.tone.layer import report_lines  # noqa: E402
 
 LABELS = ("positive", "neutral", "negative")
 DEFAULT_CSV = REPO.parent / "shared" / "corpus" / "tone" / "dev_en.csv"
@@ -199,6 +206,41 @@ def training_splits(splits: Sequence[str]) -> None:
         )
 
 
+def trained_layer(path: Path, others: Sequence[Path]) -> int:
+    """Train a layer on the labels of `path` (not its held-back rows), print its
+    cross-validated figures, then judge the held-back rows and `others` with it."""
+    rows = load(path)
+    train = [row for row in rows if row.get("part") != "held"]
+    held = [row for row in rows if row.get("part") == "held"]
+    began = time.perf_counter()
+    training = train_layer(train)
+    elapsed = time.perf_counter() - began
+    print(f"{path}: trained on {len(train)} labels in {elapsed:.1f} s (held back: {len(held)})")
+    for line in report_lines(training.report):
+        print(f"  {line}")
+    if training.refused or training.layer is None:
+        print(f"  kept the built-in engine: {training.report['reason']}")
+        return 0
+    layer = ToneLayer.from_bytes(training.layer.to_bytes())
+    print(f"  layer used for: {', '.join(sorted(layer.languages))}")
+    for name, part in [(f"{path} held back", held)] + [(str(p), load(p)) for p in others]:
+        if not part:
+            continue
+        gold = [row["label"] for row in part]
+        print(f"{name} ({len(part)} rows)")
+        report(
+            "built-in engine",
+            gold,
+            [judge_tone(r["text"], r.get("lang") or None).tone for r in part],
+        )
+        began = time.perf_counter()
+        with_layer = [layer(r["text"], r.get("lang") or None).tone for r in part]
+        rate = len(part) / (time.perf_counter() - began)
+        report("with the trained layer", gold, with_layer)
+        print(f"  throughput with the layer: {rate:,.0f} texts/s (one core)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="*", type=Path, help=f"labelled CSV (default {DEFAULT_CSV})")
@@ -207,7 +249,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="tune,test",
         help="splits of the training files to evaluate the prose scorer on ('' for none)",
     )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        metavar="FILE.csv",
+        help="train a layer on these labels (text,label[,lang][,part]) and judge with it",
+    )
     args = parser.parse_args(argv)
+    for path in [args.labels, *args.csv] if args.labels else []:
+        if not path.exists():
+            print(f"{path}: not found", file=sys.stderr)
+            return 2
+    if args.labels:
+        return trained_layer(args.labels, args.csv)
     paths = args.csv or [DEFAULT_CSV]
     for path in paths:
         if not path.exists():

@@ -30,7 +30,7 @@ ALLOWED = {
     "fetch": {"__init__", "models", "errors", "urls"},
     "parse": {"charset", "dates", "models", "errors", "text", "urls"},
     "match": {"models", "text", "urls"},
-    "tone": {"arraycache", "models", "prose", "text"},
+    "tone": {"arraycache", "errors", "models", "prose", "text"},
     "prose": {"text"},
     "arraycache": set(),
     "migrations": {"urls"},

@@ -3,8 +3,9 @@
 The tone stored with a mention was decided at the sweep that found it, perhaps by an older
 engine or by a configured one. Its explanation is made again here, by today's built-in
 engine on the same window (the brand's sentence and its neighbours in the item's title and
-text, as the sweep saw them); when today's judgement differs from the stored one, both are
-kept so that the view can say the explanation is today's.
+text, as the sweep saw them), then by the layer `veille tone train` stored in the database
+when there is one, as a sweep would judge it today; when today's judgement differs from the
+stored one, both are kept so that the view can say the explanation is today's.
 
 A mention whose tone was corrected by hand (`veille label`) holds the correction; the
 engine's own judgement is kept beside it (`judged`), and that is what the explanation is
@@ -20,7 +21,7 @@ from typing import Any
 from veille.match import searchable_text
 from veille.models import Item, Tone
 from veille.store import Store
-from veille.tone import Explanation, explain_around
+from veille.tone import Explanation, explain_around, stored_layer
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,9 @@ def mention_detail(store: Store, mention_id: int) -> MentionDetail | None:
     row["text"] = row["text"] or row["snippet"] or ""
     text = searchable_text(Item(key="", url=row["url"], title=title, text=row["text"]))
     start, end = _place(text, row["matched"] or "", len(title) + 1 if title else 0)
-    today, explanation = explain_around(text, start, end)
+    trained = store.tone_model()
+    layer = stored_layer(trained[0], store.path) if trained is not None else None
+    today, explanation = explain_around(text, start, end, layer=layer)
     return MentionDetail(row=row, today=today, explanation=explanation)
 
 

@@ -50,7 +50,7 @@ from veille.models import (
 )
 from veille.store import ScanLock, Store
 from veille.times import stored_now, to_stored, utc_now
-from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, tones_around
+from veille.tone import BUILTIN_ENGINE, ToneEngine, load_engine, stored_layer, tones_around
 from veille.urls import canonical_url, domain_of
 from veille.workers import WorkerPool, die_with_parent
 
@@ -108,8 +108,9 @@ def run_scan(
     `rematch`), sweep the plan's sources into the database, then let the archive forget
     what `keep_items` no longer keeps; raises LockedError or ScanInterrupted. `on_backfill`
     hears the brands about to be matched against the archive, before it starts."""
-    engine = load_tone_engine(config)
-    with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config) as pool:
+    load_tone_engine(config)  # a wrong engine is a config error before the lock is taken
+    with ScanLock(db_path), Store(db_path) as store, cpu_pool(plan, config, store) as pool:
+        engine = load_tone_engine(config, store)
         store.sync_sources(config.sources)
         store.finish_erasure()  # one a purge left unfinished
         started_at = stored_now()
@@ -448,32 +449,49 @@ def find_source_mentions(
 
 
 @contextlib.contextmanager
-def cpu_pool(plan: ScanPlan, config: Config) -> Iterator[Executor | None]:
-    """A WorkerPool on a machine with cores to spare and a fork server, else None (threads)."""
+def cpu_pool(plan: ScanPlan, config: Config, store: Store) -> Iterator[Executor | None]:
+    """A WorkerPool on a machine with cores to spare and a fork server, else None (threads).
+
+    The workers get the trained tone layer's weights (when there is one) with their
+    initializer: read once from the database here, never once per item."""
     workers = min(CPU_WORKERS, os.cpu_count() or 1)
     if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    pool = WorkerPool(workers, _start_worker, (plan.brands, config))
+    stored = store.tone_model()
+    layer = stored[0] if stored is not None else None
+    pool = WorkerPool(workers, _start_worker, (plan.brands, config, layer))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(brands: tuple[Brand, ...], config: Config) -> None:
+def _start_worker(brands: tuple[Brand, ...], config: Config, layer: bytes | None) -> None:
     # Ctrl-C is the main process's to handle: it cancels the sweep and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
     _WORKER_RULES[0] = BrandSet(brands)
-    _WORKER_ENGINE[0] = load_tone_engine(config)
+    _WORKER_ENGINE[0] = load_tone_engine(config, layer=layer)
 
 
-def load_tone_engine(config: Config) -> ToneEngine | None:
-    """The configured tone engine, or None for the built-in one."""
+def load_tone_engine(
+    config: Config | None, store: Store | None = None, *, layer: bytes | None = None
+) -> ToneEngine | None:
+    """The configured tone engine (the built-in one without a config), or None for the
+    built-in one alone.
+
+    With the built-in engine, the layer `veille tone train` stored in the database (read
+    from `store`, or given as its `layer` weights) judges after it: a `ToneLayer`. A
+    configured engine judges alone: the layer learnt the built-in engine's mistakes, not its.
+    """
+    if config is None or config.settings.tone_engine == BUILTIN_ENGINE:
+        if store is not None:
+            stored = store.tone_model()
+            layer = stored[0] if stored is not None else None
+        where = store.path if store is not None else "the database"
+        return None if layer is None else stored_layer(layer, where)
     spec = config.settings.tone_engine
-    if spec == BUILTIN_ENGINE:
-        return None
     try:
         return load_engine(spec)
     except ValueError as error:

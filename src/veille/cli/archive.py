@@ -103,9 +103,10 @@ def backtest(
         parse_when(v, o, now, zone) if v else None
         for v, o in ((since, "--since"), (until, "--until"))
     ]
-    engine = load_tone_engine(loaded) if loaded else None
+    load_tone_engine(loaded)  # a wrong engine is a config error before the archive is read
     with Store(db_path, create=False, write=False) as store:
         store.db.execute("PRAGMA query_only = ON")
+        engine = load_tone_engine(loaded, store)  # as a sweep would: with the trained layer
         result = run_backtest(
             store,
             tried,

@@ -10,7 +10,7 @@ import typer
 from typer.main import get_command_name
 from typer.models import CommandInfo, TyperInfo
 
-from veille.cli import alerts, archive, listing, maintenance, shell, sources, sweep
+from veille.cli import alerts, archive, listing, maintenance, shell, sources, sweep, tone
 from veille.cli.common import VeilleCommand, app, epilog
 
 __all__ = ["app", "app_for"]
@@ -21,7 +21,6 @@ for _command in (
     listing.mentions,
     listing.export,
     sweep.preview,
-    sweep.tone,
     listing.report,
     listing.search,
     listing.inbox,
@@ -37,6 +36,7 @@ for _command in (
     shell.completion,
 ):
     app.command(cls=VeilleCommand, epilog=epilog(_command.__name__))(_command)
+app.add_typer(tone.tone_app, name="tone")
 app.add_typer(sources.sources_app, name="sources")
 app.add_typer(alerts.alerts_app, name="alerts")
 

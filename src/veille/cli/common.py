@@ -102,6 +102,7 @@ EXAMPLES = {
         'veille tone "Thanks Acme for nothing" --explain',
         "cut -f2 posts.tsv | veille tone",
     ],
+    "tone train": ["veille tone train", "veille tone train --json", "veille tone train --reset"],
     "report": ["veille report", "veille report --since 30d --brand Acme --json"],
     "search": ['veille search "late delivery"', "veille search 'refund OR rembours*' --since 7d"],
     "inbox": ["veille inbox", "veille inbox --brand Acme -n 10"],

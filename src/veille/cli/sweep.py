@@ -1,8 +1,9 @@
-"""The commands that set up and run the sweep: `init`, `scan`, `preview`, `tone`, `cron`, `demo`.
+"""The commands that set up and run the sweep: `init`, `scan`, `preview`, `cron`, `demo`.
 
 `init` writes the starter sources.yaml; `scan` fetches every source, stores the new mentions
-and then delivers the alerts; `preview` and `tone` run one stage by hand (a source's items, a
-text's tone); `cron` prints the line that sweeps every night; `demo` sweeps bundled samples.
+and then delivers the alerts; `preview` runs one stage by hand (a source's items; `veille
+tone`, in `cli.tone`, runs another: a text's tone); `cron` prints the line that sweeps every
+night; `demo` sweeps bundled samples.
 The stages (`veille.scan`, `veille.tone`, `veille.alerts`, …) are imported inside the
 functions that use them.
 """
@@ -225,73 +226,6 @@ def preview(
         published = show_time(item.published_at, zone) if item.published_at else "-"
         console.print(web_text(f"{item.author or '-'} · {published} · {item.url}"))
         console.print(web_text(item.text[:300]), style="dim")
-
-
-@handles_errors
-def tone(
-    ctx: typer.Context,
-    text: Annotated[
-        str | None, typer.Argument(help="Text to judge; without it, each line of stdin.")
-    ] = None,
-    lang: Annotated[
-        str | None, typer.Option("--lang", help="Language code (else detected).")
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
-    ] = False,
-    explain: Annotated[
-        bool,
-        typer.Option("--explain", help="Say why: the words and rules that decided each tone."),
-    ] = False,
-) -> None:
-    """Judge the tone of TEXT, or of each line of stdin.
-
-    Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
-    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned. With
-    --explain, a few indented lines follow each: the words that weighed (lexicon weight →
-    what negation, intensifiers or "but" made of it), the rules that fired, the flags."""
-    from rich.text import Text
-
-    from veille.report import web_text
-    from veille.text import clean_text
-    from veille.tone import explain_tone, judge_tone
-
-    if text is None and sys.stdin.isatty():
-        # Nothing typed yet would look like a hang: say what the command wants instead.
-        typer.echo(ctx.get_help())
-        raise typer.Exit(ExitCode.USAGE)
-    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
-    console = _console()
-    for line in lines:
-        if not line.strip():
-            continue
-        judged, why = explain_tone(line, lang) if explain else (judge_tone(line, lang), None)
-        if as_json:
-            record = {
-                "text": line,
-                "lang": judged.lang,
-                "tone": judged.tone,
-                "score": judged.score,
-                "flags": list(judged.flags),
-            }
-            if why is not None:
-                record["explain"] = why.as_dict()
-            typer.echo(json.dumps(record, ensure_ascii=False))
-            continue
-        fields = [
-            judged.tone,
-            f"{judged.score:+.3f}",
-            judged.lang or "-",
-            ",".join(judged.flags) or "-",
-            clean_text(line),
-        ]
-        if console.is_terminal:
-            head = f"{fields[0]:<8}  {fields[1]}  {fields[2]:<3}  {fields[3]:<18}  "
-            console.print(Text(head), web_text(fields[4]), sep="")
-        else:
-            typer.echo("\t".join(fields))
-        for reason in why.lines() if why is not None else ():
-            typer.echo(f"  {clean_text(reason)}")
 
 
 @handles_errors

@@ -15,7 +15,9 @@ Nothing heavy happens at import: the analyzers, lexicons and language model load
 The package's parts: `lexicon` (lexicon files, lazy loading), `language` (detection),
 `english` and `french` (lexical scoring), `flags`, `irony` and `phrases` (rules read on the
 folded text, over `guarded` regexes), `scoring` (one text's tone), `window` (the text around
-a mention), `engines` (pluggable engines) and `explain` (why a judgement came out as it did).
+a mention), `engines` (pluggable engines), `explain` (why a judgement came out as it did) and
+`layer` (the layer `veille tone train` fits on a community manager's labels, over the
+built-in engine).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 from veille.tone.engines import BUILTIN_ENGINE, ToneEngine, load_engine
 from veille.tone.explain import Explanation, RuleHit, WordHit
 from veille.tone.language import detect_language
+from veille.tone.layer import ToneLayer, stored_layer, train_layer
 from veille.tone.scoring import explain_tone, judge_tone
 from veille.tone.window import (
     WINDOW_LIMIT,
@@ -38,6 +41,7 @@ __all__ = [
     "Explanation",
     "RuleHit",
     "ToneEngine",
+    "ToneLayer",
     "WordHit",
     "context_window",
     "detect_language",
@@ -45,6 +49,8 @@ __all__ = [
     "explain_tone",
     "judge_tone",
     "load_engine",
+    "stored_layer",
     "tone_around",
     "tones_around",
+    "train_layer",
 ]

@@ -11,6 +11,7 @@ from veille.tone.engines import ToneEngine, _validate
 from veille.tone.explain import Explanation
 from veille.tone.flags import _flags
 from veille.tone.language import detect_language
+from veille.tone.layer import ToneLayer
 from veille.tone.scoring import (
     NEGATIVE_AT,
     POSITIVE_AT,
@@ -98,7 +99,9 @@ def tone_around(
     Flags are read on the same window.
 
     With an `engine` (see `load_engine`), that engine judges `context_window(...)` instead; the
-    language is detected by veille when neither the caller nor the engine gives one.
+    language is detected by veille when neither the caller nor the engine gives one. A trained
+    layer (`ToneLayer`) as the engine judges as the built-in engine does, then has its say on
+    the same window.
     """
     return tones_around(text, [(start, end)], lang, engine)[0]
 
@@ -118,7 +121,8 @@ def tones_around(
     """
     if not text or not text.strip():
         return [Tone(tone="neutral", score=0.0, lang=lang or "und", flags=())] * len(places)
-    if engine is judge_tone:
+    layer = engine if isinstance(engine, ToneLayer) else None
+    if engine is judge_tone or layer is not None:
         engine = None
     elif engine is not None and not getattr(engine, "_veille_validated", False):
         engine = _validate(engine)
@@ -129,16 +133,20 @@ def tones_around(
     for start, end in places:
         parts = _window(text, start, end, spans)
         if parts not in judged:
-            judged[parts] = _judge_window(parts, bool(spans), lang, engine, language_of)
+            tone = _judge_window(parts, bool(spans), lang, engine, language_of)
+            if layer is not None:
+                tone = layer.adjust(" ".join(part for part in parts if part), tone)
+            judged[parts] = tone
         tones.append(judged[parts])
     return tones
 
 
 def explain_around(
-    text: str, start: int, end: int, lang: str | None = None
+    text: str, start: int, end: int, lang: str | None = None, layer: ToneLayer | None = None
 ) -> tuple[Tone, Explanation]:
-    """`tone_around` with the built-in engine, and what decided it: the window judged, the
-    words and rules that moved the score, the flags and the language."""
+    """`tone_around` with the built-in engine (and the trained `layer`, when given), and what
+    decided it: the window judged, the words and rules that moved the score, the flags and
+    the language."""
     explanation = Explanation()
     if not text or not text.strip():
         explanation.lang = lang or "und"
@@ -146,6 +154,8 @@ def explain_around(
     spans = sentence_spans(text)
     parts = _window(text, start, end, spans)
     tone = _judge_window(parts, bool(spans), lang, None, _languages_of(text), explanation)
+    if layer is not None:
+        tone = layer.adjust(" ".join(part for part in parts if part), tone, explanation)
     return tone, explanation
 
 

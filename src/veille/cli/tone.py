@@ -1,0 +1,218 @@
+"""`veille tone`: the tone of a text; `veille tone train` fits the layer on the labels.
+
+Alone, `veille tone [TEXT]` judges TEXT (or each line of stdin) as a sweep would: the
+built-in engine, then the layer trained on this database's labels when there is one.
+`train` measures and fits that layer (`veille.tone.layer`); `train --reset` forgets it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from veille.cli.common import (
+    ConfigOption,
+    DbOption,
+    JsonOption,
+    VeilleCommand,
+    VeilleGroup,
+    _console,
+    epilog,
+    handles_errors,
+)
+from veille.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from veille.tone import ToneLayer
+
+
+class ToneGroup(VeilleGroup):
+    """`veille tone` judges TEXT, unless its first word names a sub-command (`train`).
+
+    A group's own arguments would take `train` for TEXT, and a group reads no option after
+    its argument: here a first word that names a sub-command runs it (the group's own
+    parameters left at their defaults), and anything else is parsed as one command's
+    arguments and options, in any order. The word "train" alone is judged from stdin:
+    `echo train | veille tone`, or `veille tone -- train`.
+    """
+
+    allow_interspersed_args = True
+
+    # `ctx` is Typer's own copy of click's Context, which Typer does not export.
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # A plain command's parsing (a group's, skipped, would look for a sub-command).
+        as_command = super(TyperGroup, self).parse_args
+        if args and args[0] in self.commands:
+            as_command(ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]
+            return list(ctx.args)
+        return as_command(ctx, args)
+
+
+tone_app = typer.Typer(
+    no_args_is_help=False,
+    cls=ToneGroup,
+    epilog=epilog("tone"),
+)
+
+
+@tone_app.callback(invoke_without_command=True)
+@handles_errors
+def tone(
+    ctx: typer.Context,
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="TEXT", help="Text to judge; without it, each line of stdin."),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language code (else detected).")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per line: text, lang, tone…")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Say why: the words and rules that decided each tone."),
+    ] = False,
+    config: ConfigOption = None,
+    db: DbOption = None,
+) -> None:
+    """Judge the tone of TEXT, or of each line of stdin.
+
+    Each input gives one line: tone, score, language, flags (or -) and the text. Piped,
+    they are separated by tabs, for `cut` or a spreadsheet; on a terminal, aligned. With
+    --explain, a few indented lines follow each: the words that weighed (lexicon weight →
+    what negation, intensifiers or "but" made of it), the rules that fired, the flags.
+    When the database holds a layer trained by `veille tone train`, it has its say after
+    the built-in engine, as in a sweep (--explain shows it as a rule). `veille tone train`
+    fits it on the labels."""
+    from rich.text import Text
+
+    from veille.report import web_text
+    from veille.text import clean_text
+    from veille.tone import explain_tone, judge_tone
+
+    if ctx.invoked_subcommand is not None:
+        return
+    if text is None and sys.stdin.isatty():
+        # Nothing typed yet would look like a hang: say what the command wants instead.
+        typer.echo(ctx.get_help())
+        raise typer.Exit(ExitCode.USAGE)
+    layer = _trained_layer(config, db)
+    judge = layer if layer is not None else judge_tone
+    explain_with = layer.explain if layer is not None else explain_tone
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    console = _console()
+    for line in lines:
+        if not line.strip():
+            continue
+        judged, why = explain_with(line, lang) if explain else (judge(line, lang), None)
+        if as_json:
+            record: dict[str, Any] = {
+                "text": line,
+                "lang": judged.lang,
+                "tone": judged.tone,
+                "score": judged.score,
+                "flags": list(judged.flags),
+            }
+            if why is not None:
+                record["explain"] = why.as_dict()
+            typer.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        fields = [
+            judged.tone,
+            f"{judged.score:+.3f}",
+            judged.lang or "-",
+            ",".join(judged.flags) or "-",
+            clean_text(line),
+        ]
+        if console.is_terminal:
+            head = f"{fields[0]:<8}  {fields[1]}  {fields[2]:<3}  {fields[3]:<18}  "
+            console.print(Text(head), web_text(fields[4]), sep="")
+        else:
+            typer.echo("\t".join(fields))
+        for reason in why.lines() if why is not None else ():
+            typer.echo(f"  {clean_text(reason)}")
+
+
+def _trained_layer(config: Path | None, db: Path | None) -> ToneLayer | None:
+    """The layer stored in the database, when there is a database and it holds one: `veille
+    tone` reads it, and judges with the built-in engine alone without either."""
+    from veille.config import load_for_command
+
+    _, db_path = load_for_command(config, db, require_config=False)
+    if not db_path.exists():
+        return None  # and no need of the store's modules
+    from veille.store import Store
+    from veille.tone import stored_layer
+
+    with Store(db_path, create=False, write=False) as store:
+        trained = store.tone_model()
+    return stored_layer(trained[0], db_path) if trained is not None else None
+
+
+@tone_app.command("train", cls=VeilleCommand, epilog=epilog("tone train"))
+@handles_errors
+def train(
+    config: ConfigOption = None,
+    db: DbOption = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget the trained layer: the built-in engine alone.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Learn from the labels: a layer over the built-in engine, used where it judges better.
+
+    The labels are this database's corrected mentions and imported texts. The built-in
+    engine and the layer are measured on them by 5-fold cross-validation (accuracy and
+    macro-F1, per language); the layer is kept for a language only when its macro-F1 beats
+    the engine's there, and the engine judges alone elsewhere (an earlier layer is then
+    removed). Later sweeps, `veille tone` and `veille show` use it; stored mentions keep
+    their tones. Too few labels (20, with 5 in each of two tones) or labels that contradict
+    each other: nothing is trained or removed (exit 2), and the message says why."""
+    from veille.config import load_for_command
+    from veille.store import Store
+    from veille.tone import train_layer
+    from veille.tone.layer import report_lines
+
+    _, db_path = load_for_command(config, db, require_config=False)
+    with Store(db_path, create=False) as store:
+        if reset:
+            dropped = store.drop_tone_model()
+            typer.echo(
+                "Forgot the trained tone layer: the built-in engine judges alone."
+                if dropped
+                else "No trained tone layer to forget."
+            )
+            return
+        training = train_layer(store.labels())
+        had_layer = store.tone_model() is not None
+        if training.refused is not None:
+            kept = " The layer trained before is kept." if had_layer else ""
+            raise UsageError(
+                f"{db_path}: not trained: {training.refused}; label more with `veille label`, "
+                f"or import labelled texts with `veille label --import FILE.csv`.{kept}"
+            )
+        if training.layer is not None:
+            store.save_tone_model(training.layer.to_bytes(), training.report, training.labels)
+        elif had_layer:
+            store.drop_tone_model()
+    if as_json:
+        typer.echo(json.dumps(training.report, ensure_ascii=False, indent=2))
+        return
+    for line in report_lines(training.report):
+        typer.echo(line)
+    if training.layer is not None:
+        used = ", ".join(training.report["used_for"])
+        typer.echo(
+            f"Trained layer saved: later sweeps and `veille tone` use it for {used}; the "
+            "built-in engine judges the other languages. Stored mentions keep their tones."
+        )
+    else:
+        removed = " The layer trained before is removed." if had_layer else ""
+        typer.echo(f"Kept the built-in engine: {training.report['reason']}.{removed}")
