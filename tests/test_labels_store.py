@@ -35,22 +35,20 @@ def test_a_correction_keeps_the_engines_first_judgement(tmp_path: Path) -> None:
         row = store.mention(mention)
         assert row is not None
         assert (row["tone"], row["tone_score"], row["flags"]) == ("neutral", 0.0, "complaint")
-        correction = store.correction_of(mention)
-        assert correction is not None
+        (correction,) = [row for row in store.labels() if row["mention_id"] == mention]
         assert correction["label"] == "neutral"
         assert correction["flags"] == "complaint"  # a later tone-only fix keeps the flag fix
         assert (correction["judged_tone"], correction["judged_score"]) == ("positive", 0.4)
         assert correction["judged_flags"] == "question"
-        assert store.correction_of(999) is None
 
 
 def test_labelled_texts_and_erasure(tmp_path: Path) -> None:
     store, mention = _store_with_mention(tmp_path / "veille.db")
     with store:
-        added = store.add_labelled_texts(
+        imported = store.import_labelled_texts(
             [LabelledText("ce truc est nul", "negative", "fr"), LabelledText("fine", "neutral")]
         )
-        assert added == 2
+        assert imported.added == 2
         store.correct_tone([Correction(mention, "negative", -0.5, "Acme is fine")])
         assert [(row["mention_id"], row["label"]) for row in store.labels()] == [
             (None, "negative"),

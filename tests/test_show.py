@@ -151,8 +151,9 @@ def test_open_hands_the_link_to_the_browser(tmp_path: Path, show_db: Path) -> No
         (["999"], 2, "no mention with id 999"),
         (["abc"], 2, "'abc': not a mention id"),
         (["--", "-1"], 2, "'-1': not a mention id"),
+        (["9" * 20], 2, f"no mention with id {'9' * 20}"),
     ],
-    ids=["unknown id", "word", "negative"],
+    ids=["unknown id", "word", "negative", "past SQLite's integers"],
 )
 def test_show_errors_are_one_line(runner, show_db: Path, args, code, message) -> None:
     result = show(runner, show_db, *args)

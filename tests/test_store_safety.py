@@ -164,6 +164,31 @@ def test_reading_a_damaged_database_says_so(runner, damaged_db: Path, command) -
     one_error_line(result, "veille.db is damaged", "veille doctor")
 
 
+def test_a_damaged_database_of_an_older_schema_is_not_upgraded_by_a_reading_command(
+    runner, db_path: Path
+) -> None:
+    # A reading command upgrades an older schema in place: it must check the file first.
+    fill(db_path, count=400, text_size=2000)
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("DROP TRIGGER labels_follow_mentions")
+        connection.execute("DROP TABLE labels")
+        connection.execute("DROP TABLE tone_model")
+        connection.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_tone_labels'")
+        connection.execute("PRAGMA user_version = 7")
+    connection.close()
+    damage_mention_page(db_path)  # a page the upgrade itself would never read
+    before = db_path.read_bytes()
+    result = runner.invoke(app, ["mentions", "--db", str(db_path)])
+    assert result.exit_code == 2, result.output
+    one_error_line(result, "veille.db is damaged", "veille doctor")
+    assert db_path.read_bytes() == before
+    with sqlite3.connect(f"{db_path.resolve().as_uri()}?immutable=1", uri=True) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert "labels" not in tables
+    assert not Path(f"{db_path}-wal").exists() or not Path(f"{db_path}-wal").stat().st_size
+
+
 def test_scan_never_writes_into_a_damaged_database(
     runner, damaged_db: Path, scan_config: Path, httpserver: HTTPServer
 ) -> None:
@@ -276,7 +301,7 @@ def test_a_full_disk_keeps_what_was_committed_and_the_next_scan_completes(
     errors = [line for line in full.stderr.splitlines() if line.startswith("veille: error:")]
     assert len(errors) == 1 and "disk is full" in errors[0], full.stderr
     kept = count_mentions(db_path)
-    assert 0 < kept < feeds * 10
+    assert 0 < kept < feeds * 10, (kept, full.stderr)
     again = runner.invoke(app, ["scan", "-c", str(config)])
     assert again.exit_code == 0, again.output
     assert count_mentions(db_path) == feeds * 10

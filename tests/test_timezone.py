@@ -283,3 +283,12 @@ def test_without_tz_the_machine_zone_is_where_localtime_links(monkeypatch, tmp_p
     assert machine_zone() is timezone.utc
     monkeypatch.setenv("TZ", "Not/A_Zone")  # a name no zone has: the next way is tried
     assert machine_zone() is timezone.utc
+
+
+def test_purge_says_its_cutoff_in_the_zone(runner, zoned) -> None:
+    config = zoned("Europe/Paris")
+    result = runner.invoke(app, ["purge", "--before", "2026-11-28", "-c", str(config), "--yes"])
+    assert result.exit_code == 0, result.output
+    # Midnight in Paris (23:00 UTC the day before), said as the user wrote it; the mention,
+    # at 00:30 on the 28th in Paris, is not before it.
+    assert "0 mentions dated before 2026-11-28 00:00 Europe/Paris" in result.stdout

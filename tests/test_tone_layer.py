@@ -35,7 +35,7 @@ def slang(part: str) -> list[dict[str, str]]:
 
 def import_labels(db_path: Path, rows: list[dict[str, str]]) -> None:
     with Store(db_path) as store:
-        store.add_labelled_texts(
+        store.import_labelled_texts(
             LabelledText(row["text"], row["label"], row.get("lang") or None) for row in rows
         )
 
@@ -117,9 +117,11 @@ def test_a_layer_trained_on_slang_beats_the_engine_and_judges_held_back_texts_be
 def test_contradictory_labels_are_refused_and_the_message_says_why(runner, tmp_path: Path) -> None:
     db_path = tmp_path / "veille.db"
     texts = [row["text"] for row in slang("train")[:5]]
+    # The same texts labelled twice, once as typed and once in capitals: one text each.
     import_labels(
         db_path,
-        [{"text": t, "label": label} for t in texts for label in ("positive", "negative")],
+        [{"text": t, "label": "positive"} for t in texts]
+        + [{"text": t.upper(), "label": "negative"} for t in texts],
     )
     result = runner.invoke(app, ["tone", "train", "--db", str(db_path)])
     assert result.exit_code == 2, result.output
@@ -186,8 +188,8 @@ def test_training_never_changes_a_corrected_mentions_tone(runner, tmp_path: Path
     row = next(Database(db_path).query("SELECT tone, tone_score FROM mentions WHERE id = 1"))
     assert (row["tone"], row["tone_score"]) == ("positive", score)
     with Store(db_path) as store:
-        correction = store.correction_of(1)
-    assert correction is not None and correction["judged_tone"] == "neutral"
+        (correction,) = [row for row in store.labels() if row["mention_id"] == 1]
+    assert correction["judged_tone"] == "neutral"
 
 
 def test_explain_shows_the_layer_as_a_rule(runner, tmp_path: Path, trained: Path) -> None:

@@ -104,8 +104,17 @@ def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) 
         (["1"], "say what to do"),
         (["abc", "--handled"], "'abc': not a mention id"),
         (["1", "4.5", "--handled"], "'4.5': not a mention id"),
+        (["1", "9" * 20, "--handled"], f"no mention with id {'9' * 20}"),
     ],
-    ids=["unknown id", "one unknown id", "two statuses", "nothing to do", "word", "decimal"],
+    ids=[
+        "unknown id",
+        "one unknown id",
+        "two statuses",
+        "nothing to do",
+        "word",
+        "decimal",
+        "past SQLite's integers",
+    ],
 )
 def test_mark_errors_change_nothing(runner, triage_db: Path, args, message) -> None:
     result = runner.invoke(app, ["mark", *args, "--db", str(triage_db)])

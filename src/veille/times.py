@@ -17,7 +17,6 @@ import os
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-STORED_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # what to_stored writes, for readers of the database
 LOCALTIME = "/etc/localtime"
 
 

@@ -8,10 +8,12 @@ The sweep's stages (HTTP, feed parsing, tone models) are imported by the command
 them, so the reading commands (`report`, `mentions`, …) start in half the time.
 
 `common` holds the `app` and what the commands share (options, error handling, output);
-`sweep` the commands that fetch or judge, `listing` those that read the stored mentions,
-`archive` the commands over the item archive (`backtest`, `purge`), `maintenance` those that
-keep the database safe (`backup`, `doctor`), `sources` and `alerts` their sub-commands;
-`commands` registers them all on the `app`.
+`sweep` the commands that fetch (`scan`, `preview`, `demo`…), `listing` those that read or
+triage the stored mentions (`mentions`, `inbox`, `show`, `mark`, `label`…), `tone` the tone
+of a text and `tone train`, `archive` the commands over the item archive (`backtest`,
+`purge`), `maintenance` those that keep the database safe (`backup`, `doctor`), `shell` the
+completion scripts, `sources` and `alerts` their sub-commands; `commands` registers them all
+on the `app`.
 
 Importing this package costs nothing: the `app` is built on first use, so `veille --version`
 is answered before Typer is imported and each command imports only what it uses.

@@ -145,11 +145,13 @@ def purge(
     from veille.config import load_for_command
     from veille.query import parse_when
     from veille.store import ScanLock, Store
+    from veille.times import show_time, zone_name
 
     if (author is None) == (before is None):
         raise UsageError("give one of --author NAME or --before DATE")
     loaded, db_path = load_for_command(config, db, require_config=False)
-    cutoff = parse_when(before, "--before", zone=_zone(loaded)) if before else None
+    zone = _zone(loaded)
+    cutoff = parse_when(before, "--before", zone=zone) if before else None
     with ScanLock(db_path), Store(db_path, create=False) as store:
         authors = store.authors_named(author) if author else []
         if author and not authors:
@@ -163,7 +165,7 @@ def purge(
         who = (
             "by " + ", ".join(repr(name) for name in authors)
             if authors
-            else f"dated before {cutoff}"
+            else f"dated before {show_time(cutoff, zone)} {zone_name(zone)}"
         )
         typer.echo(
             f"This removes {planned.items} archived items and {planned.mentions} mentions "

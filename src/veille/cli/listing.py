@@ -422,6 +422,10 @@ def _check_openable(number: int, link: str) -> None:
         raise UsageError(f"mention {number}: its link ({shown}) is not http(s); not opened")
 
 
+# SQLite's largest integer: a larger id names no mention, and could not even be asked for.
+_LARGEST_ID = 2**63 - 1
+
+
 def _mention_ids(values: list[str]) -> list[int]:
     """The ids as numbers, checked here rather than by Typer so that a typo is one
     `veille: error:` line like every other usage error, not a framed box."""
@@ -431,4 +435,10 @@ def _mention_ids(values: list[str]) -> list[int]:
         raise UsageError(
             f"{shown}: not a mention id (a number, as `veille inbox` and `veille mentions` show)"
         )
-    return [int(value) for value in values]
+    numbers = [int(value) for value in values]
+    too_large = [number for number in numbers if number > _LARGEST_ID]
+    if too_large:
+        raise UsageError(
+            f"no mention with id {too_large[0]} (see `veille inbox` or `veille mentions` for ids)"
+        )
+    return numbers

@@ -147,7 +147,9 @@ class Store(Listing, AlertState, Archive, Labels):
             self.conn = connection
             check_kind(connection, self.path)
             version = check_version(connection, self.path, schema_version(), write=write)
-            if write and existed:
+            # Before anything is written: a reading command upgrades an older schema too.
+            upgrading = version < schema_version() and not self.read_only
+            if existed and (write or upgrading):
                 quick_check(connection, self.path)
             if not self.read_only:
                 connection.execute("PRAGMA journal_mode=WAL")

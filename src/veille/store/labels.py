@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,8 +47,10 @@ class LabelImport:
 
 
 class Labels:
-    """Labels and the trained tone layer (a part of `Store`)."""
+    """Labels and the trained tone layer (a part of `Store`). What a reading command asks
+    (`labels`, `tone_model`) goes through the plain connection, without sqlite_utils."""
 
+    conn: sqlite3.Connection
     if TYPE_CHECKING:  # sqlite_utils over `conn`, made when first used (`database.Store.db`)
 
         @property
@@ -86,16 +89,6 @@ class Labels:
                 )
                 done.append(fix.mention_id)
         return done
-
-    def add_labelled_texts(self, texts: Iterable[LabelledText]) -> int:
-        """Store labelled texts that are not mentions; return how many were added."""
-        now = stored_now()
-        with self.db.conn:
-            cursor = self.db.conn.executemany(
-                "INSERT INTO labels (text, lang, label, labelled_at) VALUES (?, ?, ?, ?)",
-                ((t.text, t.lang, t.label, now) for t in texts),
-            )
-        return cursor.rowcount
 
     def import_labelled_texts(self, texts: Iterable[LabelledText]) -> LabelImport:
         """Store labelled texts that are not mentions, once each: a text imported before (the
@@ -137,24 +130,12 @@ class Labels:
         """Every label, oldest first: `text`, `lang`, `label`, `flags`, `mention_id` (None for
         an imported text) and the engine's judgement (`judged_tone`, `judged_score`,
         `judged_flags`) for a corrected mention."""
-        cursor = self.db.execute(
+        cursor = self.conn.execute(
             "SELECT id, mention_id, text, lang, label, flags, judged_tone, judged_score, "
             "judged_flags, labelled_at FROM labels ORDER BY id"
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
-
-    def correction_of(self, mention_id: int) -> dict[str, Any] | None:
-        """A mention's correction with the engine's judgement; None when it has none."""
-        row = self.db.execute(
-            "SELECT label, flags, judged_tone, judged_score, judged_flags, labelled_at "
-            "FROM labels WHERE mention_id = ?",
-            [mention_id],
-        ).fetchone()
-        if row is None:
-            return None
-        keys = ("label", "flags", "judged_tone", "judged_score", "judged_flags", "labelled_at")
-        return dict(zip(keys, row, strict=True))
 
     def save_tone_model(self, weights: bytes, report: dict[str, Any], labels: int) -> None:
         """Keep the trained layer and its figures, replacing any earlier one."""
@@ -167,7 +148,7 @@ class Labels:
 
     def tone_model(self) -> tuple[bytes, dict[str, Any]] | None:
         """The trained layer's weights and figures; None when none was trained."""
-        row = self.db.execute("SELECT weights, report FROM tone_model WHERE id = 1").fetchone()
+        row = self.conn.execute("SELECT weights, report FROM tone_model WHERE id = 1").fetchone()
         return None if row is None else (bytes(row[0]), json.loads(row[1]))
 
     def drop_tone_model(self) -> bool:
