@@ -162,11 +162,10 @@ def purge(
             )
             return
         planned = store.purge_count(authors, cutoff)
-        who = (
-            "by " + ", ".join(repr(name) for name in authors)
-            if authors
-            else f"dated before {show_time(cutoff, zone)} {zone_name(zone)}"
-        )
+        if cutoff is None:
+            who = "by " + ", ".join(repr(name) for name in authors)
+        else:
+            who = f"dated before {show_time(cutoff, zone)} {zone_name(zone)}"
         typer.echo(
             f"This removes {planned.items} archived items and {planned.mentions} mentions "
             f"{who}, from every table and the search index, for good."
