@@ -69,8 +69,23 @@ def test_filters_on_every_listing_command(runner, report_db: Path, options, keep
         (["--flag", "rude"], "--flag 'rude': unknown"),
         (["--status", "done"], "--status 'done': unknown"),
         (["--lang", "french"], "--lang 'french'"),
+        (["--since", "0001-02-20"], "not a time between the years 1900 and 9000"),
+        (["--until", "9999-12-31"], "not a time between the years 1900 and 9000"),
+        (["--since", "99999999999d"], "not a time between the years 1900 and 9000"),
     ],
-    ids=["since", "until", "brand", "source", "tone", "flag", "status", "lang"],
+    ids=[
+        "since",
+        "until",
+        "brand",
+        "source",
+        "tone",
+        "flag",
+        "status",
+        "lang",
+        "year 1",
+        "year 9999",
+        "days past year 1",
+    ],
 )
 @pytest.mark.parametrize("command", [["mentions"], ["search", "item"], ["export"], ["report"]])
 def test_bad_filter_values_exit_2(runner, report_db: Path, command, options, message) -> None:  # noqa: F811
@@ -78,6 +93,21 @@ def test_bad_filter_values_exit_2(runner, report_db: Path, command, options, mes
     assert result.exit_code == 2, result.output
     assert message in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["mentions", "--limit"],
+        ["inbox", "--limit"],
+        ["search", "item", "--limit"],
+        ["report", "--top"],
+    ],
+)
+def test_counts_past_what_sqlite_holds_are_refused(runner, report_db: Path, command) -> None:  # noqa: F811
+    result = runner.invoke(app, [*command, "9" * 20, "--db", str(report_db)])
+    assert result.exit_code == 2, result.output
+    assert "less than or equal to 1000000" in result.output and "Traceback" not in result.output
 
 
 def test_search_highlights_and_reports_bad_queries(runner, report_db: Path) -> None:  # noqa: F811

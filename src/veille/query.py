@@ -23,6 +23,11 @@ _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "wee
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
 
+# The years a time may name: a period's days, and the period before it, stay within what
+# dates can count.
+_YEARS = (1900, 9000)
+
+
 def parse_when(
     value: str, option: str, now: datetime | None = None, zone: tzinfo = timezone.utc
 ) -> str:
@@ -30,15 +35,20 @@ def parse_when(
     time without an offset is one of `zone`."""
     now = now or utc_now()
     relative = _RELATIVE.match(value)
-    if relative:
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return to_stored(now - timedelta(**{_UNITS[unit]: amount}))
     try:
-        return to_stored(read_time(value, zone))
+        if relative:
+            amount, unit = int(relative.group(1)), relative.group(2).lower()
+            moment = now - timedelta(**{_UNITS[unit]: amount})
+        else:
+            moment = read_time(value, zone)
     except (ValueError, OverflowError):
+        moment = None
+    if moment is None or not _YEARS[0] <= moment.year <= _YEARS[1]:
         raise UsageError(
-            f"{option} {value!r}: not a time; use 7d, 24h, 30m, 2w or a date like 2026-11-01"
-        ) from None
+            f"{option} {value!r}: not a time between the years {_YEARS[0]} and {_YEARS[1]}; "
+            "use 7d, 24h, 30m, 2w or a date like 2026-11-01"
+        )
+    return to_stored(moment)
 
 
 def starting(

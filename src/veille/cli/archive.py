@@ -62,9 +62,9 @@ def backtest(
         typer.Option("--since", help="Items from this time: 90d, 2026-06-01 (default: all)."),
     ] = None,
     until: Annotated[str | None, typer.Option("--until", help="Items before this time.")] = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Rows per table.")] = 5,
+    top: Annotated[int, typer.Option("--top", min=1, max=1_000_000, help="Rows per table.")] = 5,
     sample: Annotated[
-        int, typer.Option("--sample", min=0, help="Matches and near misses shown.")
+        int, typer.Option("--sample", min=0, max=1_000_000, help="Matches and near misses shown.")
     ] = 10,
     as_json: JsonOption = False,
 ) -> None:

@@ -62,7 +62,9 @@ def mentions(
     status: StatusOption = None,
     lang: LangOption = None,
     labelled: LabelledOption = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most N mentions.")
+    ] = 50,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per mention per line.")
     ] = False,
@@ -172,7 +174,9 @@ def report(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Rows in the who/where tables.")] = 5,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=1_000_000, help="Rows in the who/where tables.")
+    ] = 5,
     as_json: JsonOption = False,
 ) -> None:
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
@@ -217,7 +221,9 @@ def search(
     flag: FlagOption = None,
     status: StatusOption = None,
     lang: LangOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most N mentions.")
+    ] = 20,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per mention per line.")
     ] = False,
@@ -256,7 +262,9 @@ def inbox(
     tone: ToneOption = None,
     flag: FlagOption = None,
     lang: LangOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N mentions.")] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most N mentions.")
+    ] = 50,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per mention per line.")
     ] = False,

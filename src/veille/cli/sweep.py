@@ -175,9 +175,11 @@ def preview(
         typer.Option("--selectors", help='CSS selectors, e.g. "{post: article.post, …}".'),
     ] = None,
     max_pages: Annotated[
-        int, typer.Option("--max-pages", min=1, help="Pages to follow (forums).")
+        int, typer.Option("--max-pages", min=1, max=1_000, help="Pages to follow (forums).")
     ] = 1,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N items.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=1_000_000, help="At most N items.")
+    ] = 20,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per item per line.")
     ] = False,
