@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +24,9 @@ from veille.times import (
     machine_zone,
     offsets,
     read_time,
+    show_time,
     to_stored,
+    zone_name,
     zone_named,
 )
 
@@ -233,6 +236,30 @@ def test_without_a_config_the_machine_zone_is_used(runner, tmp_path: Path) -> No
 def test_the_machine_zone_comes_from_tz(monkeypatch, tz: str, expected: str) -> None:
     monkeypatch.setenv("TZ", tz)
     assert getattr(machine_zone(), "key", None) == expected
+
+
+@pytest.fixture
+def tz_restored() -> Iterator[None]:
+    """The C library's zone set back from `$TZ` after a test changed it."""
+    yield
+    time.tzset()
+
+
+def test_a_posix_rule_in_tz_gives_each_moment_its_offset(monkeypatch, tz_restored) -> None:
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+    zone = machine_zone()
+    assert show_time("2026-01-15T12:00:00Z", zone) == "2026-01-15 13:00"
+    assert show_time("2026-07-15T12:00:00Z", zone) == "2026-07-15 14:00"
+    assert datetime(2026, 7, 15, 14, 0, tzinfo=zone).astimezone(timezone.utc).hour == 12
+    assert zone_name(zone) in ("CET", "CEST")
+    # the day starts at local midnight, the clock change's day included
+    assert day_start(date(2026, 3, 29), zone) == "2026-03-28T23:00:00Z"
+    assert day_start(date(2026, 3, 30), zone) == "2026-03-29T22:00:00Z"
+
+
+def test_an_empty_tz_means_utc(monkeypatch, tz_restored) -> None:
+    monkeypatch.setenv("TZ", "")
+    assert machine_zone().utcoffset(datetime(2026, 7, 1)) == timedelta(0)
 
 
 def test_stored_times_round_trip_and_a_date_is_local_midnight() -> None:

@@ -14,6 +14,8 @@ nothing here reads the config. CSV and JSON output keep the stored UTC values.
 from __future__ import annotations
 
 import os
+import re
+import time as time_module
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,17 +121,23 @@ def zone_named(name: str) -> tzinfo:
 
 
 def machine_zone() -> tzinfo:
-    """The machine's own zone: `$TZ` when it names one, else the zone `/etc/localtime` links
-    to (or holds), else UTC.
+    """The machine's own zone: `$TZ` when it names one or is a POSIX rule (UTC when set and
+    empty, as the C library takes it), else the zone `/etc/localtime` links to (or holds),
+    else UTC.
 
     Read by hand rather than with `time.localtime()`, which gives only the current offset:
     a past day in summer needs the summer offset, whatever the season now.
     """
-    name = os.environ.get("TZ", "").strip().removeprefix(":")
+    raw = os.environ.get("TZ")
+    name = (raw or "").strip().removeprefix(":")
     if name:
         zone = _zone_from(name)
         if zone is not None:
             return zone
+        if _POSIX_RULE.match(name):  # `CET-1CEST,M3.5.0,M10.5.0/3`, `JST-9`
+            return _SystemZone()
+    if raw is not None:
+        return timezone.utc  # `TZ=` set and empty means UTC, as the C library takes it
     try:
         zone = _zone_from(os.readlink(LOCALTIME))
     except OSError:
@@ -141,6 +149,42 @@ def machine_zone() -> tzinfo:
         except (OSError, ValueError):
             zone = None
     return zone or timezone.utc
+
+
+class _SystemZone(tzinfo):
+    """The zone the C library computes from `$TZ` when it is a POSIX rule rather than a
+    name: each moment's offset and abbreviation asked of `time.localtime`, so that a past
+    summer day gets its summer offset too."""
+
+    def __init__(self) -> None:
+        time_module.tzset()  # `$TZ` as it is now, not as the process started with
+
+    def _local(self, moment: datetime) -> time_module.struct_time:
+        """The C library's view of a wall-clock time of this zone."""
+        fields = (*moment.timetuple()[:8], -1)  # -1: let it decide summer or winter time
+        return time_module.localtime(time_module.mktime(time_module.struct_time(fields)))
+
+    def utcoffset(self, moment: datetime | None) -> timedelta:
+        if moment is None:
+            return timedelta(seconds=time_module.localtime().tm_gmtoff)
+        return timedelta(seconds=self._local(moment).tm_gmtoff)
+
+    def dst(self, moment: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, moment: datetime | None) -> str:
+        local = time_module.localtime() if moment is None else self._local(moment)
+        return local.tm_zone
+
+    def fromutc(self, moment: datetime) -> datetime:
+        seconds = (moment.replace(tzinfo=timezone.utc) - _EPOCH).total_seconds()
+        offset = time_module.localtime(seconds).tm_gmtoff
+        return moment + timedelta(seconds=offset)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A POSIX `$TZ` rule: an abbreviation (letters, or anything in <>) and then its offset.
+_POSIX_RULE = re.compile(r"(?:<[^>]{1,16}>|[A-Za-z]{3,16})[+-]?\d")
 
 
 def _zone_from(name: str) -> tzinfo | None:
