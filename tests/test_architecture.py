@@ -55,7 +55,7 @@ ALLOWED = {
     "export": set(),
     "demo": {"models", "scan"},
     "warm": {"scan", "tone", "workers"},
-    "detail": {"match", "models", "store", "tone"},
+    "detail": {"errors", "match", "models", "store", "tone"},
     "labelling": {"detail", "errors", "models", "store", "text", "tone"},
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}

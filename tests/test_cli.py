@@ -54,6 +54,16 @@ def test_tone_piped_is_one_tab_separated_line_per_input(runner) -> None:
     assert fields[1][4] == long.strip()
 
 
+@pytest.mark.parametrize("text", ["", "   "])
+def test_tone_of_an_empty_text_is_a_usage_error(runner, text: str) -> None:
+    result = runner.invoke(app, ["tone", text])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "veille: error: TEXT is empty: give the text to judge, or pipe lines on stdin\n"
+    )
+
+
 def test_tone_on_a_terminal_without_text_prints_usage(tmp_path: Path) -> None:
     """A TTY stdin with no TEXT would wait silently: usage is printed instead."""
     leader, follower = os.openpty()

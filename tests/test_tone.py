@@ -1040,3 +1040,14 @@ def test_judging_a_mention_grows_linearly_with_the_item(filler: str) -> None:
     small, large = judge(20_000), judge(160_000)
     small()  # models loaded, caches warm
     assert _cpu_seconds(large) < 24 * max(_cpu_seconds(small), 0.001)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_judging_a_whole_text_of_many_sentences_grows_linearly(lang: str) -> None:
+    """`veille tone` and training judge a whole text, not a window: 8 times the sentences
+    cost at most 24 times more (the French "mais" step once cost sentences × words)."""
+    small, large = "Bien. " * 700, "Bien. " * 5_600
+    judge_tone(small, lang)  # models loaded
+    assert _cpu_seconds(lambda: judge_tone(large, lang)) < 24 * max(
+        _cpu_seconds(lambda: judge_tone(small, lang)), 0.001
+    )

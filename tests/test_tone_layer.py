@@ -317,3 +317,76 @@ def test_texts_outside_the_labels_domain_keep_the_engines_tone(trained: Path) ->
     layer = ToneLayer.from_bytes(stored)
     for text in OUTSIDE_THE_DOMAIN:
         assert layer(text) == judge_tone(text), text
+
+
+def test_a_layer_without_neutral_labels_leaves_neutral_texts_neutral() -> None:
+    labels = [
+        {"text": row["text"], "label": row["label"], "lang": row.get("lang") or None}
+        for row in slang("train")
+        if row["label"] != "neutral"
+    ]
+    training = train_layer(labels)
+    assert training.layer is not None and "neutral" not in training.layer.classes
+    for text in OUTSIDE_THE_DOMAIN:
+        if judge_tone(text).tone == "neutral":
+            assert training.layer(text).tone == "neutral", text
+
+
+def _blob(meta: dict, rows: int = 1) -> bytes:
+    """A stored layer with this description and `rows` zero weights, as `to_bytes` lays out."""
+    import struct
+    import zlib
+
+    from veille.tone.layer import MAGIC
+
+    described = json.dumps(meta).encode()
+    body = struct.pack("<I", len(described)) + described
+    body += struct.pack(f"<{rows}i", *range(rows)) + bytes(4 * rows * 3)
+    return MAGIC + zlib.compress(body)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"prior": None}, {"prior": "x"}, {"languages": "en"}, {"classes": ["happy"]}, {"rows": 0}],
+    ids=["no prior", "prior a word", "languages a string", "unknown class", "no rows"],
+)
+def test_a_hand_edited_layer_is_an_error_and_show_still_shows(
+    runner, tmp_path: Path, trained: Path, change: dict
+) -> None:
+    from veille.tone.layer import FORMAT, WIDTH, LayerError
+
+    meta = {"format": FORMAT, "width": WIDTH, "rows": 1, "languages": ["en"], "prior": 2.5}
+    meta |= {"classes": ["negative", "neutral", "positive"]}
+    meta = {key: value for key, value in (meta | change).items() if value is not None}
+    with pytest.raises(LayerError):
+        ToneLayer.from_bytes(_blob(meta))
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://e.fr/f")])
+        store.record_source("Feed", {}, [make_mention(brand="Acme", text="Acme is great")])
+        store.save_tone_model(_blob(meta), {}, 20)
+    judged = runner.invoke(app, ["tone", "great", "--db", str(db_path)])
+    assert judged.exit_code == 2 and "Traceback" not in judged.output
+    assert "trained tone layer cannot be read" in judged.stderr
+    shown = runner.invoke(app, ["show", "1", "--db", str(db_path)])
+    assert shown.exit_code == 0, shown.output
+
+
+def test_another_configured_engine_judges_without_the_layer(
+    runner, tmp_path: Path, trained: Path, write_config
+) -> None:
+    db_path = copy_of(trained, tmp_path)
+    text = "The controller support is cracked, devs cooked"
+    with_layer = runner.invoke(app, ["tone", "--db", str(db_path), "--explain", text])
+    assert "your trained layer" in with_layer.stdout, with_layer.output
+    config = write_config(
+        {
+            "database": str(db_path),
+            "brands": [{"name": "Acme", "terms": ["Acme"]}],
+            "sources": [{"name": "Blog", "type": "rss", "url": "https://a.example/f"}],
+            "settings": {"tone_engine": "veille.tone:judge_tone"},
+        }
+    )
+    other = runner.invoke(app, ["tone", "-c", str(config), "--explain", text])
+    assert other.exit_code == 0, other.output
+    assert "your trained layer" not in other.stdout

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from veille.errors import StoreError
 from veille.match import searchable_text
 from veille.models import Item, Tone
 from veille.store import Store
@@ -57,8 +58,14 @@ class MentionDetail:
         return {**self.row, "explain": explain}
 
 
-def mention_detail(store: Store, mention_id: int) -> MentionDetail | None:
-    """The mention with this id and its explanation; None when there is none."""
+def mention_detail(
+    store: Store, mention_id: int, *, with_layer: bool = True
+) -> MentionDetail | None:
+    """The mention with this id and its explanation; None when there is none.
+
+    `with_layer`: judge with the trained layer when the database holds one (as a sweep with
+    the built-in engine does); a layer that cannot be read is left out here, since the
+    mention itself is still worth showing (`veille tone` and sweeps say it is damaged)."""
     row = store.mention(mention_id)
     if row is None:
         return None
@@ -68,8 +75,11 @@ def mention_detail(store: Store, mention_id: int) -> MentionDetail | None:
     row["text"] = row["text"] or row["snippet"] or ""
     text = searchable_text(Item(key="", url=row["url"], title=title, text=row["text"]))
     start, end = _place(text, row["matched"] or "", len(title) + 1 if title else 0)
-    trained = store.tone_model()
-    layer = stored_layer(trained[0], store.path) if trained is not None else None
+    trained = store.tone_model() if with_layer else None
+    try:
+        layer = stored_layer(trained[0], store.path) if trained is not None else None
+    except StoreError:
+        layer = None
     today, explanation = explain_around(text, start, end, layer=layer)
     return MentionDetail(row=row, today=today, explanation=explanation)
 

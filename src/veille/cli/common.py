@@ -236,6 +236,14 @@ def main_options(
     """Local-first brand monitoring: who talks about your brand, where, in what tone."""
 
 
+def builtin_engine(loaded: Config | None) -> bool:
+    """Whether the built-in tone engine judges (no config, or one that names it): only then
+    does the trained layer judge after it, as in a sweep."""
+    from veille.tone.engines import BUILTIN_ENGINE
+
+    return loaded is None or loaded.settings.tone_engine == BUILTIN_ENGINE
+
+
 def _zone(loaded: Config | None) -> tzinfo:
     """The zone dates are shown and read in: `settings.timezone`, else the machine's (also
     for a command run on a database alone, without a config)."""

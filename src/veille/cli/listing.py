@@ -32,6 +32,7 @@ from veille.cli.common import (
     _listing,
     _print_json_lines,
     _zone,
+    builtin_engine,
     handles_errors,
 )
 from veille.errors import UsageError, VeilleError
@@ -397,7 +398,7 @@ def show(
     (number,) = _mention_ids([mention_id])
     loaded, db_path = load_for_command(config, db, require_config=False)
     with Store(db_path, create=False, write=False) as store:
-        detail = mention_detail(store, number)
+        detail = mention_detail(store, number, with_layer=builtin_engine(loaded))
     if detail is None:
         raise UsageError(
             f"no mention with id {number} in {db_path} "

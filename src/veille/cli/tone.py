@@ -22,6 +22,7 @@ from veille.cli.common import (
     VeilleCommand,
     VeilleGroup,
     _console,
+    builtin_engine,
     epilog,
     handles_errors,
 )
@@ -103,6 +104,8 @@ def tone(
         # Nothing typed yet would look like a hang: say what the command wants instead.
         typer.echo(ctx.get_help())
         raise typer.Exit(ExitCode.USAGE)
+    if text is not None and not text.strip():
+        raise UsageError("TEXT is empty: give the text to judge, or pipe lines on stdin")
     layer = _trained_layer(config, db)
     judge = layer if layer is not None else judge_tone
     explain_with = layer.explain if layer is not None else explain_tone
@@ -145,9 +148,9 @@ def _trained_layer(config: Path | None, db: Path | None) -> ToneLayer | None:
     tone` reads it, and judges with the built-in engine alone without either."""
     from veille.config import load_for_command
 
-    _, db_path = load_for_command(config, db, require_config=False)
-    if not db_path.exists():
-        return None  # and no need of the store's modules
+    loaded, db_path = load_for_command(config, db, require_config=False)
+    if not db_path.exists() or not builtin_engine(loaded):
+        return None  # and no need of the store's modules; another engine judges alone
     from veille.store import Store
     from veille.tone import stored_layer
 

@@ -320,8 +320,10 @@ class _French:
             values[i] = value
 
         # 3. "mais" and its kin: what follows counts more than what precedes (VADER's "but").
-        for current in range(sentence + 1):
-            positions = [i for i, s in enumerate(sentence_of) if s == current]
+        by_sentence: dict[int, list[int]] = {}
+        for i, current in enumerate(sentence_of):
+            by_sentence.setdefault(current, []).append(i)  # one pass: linear in the words
+        for positions in by_sentence.values():
             pivot = next((i for i in positions if items[i][1] in _FR_CONTRAST), None)
             if pivot is None:
                 continue

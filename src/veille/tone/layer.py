@@ -28,6 +28,7 @@ only the weights of the features her labels touched: a few hundred kilobytes at 
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -89,6 +90,8 @@ _EXTRA_INDEX = {name: prose.WIDTH + i for i, name in enumerate(EXTRA)}
 _BIAS = prose.BUCKETS + prose.DENSE.index("bias")
 MAGIC = b"veille-tone-layer\x00"
 FORMAT = 1
+# The most a stored layer can unpack to: its description, and a row and weights per feature.
+_MAX_STORED = 65_536 + 4 * WIDTH * (1 + len(CLASSES))
 
 
 class LayerError(ValueError):
@@ -194,23 +197,44 @@ class ToneLayer:
         if not data.startswith(MAGIC):
             raise LayerError("not a trained tone layer")
         try:
-            body = zlib.decompress(data[len(MAGIC) :])
+            inflate = zlib.decompressobj()
+            body = inflate.decompress(data[len(MAGIC) :], _MAX_STORED)
+            if inflate.unconsumed_tail:
+                raise LayerError("larger than any layer veille writes")
             (size,) = struct.unpack_from("<I", body)
             meta = json.loads(body[4 : 4 + size])
+            if not isinstance(meta, dict):
+                raise LayerError("damaged (no description)")
             if meta.get("format") != FORMAT or meta.get("width") != WIDTH:
                 raise LayerError("written by another version of veille")
             count, classes = int(meta["rows"]), list(meta["classes"])
+            languages, prior = meta["languages"], float(meta["prior"])
+            if (
+                count < 1
+                or not classes
+                or any(name not in CLASSES for name in classes)
+                or not isinstance(languages, list)
+                or not all(isinstance(lang, str) for lang in languages)
+                or not math.isfinite(prior)
+            ):
+                raise LayerError("damaged (description out of range)")
             start = 4 + size
             rows = np.frombuffer(body, dtype="<i4", count=count, offset=start).astype(np.int64)
             weights = np.frombuffer(
                 body, dtype="<f4", count=count * len(classes), offset=start + 4 * count
             ).reshape(count, len(classes))
-        except (zlib.error, struct.error, ValueError, KeyError, TypeError) as error:
-            if isinstance(error, LayerError):
-                raise
+            if (
+                (np.diff(rows) <= 0).any()
+                or rows[0] < 0
+                or rows[-1] >= WIDTH
+                or not np.isfinite(weights).all()
+            ):
+                raise LayerError("damaged (weights out of range)")
+        except LayerError:
+            raise
+        except (zlib.error, struct.error, ValueError, KeyError, TypeError, IndexError) as error:
             raise LayerError(f"damaged ({error})") from None
-        prior = float(meta["prior"])
-        return cls(rows, weights.astype(np.float32), classes, meta["languages"], prior)
+        return cls(rows, weights.astype(np.float32), classes, languages, prior)
 
     # ------------------------------------------------------------------ judging
     def applies(self, lang: str) -> bool:
@@ -236,7 +260,9 @@ class ToneLayer:
         The engine's judgement, score included, stands where the layer finds the same tone
         and in a language the layer was not kept for; where it finds another tone, its tone
         and a score in that tone's band (see `_as_tone`)."""
-        if not text or not self.applies(judged.lang):
+        if not text or not self.applies(judged.lang) or judged.tone not in self.classes:
+            # A tone her labels never gave (no neutral label, say) is not the layer's to judge:
+            # without a prior for it, every such text would be pushed to another tone.
             return judged
         probabilities = self.probabilities(text, judged)
         tone = _as_tone(probabilities, self.classes, judged)
