@@ -225,6 +225,10 @@ def test_flags_corrected_move_mentions_in_and_out_of_the_inbox(runner, label_db:
     unflagged = invoke(runner, label_db, "label", "1", "--no-flag", "question")
     assert unflagged.exit_code == 0 and unflagged.stdout == "1 mention unflagged question.\n"
     assert inbox(runner, label_db) == [(3, 0)]
+    # the inbox's JSON carries the correction as `mentions --json` does
+    (listed,) = map(json.loads, invoke(runner, label_db, "inbox", "--json").stdout.splitlines())
+    assert listed["label"] == "neutral"
+    assert listed["judged"] == {"tone": "neutral", "score": listed["judged"]["score"], "flags": ""}
     # A flag correction changes that flag only, and leaves the tone as it stands.
     assert rows(label_db, "SELECT id, tone, flags FROM mentions WHERE id IN (1, 3)") == [
         (1, "neutral", ""),

@@ -172,14 +172,16 @@ class Listing:
     def inbox(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
     ) -> list[dict[str, Any]]:
-        """Untriaged mentions that want a human, most urgent first (see INBOX_URGENCY)."""
+        """Untriaged mentions that want a human, most urgent first (see INBOX_URGENCY), each
+        with its tone correction (`label`, `judged`), as `iter_mentions` gives them."""
         where, params = filters.where()
         sql = (
-            f"SELECT {', '.join(MENTION_COLUMNS)}, {INBOX_URGENCY} AS urgency FROM mentions "
+            f"SELECT {', '.join(MENTION_COLUMNS)}, {INBOX_URGENCY} AS urgency, {LABEL_COLUMNS} "
+            f"FROM mentions {label_join('mentions')} "
             f"WHERE {where} AND status = 'new' AND ({INBOX_URGENCY}) < 3 "
             f"ORDER BY urgency, {DATE_COLUMN} DESC, id DESC LIMIT ?"
         )
-        return self._dicts(sql, [*params, limit])
+        return [with_judged(row) for row in self._dicts(sql, [*params, limit])]
 
     def inbox_count(self, filters: MentionFilter = MentionFilter()) -> int:
         """How many mentions the inbox holds in all, beyond any --limit."""
