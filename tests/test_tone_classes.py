@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from test_tone import _cpu_seconds
 
 from veille.cli import app
 from veille.text import fold
@@ -176,15 +176,6 @@ def test_every_match_holds_one_of_its_rule_words() -> None:
                     assert words_of(found.group()) & rule.words, (rule.name, found.group())
                     assert pattern._may_match(text)
     assert matched >= 100
-
-
-def _cpu_seconds(task: Callable[[], object], repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.process_time()
-        task()
-        best = min(best, time.process_time() - started)
-    return best
 
 
 RULE_NAMES = [
