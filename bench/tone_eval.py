@@ -275,16 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f" {engine}")
             for lang in sorted({row.get("lang", "") for row in rows}):
                 keep = [i for i, row in enumerate(rows) if row.get("lang", "") == lang]
-                report(
-                    f"lang={lang or '?'} (given)",
-                    [rows[i]["label"] for i in keep],
-                    [given[i][which] for i in keep],
-                )
-                report(
-                    f"lang={lang or '?'} (detected)",
-                    [rows[i]["label"] for i in keep],
-                    [detected[i][which] for i in keep],
-                )
+                for how, predicted in (("given", given), ("detected", detected)):
+                    report(
+                        f"lang={lang or '?'} ({how})",
+                        [rows[i]["label"] for i in keep],
+                        [predicted[i][which] for i in keep],
+                    )
             for source in sorted({row.get("source", "") for row in rows}):
                 keep = [i for i, row in enumerate(rows) if row.get("source", "") == source]
                 report(
