@@ -33,6 +33,10 @@ def isolated_env(tmp_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TERM", "dumb")
     # Dates print in the machine's zone by default: the same zone on every machine.
     monkeypatch.setenv("TZ", "UTC")
+    # The report's language comes from the locale: English unless a test says otherwise.
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.chdir(tmp_path)
 
 

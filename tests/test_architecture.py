@@ -51,7 +51,8 @@ ALLOWED = {
     "scan": {"models", "errors", "fetch", "harvest", "match", "tone", "store", "urls", "backfill"}
     | {"health", "workers"},
     "workers": set(),
-    "report": {"models", "text"},
+    "report": {"models", "text", "wording"},
+    "wording": {"errors", "spikes"},
     "export": set(),
     "demo": {"models", "scan"},
     "warm": {"scan", "tone", "workers"},
@@ -60,7 +61,7 @@ ALLOWED = {
     "cli": set(LEAVES)
     | {"__init__", "config", "export", "query", "report", "scan", "store"}
     | {"demo", "tone", "figures", "health", "cron", "opml", "alerts"}
-    | {"backtest", "backtest_view", "detail", "labelling"},
+    | {"backtest", "backtest_view", "detail", "labelling", "wording"},
 }
 
 

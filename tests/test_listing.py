@@ -53,6 +53,8 @@ def test_filters_on_every_listing_command(runner, report_db: Path, options, keep
     assert listed_ids(runner, ["search", "item", *db, *options, "--json", "-n", "100"]) == ids
     assert listed_ids(runner, ["export", *db, *options, "-f", "jsonl"]) == ids
     period = [] if "--since" in options else ["--since", "2026-11-01"]
+    # On `report`, --lang is the report's language: the mentions' is --mention-lang.
+    options = ["--mention-lang" if option == "--lang" else option for option in options]
     report = runner.invoke(app, ["report", *db, *period, *options, "--json"])
     assert report.exit_code == 0, report.output
     assert json.loads(report.stdout)["summary"]["mentions"] == len(ids)

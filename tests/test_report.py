@@ -119,6 +119,8 @@ def test_summary_and_share_of_voice(report_db: Path) -> None:
             "neutral_pct": 28.6,
             "negative_pct": 50.0,
             "net_sentiment": -0.286,
+            "previous_mentions": 4,
+            "previous_net_sentiment": 0.0,
         },
         {
             "brand": "Globex",
@@ -129,6 +131,8 @@ def test_summary_and_share_of_voice(report_db: Path) -> None:
             "neutral_pct": 25.0,
             "negative_pct": 25.0,
             "net_sentiment": 0.25,
+            "previous_mentions": 2,
+            "previous_net_sentiment": 1.0,
         },
     ]
 
@@ -176,6 +180,33 @@ def test_days_and_spikes(report_db: Path) -> None:
     # 6 of its 8 mentions are negative, against 1 of 6 the week before
     assert days[5]["spike_kinds"] == {"Acme": ["volume", "negative"]}
     assert all(day["spike_kinds"] == {} for day in days if day["date"] != "2026-11-26")
+    # the spike explained: its count, its negatives and where most of it was written
+    assert days[5]["spike_details"] == [
+        {"brand": "Acme", "kinds": ["volume", "negative"], "mentions": 8, "negative": 6,
+         "source": "Forum B"}
+    ]  # fmt: skip
+    assert [d["tones"] for d in days][4:6] == [
+        {"positive": 1, "neutral": 0, "negative": 0},
+        {"positive": 1, "neutral": 1, "negative": 6},
+    ]
+    assert sum(sum(d["tones"].values()) for d in days) == 18
+
+
+def test_triage_counts_the_period_and_keeps_the_notes(report_db: Path, runner) -> None:
+    ids = [m["id"] for m in figures_for(report_db)["attention"]][:2]
+    marked = runner.invoke(
+        app,
+        ["mark", *map(str, ids), "--handled", "--note", "answered <by> DM", "--db", str(report_db)],
+    )
+    assert marked.exit_code == 0, marked.output
+    triage = figures_for(report_db)["triage"]
+    assert {k: triage[k] for k in ("new", "handled", "ignored")} == {
+        "new": 13, "handled": 4, "ignored": 1
+    }  # fmt: skip
+    assert [(n["id"], n["status"], n["note"]) for n in triage["notes"]] == [
+        (ids[0], "handled", "answered <by> DM"),
+        (ids[1], "handled", "answered <by> DM"),
+    ]
 
 
 def test_attention_is_new_negative_or_asking_newest_first(report_db: Path) -> None:
@@ -361,8 +392,10 @@ def test_over_time_counts_the_mentions_the_summary_counts(report_db: Path) -> No
     assert days[0] == {
         "date": "2026-11-21",
         "counts": {"Acme": 0, "Globex": 0},
+        "tones": {"positive": 0, "neutral": 0, "negative": 0},
         "spikes": [],
         "spike_kinds": {},
+        "spike_details": [],
     }
     assert figures["grouping"] == "day"
 

@@ -37,6 +37,10 @@ HEAVY = (
     "apprise",
     "charset_normalizer",
     "xlsxwriter",
+    "jinja2",
+    "matplotlib",
+    "babel",
+    "veille.wording",
 )
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils

@@ -14,7 +14,7 @@ partial, so that the days add up to the summary's total rather than to a bit mor
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -86,12 +86,28 @@ def build_report(
         else brand_rows
     )
     voice_total = sum(row["mentions"] for row in voice_rows)
+    before = {
+        row["value"]: row
+        for row in store.breakdown("brand", replace(previous, brands=()), limit=1000)
+    }
     return {
         "period": {
             "since": to_stored(since),
             "until": to_stored(until),
             "previous_since": previous.since,
             "timezone": zone_name(zone),
+        },
+        "filters": {
+            name: list(values)
+            for name, values in (
+                ("brands", filters.brands),
+                ("sources", filters.sources),
+                ("tones", filters.tones),
+                ("flags", filters.flags),
+                ("statuses", filters.statuses),
+                ("langs", filters.langs),
+            )
+            if values
         },
         "summary": {
             "mentions": totals["mentions"],
@@ -116,6 +132,7 @@ def build_report(
                     for tone in ("positive", "neutral", "negative")
                 },
                 "net_sentiment": _net(row["positive"], row["negative"], row["mentions"]),
+                **_before(before.get(row["value"])),
             }
             for row in voice_rows
         ],
@@ -157,6 +174,32 @@ def build_report(
         "grouping": grouping(first_day, last_day),
         "spike_rule": SPIKE_RULE,
         "attention": store.needing_attention(current, limit=top),
+        "triage": _triage(store, current, top),
+    }
+
+
+def _before(row: dict[str, Any] | None) -> dict[str, Any]:
+    """A brand's mentions and net sentiment in the previous period."""
+    if row is None:
+        return {"previous_mentions": 0, "previous_net_sentiment": None}
+    return {
+        "previous_mentions": row["mentions"],
+        "previous_net_sentiment": _net(row["positive"], row["negative"], row["mentions"]),
+    }
+
+
+def _triage(store: Store, filters: MentionFilter, top: int) -> dict[str, Any]:
+    """How the period's mentions stand: how many are new, handled, ignored, and the notes
+    left on the newest handled or ignored ones.
+
+    Triage keeps no date of its own: this is the state of the period's mentions now."""
+    by_status = {
+        row["value"]: row["mentions"]
+        for row in store.breakdown("status", replace(filters, statuses=()), limit=10)
+    }
+    return {
+        **{status: by_status.get(status, 0) for status in ("new", "handled", "ignored")},
+        "notes": store.triaged(filters, limit=top),
     }
 
 
@@ -219,11 +262,11 @@ def _days(
         midnight = day_start(first + timedelta(days=1), zone)
         until = min(filters.until, midnight) if filters.until else midnight
         partial = {
-            row["brand"]: (row["mentions"], row["negative"])
+            row["brand"]: _day_count(row)
             for row in store.daily_counts(replace(filters, until=until), zone)
         }
         for brand, by_day in counts.items():
-            by_day[first.isoformat()] = partial.get(brand, (0, 0))
+            by_day[first.isoformat()] = partial.get(brand, DayCount())
     kinds: dict[str, dict[str, list[str]]] = {}
     for brand, day, spike in spikes:
         kinds.setdefault(day.isoformat(), {}).setdefault(brand, []).append(spike.kind)
@@ -232,13 +275,55 @@ def _days(
         {
             "date": day,
             "counts": {
-                brand: by_day.get(day, (0, 0))[0] for brand, by_day in sorted(counts.items())
+                brand: by_day.get(day, DayCount()).mentions
+                for brand, by_day in sorted(counts.items())
+            },
+            "tones": {
+                tone: sum(getattr(by_day.get(day, DayCount()), tone) for by_day in counts.values())
+                for tone in ("positive", "neutral", "negative")
             },
             "spikes": sorted(kinds.get(day, {})),
             "spike_kinds": dict(sorted(kinds.get(day, {}).items())),
+            "spike_details": [
+                _spike_detail(store, filters, brand, date.fromisoformat(day), zone, brand_kinds)
+                | {"mentions": counts[brand][day].mentions, "negative": counts[brand][day].negative}
+                for brand, brand_kinds in sorted(kinds.get(day, {}).items())
+            ],
         }
         for day in days
     ]
+
+
+def _spike_detail(
+    store: Store,
+    filters: MentionFilter,
+    brand: str,
+    day: date,
+    zone: tzinfo,
+    kinds: list[str],
+) -> dict[str, Any]:
+    """What a spike was: its brand, its kinds and the source most of its mentions came from."""
+    start = max(filters.since or "", day_start(day, zone))
+    end = day_start(day + timedelta(days=1), zone)
+    that_day = replace(filters, brands=(brand,), since=start, until=min(filters.until or end, end))
+    top = store.breakdown("source", that_day, limit=1)
+    return {"brand": brand, "kinds": kinds, "source": top[0]["value"] if top else None}
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """One brand's mentions on one day, and their tones."""
+
+    mentions: int = 0
+    negative: int = 0
+    positive: int = 0
+    neutral: int = 0
+
+
+def _day_count(row: dict[str, Any]) -> DayCount:
+    return DayCount(
+        row["mentions"], row["negative"] or 0, row["positive"] or 0, row["neutral"] or 0
+    )
 
 
 def daily_spikes(
@@ -247,8 +332,8 @@ def daily_spikes(
     first: date,
     last: date,
     zone: tzinfo = timezone.utc,
-) -> tuple[dict[str, dict[str, tuple[int, int]]], list[tuple[str, date, Spike]]]:
-    """Each brand's (mentions, negative) per day of `zone`, and the spikes of the days
+) -> tuple[dict[str, dict[str, DayCount]], list[tuple[str, date, Spike]]]:
+    """Each brand's mentions and their tones per day of `zone`, and the spikes of the days
     first → last.
 
     The one place spikes are found, for the report and the alerts alike. The HISTORY_DAYS
@@ -256,17 +341,17 @@ def daily_spikes(
     zone's, so a spike is the day the user lived, not a UTC day cut in the evening.
     """
     start = first - timedelta(days=HISTORY_DAYS)
-    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    counts: dict[str, dict[str, DayCount]] = {}
     end = day_start(last + timedelta(days=1), zone)
     window = replace(filters, since=day_start(start, zone), until=min(filters.until or end, end))
     for row in store.daily_counts(window, zone):
-        counts.setdefault(row["brand"], {})[row["day"]] = (row["mentions"], row["negative"])
+        counts.setdefault(row["brand"], {})[row["day"]] = _day_count(row)
     days = [start + timedelta(days=n) for n in range((last - start).days + 1)]
     found = []
     for brand, by_day in sorted(counts.items()):
-        series = [by_day.get(day.isoformat(), (0, 0)) for day in days]
-        totals = [total for total, _ in series]
-        negatives = [negative for _, negative in series]
+        series = [by_day.get(day.isoformat(), DayCount()) for day in days]
+        totals = [count.mentions for count in series]
+        negatives = [count.negative for count in series]
         for spike in find_spikes(totals, negatives, first=HISTORY_DAYS):
             found.append((brand, days[spike.index], spike))
     return counts, found

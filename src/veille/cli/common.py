@@ -20,7 +20,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from veille import __version__
 from veille.cli.rich_help import import_rich_help
 from veille.cli.values import convert_plainly
-from veille.errors import ExitCode, VeilleError
+from veille.errors import ExitCode, UsageError, VeilleError
 
 # The config (pydantic), the store (sqlite_utils, numpy), the views (Rich) and the text
 # cleaner (lxml) are imported where a command uses them: `--help` and `--version` need none.
@@ -297,6 +297,36 @@ def _listing_filter(
         known_sources=[*configured_sources, *store.values_of("source")],
         zone=zone,
     )
+
+
+def check_html_target(html: Path | None, as_json: bool = False) -> None:
+    """Refuse, before any work, an --html that cannot be honoured."""
+    if html is None:
+        return
+    if str(html) == "-":
+        raise UsageError("--html needs a file name: the report is not written to stdout")
+    if as_json:
+        raise UsageError("--html and --json: choose one")
+
+
+def show_report(figures: dict[str, Any], zone: tzinfo, lang: str, html: Path | None) -> None:
+    """The report on the terminal, or written to `html` with one line saying where."""
+    from veille.wording import Wording
+
+    words = Wording(lang)
+    if html is None:
+        from veille.report import report_view
+
+        console = _console()
+        console.print(report_view(figures, width=console.width, zone=zone, words=words))
+        return
+    from veille.report.html import write_html
+
+    try:
+        write_html(figures, html, lang=lang, zone=zone)
+    except OSError as error:
+        raise UsageError(f"{html}: cannot write ({error.strerror or error})") from None
+    typer.echo(words("written", path=html))
 
 
 def _print_json_lines(rows: Iterable[dict[str, Any]]) -> None:

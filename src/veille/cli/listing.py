@@ -9,6 +9,7 @@ and never import the sweep's stages.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +34,9 @@ from veille.cli.common import (
     _print_json_lines,
     _zone,
     builtin_engine,
+    check_html_target,
     handles_errors,
+    show_report,
 )
 from veille.errors import UsageError, VeilleError
 from veille.times import utc_now
@@ -174,7 +177,22 @@ def report(
     tone: ToneOption = None,
     flag: FlagOption = None,
     status: StatusOption = None,
-    lang: LangOption = None,
+    mention_lang: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--mention-lang", metavar="CODE", help="Only mentions in this language: fr, en…"
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", metavar="CODE", help="The report's language: fr or en (default: $LANG)."
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Write the report as one HTML file."),
+    ] = None,
     top: Annotated[
         int, typer.Option("--top", min=1, max=1_000_000, help="Rows in the who/where tables.")
     ] = 5,
@@ -183,10 +201,12 @@ def report(
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
     from veille.figures import build_report, default_since
     from veille.query import starting
-    from veille.report import report_view
+    from veille.wording import report_language
 
+    language = report_language(lang, os.environ)
+    check_html_target(html, as_json)
     now = utc_now()
-    with _listing(config, db, brand, source, None, until, tone, flag, status, lang) as (
+    with _listing(config, db, brand, source, None, until, tone, flag, status, mention_lang) as (
         store,
         filters,
         loaded,
@@ -199,8 +219,7 @@ def report(
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
-        console = _console()
-        console.print(report_view(figures, width=console.width, zone=zone))
+        show_report(figures, zone, language, html)
 
 
 @handles_errors

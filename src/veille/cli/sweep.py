@@ -11,6 +11,7 @@ functions that use them.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -29,7 +30,9 @@ from veille.cli.common import (
     _print_json_lines,
     _warn_failed_alerts,
     _zone,
+    check_html_target,
     handles_errors,
+    show_report,
 )
 from veille.errors import ExitCode, LockedError, UsageError
 from veille.times import show_time, utc_now
@@ -265,14 +268,20 @@ def demo(
         Path | None,
         typer.Option("--db", help="Keep the demo database in FILE (default: a temporary one)."),
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Write the demo's report as one HTML file."),
+    ] = None,
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
     from veille.demo import DEMO_BRANDS, run_demo
     from veille.figures import build_report, default_since
     from veille.query import starting
-    from veille.report import report_view, scan_summary
+    from veille.report import scan_summary
     from veille.store import MentionFilter, Store
+    from veille.wording import report_language
 
+    check_html_target(html)
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"
         summary = run_demo(db_path)
@@ -287,7 +296,7 @@ def demo(
                 zone=zone,
                 competitors={b.name for b in DEMO_BRANDS if b.competitor},
             )
-        console.print(report_view(figures, width=console.width, zone=zone))
+        show_report(figures, zone, report_language(None, os.environ), html)
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 

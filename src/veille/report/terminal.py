@@ -15,6 +15,7 @@ from veille.models import TONES
 from veille.report.mentions import mentions_table
 from veille.report.tables import TONE_STYLES, Column, fitted_table, short_date, sparkline
 from veille.times import from_stored, local_day, show_time, zone_name
+from veille.wording import Wording
 
 
 def _pct(value: float | None) -> str:
@@ -137,7 +138,10 @@ def _over_time(figures: Mapping[str, Any], width: int) -> Table:
 
 
 def report_view(
-    figures: Mapping[str, Any], width: int = 80, zone: tzinfo = timezone.utc
+    figures: Mapping[str, Any],
+    width: int = 80,
+    zone: tzinfo = timezone.utc,
+    words: Wording | None = None,
 ) -> RenderableType:
     """The morning report: summary, share of voice, over time, who, where, needs attention;
     its times shown in `zone`, the one its days were counted in."""

@@ -116,10 +116,11 @@ class Listing:
     def daily_counts(
         self, filters: MentionFilter = MentionFilter(), zone: tzinfo = timezone.utc
     ) -> list[dict[str, Any]]:
-        """Mentions (and negative ones) per day of `zone` and brand, oldest first."""
+        """Mentions, and their tones, per day of `zone` and brand, oldest first."""
         where, params = filters.where()
         sql = (
             f"SELECT {self._local_day(filters, zone)} AS day, brand, count(*) AS mentions, "
+            "sum(tone = 'positive') AS positive, sum(tone = 'neutral') AS neutral, "
             "sum(tone = 'negative') AS negative "
             f"FROM mention_rows {by_date(filters)} WHERE {where} GROUP BY day, brand "
             "ORDER BY day, brand"
@@ -165,6 +166,20 @@ class Listing:
             f"SELECT {', '.join(MENTION_COLUMNS)} FROM mentions WHERE {where} "
             f"AND status = 'new' AND (tone = 'negative' OR {has_flag('question')} "
             f"OR {has_flag('complaint')}) "
+            f"ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
+        )
+        return self._dicts(sql, [*params, limit])
+
+    def triaged(
+        self, filters: MentionFilter = MentionFilter(), *, limit: int = 10
+    ) -> list[dict[str, Any]]:
+        """The newest mentions marked handled or ignored that carry a note: what was done
+        about them, in the words of whoever marked them."""
+        where, params = filters.where()
+        sql = (
+            f"SELECT id, brand, source, url, title, author, {DATE_COLUMN} AS mentioned_at, "
+            f"tone, flags, status, note FROM mention_rows WHERE {where} "
+            "AND status IN ('handled', 'ignored') AND coalesce(note, '') != '' "
             f"ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
         )
         return self._dicts(sql, [*params, limit])

@@ -1,0 +1,232 @@
+"""The HTML report's charts, drawn by matplotlib as SVG to be written inline in the page.
+
+Only `matplotlib.figure.Figure` and the SVG backend are used: no pyplot, no GUI backend,
+nothing that needs a display. Text stays text (`svg.fonttype: none`), so a chart is small,
+searchable and read aloud with its page; a fixed hash salt and no date make the same
+figures give the same bytes. Colours are Okabe and Ito's, which colour-blind readers tell
+apart: the tones as the terminal shows them (positive green, negative red, neutral plain
+grey), and the brands each with their own marker and line style too.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from veille.wording import Wording
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+TONES = ("positive", "neutral", "negative")
+TONE_COLOURS = {"positive": "#009E73", "neutral": "#999999", "negative": "#D55E00"}
+TONE_HATCHES = {"positive": "//", "neutral": "", "negative": "xx"}
+BRAND_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#000000", "#009E73", "#D55E00")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINE_STYLES = ("-", "--", "-.", ":")
+STYLE: dict[Any, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "veille",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.edgecolor": "#555555",
+    "hatch.linewidth": 0.6,
+    "text.parse_math": False,  # a brand named "$5 deals" is text, not TeX
+}
+WIDTH = 7.2  # inches: an A4 page's text width, at 100 points an inch of SVG
+
+
+def brand_styles(figures: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each brand's colour, marker and line style, the same in every chart: two brands
+    differ by more than hue."""
+    names = {b["brand"] for b in figures["brands"]}
+    names |= {brand for day in figures["days"] for brand in day["counts"]}
+    return {name: _style(index) for index, name in enumerate(sorted(names))}
+
+
+def _style(index: int) -> dict[str, Any]:
+    return {
+        "color": BRAND_COLOURS[index % len(BRAND_COLOURS)],
+        "marker": MARKERS[index % len(MARKERS)],
+        "linestyle": LINE_STYLES[(index // len(BRAND_COLOURS)) % len(LINE_STYLES)],
+    }
+
+
+def _figure(height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(WIDTH, height), layout="constrained")
+
+
+def _svg(figure: Figure) -> str:
+    """The figure as an SVG element to inline: no XML prologue, no metadata, scaled by CSS."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
+    return re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)
+
+
+def _day_axis(axes: Axes, days: Sequence[Mapping[str, Any]], words: Wording) -> None:
+    """Day ticks, at most about 14 labelled."""
+    step = max(1, -(-len(days) // 14))
+    positions = list(range(0, len(days), step))
+    axes.set_xticks(positions, [words.day(days[i]["date"], "tick") for i in positions])
+    axes.set_xlim(-0.6, len(days) - 0.4)
+    axes.tick_params(axis="x", labelrotation=0 if len(positions) <= 8 else 45)
+
+
+def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
+    """Mentions per day per brand, a line each, spike days shaded and numbered."""
+    import matplotlib
+    from matplotlib.ticker import MaxNLocator
+
+    days = figures["days"]
+    brands = sorted({brand for day in days for brand in day["counts"]})
+    with matplotlib.rc_context(STYLE):
+        figure = _figure(3.2)
+        axes = figure.add_subplot()
+        positions = range(len(days))
+        styles = brand_styles(figures)
+        for brand in brands:
+            counts = [day["counts"].get(brand, 0) for day in days]
+            axes.plot(positions, counts, label=brand, linewidth=1.8, markersize=5,
+                      **styles[brand])  # fmt: skip
+        number = 0
+        for position, day in enumerate(days):
+            for detail in day.get("spike_details", []):
+                number += 1
+                axes.axvspan(position - 0.4, position + 0.4, color="#D55E00", alpha=0.12, lw=0)
+                axes.annotate(
+                    words("spike_n", n=number),
+                    (position, detail["mentions"]),
+                    xytext=(0, 8),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
+                    fontweight="bold",
+                    color="#A33F00",
+                )
+        _day_axis(axes, days, words)
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylabel(words("mentions_label"))
+        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+        if brands:
+            axes.legend(loc="upper left", frameon=False, ncols=min(len(brands), 4))
+    return _svg(figure)
+
+
+def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
+    """The day's mentions stacked by tone, each tone with its colour and hatching."""
+    import matplotlib
+    from matplotlib.ticker import MaxNLocator
+
+    days = figures["days"]
+    with matplotlib.rc_context(STYLE):
+        figure = _figure(2.8)
+        axes = figure.add_subplot()
+        bottom = [0] * len(days)
+        for tone in TONES:
+            counts = [day.get("tones", {}).get(tone, 0) for day in days]
+            axes.bar(
+                range(len(days)),
+                counts,
+                bottom=bottom,
+                label=words.term(tone),
+                color=TONE_COLOURS[tone],
+                hatch=TONE_HATCHES[tone],
+                edgecolor="white",
+                linewidth=0.5,
+            )
+            bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+        _day_axis(axes, days, words)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylabel(words("mentions_label"))
+        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+        axes.set_axisbelow(True)
+        axes.legend(loc="upper left", frameon=False, ncols=3)
+    return _svg(figure)
+
+
+def _brand_axes(brands: Sequence[Any], per_brand: float) -> tuple[Figure, Axes, range]:
+    """A figure for a bar per brand, `per_brand` inches each, and the bars' rows."""
+    figure = _figure(0.6 + per_brand * max(len(brands), 1))
+    return figure, figure.add_subplot(), range(len(brands))
+
+
+def _label_bar(axes: Axes, text: str, value: float, row: float) -> None:
+    """A bar's value written just past its end: read without the axis."""
+    axes.annotate(
+        text,
+        (value, row),
+        xytext=(4 if value >= 0 else -4, 0),
+        textcoords="offset points",
+        ha="left" if value >= 0 else "right",
+        va="center",
+        fontsize=8,
+    )
+
+
+def net_chart(figures: Mapping[str, Any], words: Wording) -> str:
+    """Each brand's net sentiment now (solid) and in the period before (hatched, pale)."""
+    import matplotlib
+
+    brands = figures["brands"]
+    with matplotlib.rc_context(STYLE):
+        figure, axes, rows = _brand_axes(brands, 0.45)
+        now = [b["net_sentiment"] or 0 for b in brands]
+        before = [b["previous_net_sentiment"] or 0 for b in brands]
+        colours = [TONE_COLOURS["positive"] if v >= 0 else TONE_COLOURS["negative"] for v in now]
+        axes.barh([r - 0.2 for r in rows], now, height=0.38, color=colours,
+                  label=words("this_period"))  # fmt: skip
+        axes.barh([r + 0.2 for r in rows], before, height=0.38, color="#cccccc",
+                  hatch="//", edgecolor="#777777", linewidth=0.5,
+                  label=words("the_period_before"))  # fmt: skip
+        for row, brand in zip(rows, brands, strict=True):
+            value = brand["net_sentiment"]
+            if value is not None:
+                _label_bar(axes, words.signed(value), value, row - 0.2)
+        axes.set_yticks(list(rows), [b["brand"] for b in brands])
+        axes.invert_yaxis()
+        axes.set_xlim(-1.15, 1.15)
+        axes.axvline(0, color="#555555", linewidth=0.8)
+        axes.set_xticks([-1, -0.5, 0, 0.5, 1], [words.signed(v, 1) for v in (-1, -0.5, 0, 0.5, 1)])
+        axes.legend(loc="lower right", frameon=False, fontsize=8)
+    return _svg(figure)
+
+
+def voice_chart(figures: Mapping[str, Any], words: Wording) -> str:
+    """Each brand's share of voice as a bar, its percentage written at its end."""
+    import matplotlib
+
+    brands = figures["brands"]
+    with matplotlib.rc_context(STYLE):
+        figure, axes, rows = _brand_axes(brands, 0.4)
+        shares = [b["share_of_voice_pct"] or 0 for b in brands]
+        bars = axes.barh(list(rows), shares, height=0.6)
+        styles = brand_styles(figures)
+        for index, (bar, brand) in enumerate(zip(bars, brands, strict=True)):
+            bar.set_color(styles[brand["brand"]]["color"])
+            if brand["competitor"]:
+                bar.set_hatch("..")
+                bar.set_edgecolor("white")
+            _label_bar(axes, words.percent(brand["share_of_voice_pct"]), shares[index], index)
+        labels = [
+            b["brand"] + (f" ({words('competitor')})" if b["competitor"] else "") for b in brands
+        ]
+        axes.set_yticks(list(rows), labels)
+        axes.invert_yaxis()
+        axes.set_xlim(0, 110)
+        axes.set_xticks([0, 25, 50, 75, 100], [words.percent(v) for v in (0, 25, 50, 75, 100)])
+    return _svg(figure)

@@ -1,0 +1,67 @@
+"""The report's first sentence, written from its figures: what a manager reads if nothing else.
+
+"Mentions of Lumo up 170% on the week before, 58% negative; a spike on Friday 27 November:
+8 mentions, 6 negative, on Forum Vélotaf." The brand spoken of is the busiest of the brands
+asked for (`--brand`), else of the user's own brands, else of all; the spike is the period's
+largest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from veille.wording import Wording
+
+
+def headline(figures: Mapping[str, Any], words: Wording) -> str:
+    """One or two clauses about volume and tone, then the largest spike, as a sentence."""
+    if not figures["summary"]["mentions"]:
+        return words("headline_none")
+    asked = set(figures.get("filters", {}).get("brands", ()))
+    brands = [b for b in figures["brands"] if b["mentions"]]
+    candidates = (
+        [b for b in brands if b["brand"] in asked]
+        or [b for b in brands if not b["competitor"]]
+        or brands
+    )
+    subject = max(candidates, key=lambda b: b["mentions"])
+    before = words("the_week_before" if len(figures["days"]) == 7 else "the_period_before")
+    clauses = [_change(subject, before, words)]
+    if subject["negative_pct"]:
+        clauses[0] += ", " + words("headline_negative", pct=words.percent(subject["negative_pct"]))
+    spike = _largest_spike(figures)
+    if spike is not None:
+        day, detail = spike
+        key = "headline_spike" if detail["brand"] == subject["brand"] else "headline_spike_brand"
+        clauses.append(
+            words(
+                key,
+                brand=detail["brand"],
+                day=words.day(day, "long"),
+                count=words.number(detail["mentions"]),
+                negative=words.number(detail["negative"]),
+                source=detail["source"] or words("unknown_source"),
+            )
+        )
+    sentence = "; ".join(clauses)
+    return sentence[:1].upper() + sentence[1:] + "."
+
+
+def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
+    now, then = brand["mentions"], brand["previous_mentions"]
+    if not then:
+        return words("headline_new", count=words.number(now), brand=brand["brand"], before=before)
+    change = round(100 * (now - then) / then)
+    if change == 0:
+        return words("headline_same", brand=brand["brand"], before=before)
+    key = "headline_up" if change > 0 else "headline_down"
+    return words(key, brand=brand["brand"], pct=words.percent(abs(change)), before=before)
+
+
+def _largest_spike(figures: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+    """The spike with the most mentions (the latest of equals), with its day."""
+    spikes = [(day["date"], d) for day in figures["days"] for d in day.get("spike_details", [])]
+    if not spikes:
+        return None
+    return max(spikes, key=lambda spike: (spike[1]["mentions"], spike[0]))

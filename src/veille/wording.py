@@ -1,0 +1,316 @@
+"""The words of the reports in English and French, and the language's formats for numbers
+and dates.
+
+One catalogue for the terminal report and the HTML one: a label is written once per
+language, here, and both reports say the same thing. Numbers, percentages and dates are
+formatted by Babel from the CLDR data ("1 234,5", "28 %", "jeudi 27 novembre"); Babel is
+imported when a report is drawn, never when the command line starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from veille.errors import UsageError
+from veille.spikes import (
+    BASELINE_DAYS,
+    MIN_NEGATIVE_COUNT,
+    MIN_SHARE_JUMP,
+    MIN_SPIKE_COUNT,
+    SPIKE_RULE,
+)
+
+LANGUAGES = ("en", "fr")
+
+# key → (English, French). `{name}` fields are filled by `Wording.__call__`.
+WORDS: dict[str, tuple[str, str]] = {
+    # the report as a whole
+    "report": ("Report", "Rapport"),
+    "report_title": ("Brand monitoring report", "Rapport de veille"),
+    "before": ("before", "avant"),
+    "period": ("Period", "Période"),
+    "previous_period": ("compared with", "comparée à"),
+    "filters": ("Filters", "Filtres"),
+    "no_filter": ("none", "aucun"),
+    "time_zone": ("Time zone", "Fuseau horaire"),
+    "made_by": ("Made by veille.", "Produit par veille."),
+    "written": ("Report written to {path}", "Rapport écrit dans {path}"),
+    "language": ("Language", "Langue"),
+    "mentions_label": ("Mentions", "Mentions"),
+    "net_sentiment": ("net sentiment", "sentiment net"),
+    "net_sentiment_title": ("Net sentiment", "Sentiment net"),
+    "versus": (
+        "{change}, {change_pct} vs {previous}",
+        "{change}, {change_pct} par rapport à {previous}",
+    ),
+    "none_before": ("{change}, none the period before", "{change}, aucune la période d’avant"),
+    "tone_label": ("Tone", "Ton"),
+    "tone_count": ("{count} {tone} ({pct})", "{count} {tone} ({pct})"),
+    # tones, flags and triage states
+    "positive": ("positive", "positif"),
+    "neutral": ("neutral", "neutre"),
+    "negative": ("negative", "négatif"),
+    "question": ("question", "question"),
+    "complaint": ("complaint", "réclamation"),
+    "insult": ("insult", "insulte"),
+    "adult": ("adult", "adulte"),
+    "spam": ("spam", "spam"),
+    "new": ("new", "nouveau"),
+    "handled": ("handled", "traité"),
+    "ignored": ("ignored", "ignoré"),
+    # tables
+    "tone_and_voice": ("Tone and share of voice", "Ton et part de voix"),
+    "brand": ("Brand", "Marque"),
+    "competitor": ("competitor", "concurrent"),
+    "voice": ("Voice", "Voix"),
+    "pos": ("Pos", "Pos"),
+    "neu": ("Neu", "Neu"),
+    "neg": ("Neg", "Nég"),
+    "net": ("Net", "Net"),
+    "over_time": ("Over time ({cut}{first} → {last})", "Dans le temps ({cut}{first} → {last})"),
+    "last_groups": ("last {count} {grouping}: ", "{count} derniers {grouping} : "),
+    "day": ("day", "jour"),
+    "week": ("week", "semaine"),
+    "month": ("month", "mois"),
+    "days": ("days", "jours"),
+    "weeks": ("weeks", "semaines"),
+    "months": ("months", "mois"),
+    "per_day": ("Per day", "Par jour"),
+    "per_week": ("Per week", "Par semaine"),
+    "per_month": ("Per month", "Par mois"),
+    "total": ("Total", "Total"),
+    "peak": ("Peak", "Pic"),
+    "spikes": ("Spikes", "Pics"),
+    "negative_spike": (", negative", ", négatif"),
+    "who": ("Who is talking", "Qui parle"),
+    "author": ("Author", "Auteur"),
+    "writes_on": ("Writes on", "Écrit sur"),
+    "last_seen": ("Last seen", "Vu le"),
+    "where_sources": ("Where: sources", "Où : sources"),
+    "where_sites": ("Where: sites", "Où : sites"),
+    "where": ("Where", "Où"),
+    "sources": ("Sources", "Sources"),
+    "sites": ("Sites", "Sites"),
+    "source": ("Source", "Source"),
+    "type": ("Type", "Type"),
+    "share": ("Share", "Part"),
+    "domain": ("Site", "Site"),
+    "attention": ("Needs attention", "À traiter"),
+    "attention_none": (
+        "Needs attention: nothing new that is negative or asks a question.",
+        "À traiter : rien de nouveau qui soit négatif ou pose une question.",
+    ),
+    "attention_intro": (
+        "Mentions still new that are negative or ask something, newest first.",
+        "Mentions encore nouvelles, négatives ou qui demandent quelque chose, "
+        "les plus récentes d’abord.",
+    ),
+    "id": ("ID", "N°"),
+    "date": ("Date", "Date"),
+    "title": ("Title", "Titre"),
+    "no_title": ("(no title)", "(sans titre)"),
+    "link": ("Link", "Lien"),
+    "open": ("open", "ouvrir"),
+    "flags": ("Flags", "Signaux"),
+    "status": ("Status", "Statut"),
+    "note": ("Note", "Note"),
+    "triage": ("Triage", "Traitement"),
+    "triage_line": (
+        "{handled} handled, {ignored} ignored, {new} still new",
+        "{handled} traitées, {ignored} ignorées, {new} encore nouvelles",
+    ),
+    "triage_intro": (
+        "Where the period's mentions stand now, and the notes left on them.",
+        "Où en sont les mentions de la période, et les notes laissées dessus.",
+    ),
+    "triage_no_notes": ("No note was left.", "Aucune note n’a été laissée."),
+    "spikes_rule": ("Spikes: {rule}.", "Pics : {rule}."),
+    "spike_rule": (
+        SPIKE_RULE,
+        "un jour d’au moins {min_count} mentions, au-dessus de la moyenne m des {days} jours "
+        "précédents (ou du même jour de la semaine les semaines d’avant, si elle est plus "
+        "haute) de plus de 3·√m ; ou d’au moins {min_negative} mentions négatives dont la part "
+        "dépasse celle des {days} jours précédents de {jump} et de 3 écarts binomiaux ; jugé "
+        "une fois que la marque a {days} jours d’historique",
+    ),
+    "elsewhere": (
+        "{count} mentions stored, none in this period; the newest is from {newest}",
+        "{count} mentions enregistrées, aucune dans cette période ; "
+        "la plus récente date du {newest}",
+    ),
+    "elsewhere_one": (
+        "1 mention stored, none in this period; the newest is from {newest}",
+        "1 mention enregistrée, aucune dans cette période ; elle date du {newest}",
+    ),
+    "elsewhere_try": (": try `{hint}`", " : essayez `{hint}`"),
+    # the headline
+    "headline_none": ("No mention in this period.", "Aucune mention dans cette période."),
+    "headline_up": (
+        "Mentions of {brand} up {pct} on {before}",
+        "Mentions de {brand} en hausse de {pct} sur {before}",
+    ),
+    "headline_down": (
+        "Mentions of {brand} down {pct} on {before}",
+        "Mentions de {brand} en baisse de {pct} sur {before}",
+    ),
+    "headline_same": (
+        "Mentions of {brand} level with {before}",
+        "Mentions de {brand} stables par rapport à {before}",
+    ),
+    "headline_new": (
+        "{count} mentions of {brand}, none {before}",
+        "{count} mentions de {brand}, aucune {before}",
+    ),
+    "the_week_before": ("the week before", "la semaine précédente"),
+    "the_period_before": ("the period before", "la période précédente"),
+    "headline_negative": ("{pct} negative", "{pct} négatives"),
+    "headline_spike": (
+        "a spike on {day}: {count} mentions, {negative} negative, on {source}",
+        "un pic le {day} : {count} mentions, dont {negative} négatives, sur {source}",
+    ),
+    "headline_spike_brand": (
+        "a spike of {brand} on {day}: {count} mentions, {negative} negative, on {source}",
+        "un pic de {brand} le {day} : {count} mentions, dont {negative} négatives, sur {source}",
+    ),
+    "headline_attention": (
+        "{count} mentions still need an answer",
+        "{count} mentions attendent encore une réponse",
+    ),
+    "headline_attention_one": (
+        "1 mention still needs an answer",
+        "1 mention attend encore une réponse",
+    ),
+    # the HTML report's sections and charts
+    "volume": ("Mentions per day", "Mentions par jour"),
+    "volume_intro": (
+        "Each brand's mentions per day, competitors included; spike days are marked.",
+        "Les mentions de chaque marque par jour, concurrents compris ; "
+        "les jours de pic sont marqués.",
+    ),
+    "tone_days": ("Tone per day", "Ton par jour"),
+    "net_chart": (
+        "Net sentiment per brand, against the period before",
+        "Sentiment net par marque, comparé à la période précédente",
+    ),
+    "net_intro": (
+        "Net sentiment: (positive − negative) ÷ mentions, from −1 to +1.",
+        "Sentiment net : (positives − négatives) ÷ mentions, de −1 à +1.",
+    ),
+    "this_period": ("this period", "cette période"),
+    "voice_chart": ("Share of voice", "Part de voix"),
+    "voice_intro": (
+        "Each brand's part of all the mentions of the period.",
+        "La part de chaque marque dans toutes les mentions de la période.",
+    ),
+    "figures_caption": ("The figures", "Les chiffres"),
+    "spike_n": ("Spike {n}", "Pic {n}"),
+    "spike_note": (
+        "{brand}: {count} mentions, {negative} negative, on {source}",
+        "{brand} : {count} mentions, dont {negative} négatives, sur {source}",
+    ),
+    "unknown_source": ("an unnamed source", "une source sans nom"),
+    "nobody": ("Nobody named.", "Personne de nommé."),
+    "nothing": ("Nothing in this period.", "Rien dans cette période."),
+}
+
+
+# The stored values that are shown in the language: tones, flags and triage states.
+TERMS = frozenset(
+    "positive neutral negative question complaint insult adult spam new handled ignored".split()
+)
+
+
+def report_language(asked: str | None, environ: Mapping[str, str]) -> str:
+    """The report's language: `asked` (`--lang`), else the locale variables as the C library
+    reads them (LC_ALL, then LC_MESSAGES, then LANG): French for `fr…`, English otherwise."""
+    if asked is not None:
+        code = asked.strip().lower()
+        if code not in LANGUAGES:
+            raise UsageError(
+                f"--lang {asked!r}: the report is written in {' or '.join(LANGUAGES)} "
+                "(to filter mentions by language, use --mention-lang)"
+            )
+        return code
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "fr" if value.lower().startswith("fr") else "en"
+    return "en"
+
+
+class Wording:
+    """The catalogue in one language, and that language's formats."""
+
+    def __init__(self, lang: str = "en") -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(lang)
+        self.lang = lang
+        self._index = LANGUAGES.index(lang)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = WORDS[key][self._index]
+        return text.format(**values) if values else text
+
+    def spike_rule(self) -> str:
+        """How a spike is found, in words (`spikes.SPIKE_RULE` in English)."""
+        if self.lang == "en":
+            return SPIKE_RULE
+        return self(
+            "spike_rule",
+            min_count=MIN_SPIKE_COUNT,
+            min_negative=MIN_NEGATIVE_COUNT,
+            days=BASELINE_DAYS,
+            jump=self.percent(100 * MIN_SHARE_JUMP),
+        )
+
+    def term(self, value: str | None) -> str:
+        """A tone, flag or triage state in the language (as stored when unknown)."""
+        return self(value) if value in TERMS else value or ""
+
+    def number(self, value: float | None, digits: int = 0) -> str:
+        """A count or measure with the language's separators: "1,234.5", "1 234,5"."""
+        from babel.numbers import format_decimal
+
+        if value is None:
+            return "-"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.lang)
+
+    def percent(self, value: float | None, *, signed: bool = False) -> str:
+        """A percentage given in percent (27.8 → "28%", "28 %")."""
+        from babel.numbers import format_percent
+
+        if value is None:
+            return "-"
+        pattern = "+#,##0%;-#,##0%" if signed else "#,##0%"
+        return format_percent(value / 100, format=pattern, locale=self.lang)
+
+    def signed(self, value: float | None, digits: int = 2) -> str:
+        """A net sentiment or a change, its sign always written: "+0.25", "-0,17"."""
+        from babel.numbers import format_decimal
+
+        if value is None:
+            return "-"
+        body = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=f"+{body};-{body}", locale=self.lang)
+
+    def day(self, day: date | str, form: str = "short") -> str:
+        """A day: `short` "Nov 27" / "27 nov.", `long` "Friday 27 November" / "vendredi 27
+        novembre", `tick` "Fri 27" / "ven. 27", `year` "Nov 27, 2026" / "27 nov. 2026"."""
+        from babel.dates import format_date, format_skeleton
+
+        moment = date.fromisoformat(day) if isinstance(day, str) else day
+        if form == "long":
+            return format_date(moment, "EEEE d MMMM", locale=self.lang)
+        if form == "tick":
+            return format_date(moment, "EEE d", locale=self.lang)
+        skeleton = "yMMMd" if form == "year" else "MMMd"
+        return format_skeleton(skeleton, moment, locale=self.lang)
+
+    def moment(self, value: Any) -> str:
+        """A date and time, in the language's medium form."""
+        from babel.dates import format_datetime
+
+        return format_datetime(value, "medium", locale=self.lang)
