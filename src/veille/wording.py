@@ -26,7 +26,9 @@ LANGUAGES = ("en", "fr")
 
 # key → (English, French). `{name}` fields are filled by `Wording.__call__`.
 WORDS: dict[str, tuple[str, str]] = {
-    # the report as a whole
+    # the report as a whole; French puts a (no-break) space before a colon or semicolon
+    "colon": (": ", "\u00a0: "),
+    "semicolon": ("; ", "\u00a0; "),
     "report": ("Report", "Rapport"),
     "report_title": ("Brand monitoring report", "Rapport de veille"),
     "before": ("before", "avant"),
@@ -47,7 +49,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "none_before": ("{change}, none the period before", "{change}, aucune la période d’avant"),
     "tone_label": ("Tone", "Ton"),
-    "tone_count": ("{count} {tone} ({pct})", "{count} {tone} ({pct})"),
+    "tone_count": ("{count} {tone} ({pct})", "{tone} {count} ({pct})"),
     # tones, flags and triage states
     "positive": ("positive", "positif"),
     "neutral": ("neutral", "neutre"),
@@ -70,7 +72,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "neg": ("Neg", "Nég"),
     "net": ("Net", "Net"),
     "over_time": ("Over time ({cut}{first} → {last})", "Dans le temps ({cut}{first} → {last})"),
-    "last_groups": ("last {count} {grouping}: ", "{count} derniers {grouping} : "),
+    "last_groups": ("last {count} {grouping}: ", "{count} derniers {grouping}\u00a0: "),
     "day": ("day", "jour"),
     "week": ("week", "semaine"),
     "month": ("month", "mois"),
@@ -88,8 +90,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "author": ("Author", "Auteur"),
     "writes_on": ("Writes on", "Écrit sur"),
     "last_seen": ("Last seen", "Vu le"),
-    "where_sources": ("Where: sources", "Où : sources"),
-    "where_sites": ("Where: sites", "Où : sites"),
+    "where_sources": ("Where: sources", "Où\u00a0: sources"),
+    "where_sites": ("Where: sites", "Où\u00a0: sites"),
     "where": ("Where", "Où"),
     "sources": ("Sources", "Sources"),
     "sites": ("Sites", "Sites"),
@@ -97,10 +99,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "type": ("Type", "Type"),
     "share": ("Share", "Part"),
     "domain": ("Site", "Site"),
+    "domain_column": ("Domain", "Domaine"),
     "attention": ("Needs attention", "À traiter"),
     "attention_none": (
         "Needs attention: nothing new that is negative or asks a question.",
-        "À traiter : rien de nouveau qui soit négatif ou pose une question.",
+        "À traiter\u00a0: rien de nouveau qui soit négatif ou pose une question.",
     ),
     "attention_intro": (
         "Mentions still new that are negative or ask something, newest first.",
@@ -126,25 +129,26 @@ WORDS: dict[str, tuple[str, str]] = {
         "Où en sont les mentions de la période, et les notes laissées dessus.",
     ),
     "triage_no_notes": ("No note was left.", "Aucune note n’a été laissée."),
-    "spikes_rule": ("Spikes: {rule}.", "Pics : {rule}."),
+    "spikes_rule": ("Spikes: {rule}.", "Pics\u00a0: {rule}."),
     "spike_rule": (
         SPIKE_RULE,
         "un jour d’au moins {min_count} mentions, au-dessus de la moyenne m des {days} jours "
         "précédents (ou du même jour de la semaine les semaines d’avant, si elle est plus "
-        "haute) de plus de 3·√m ; ou d’au moins {min_negative} mentions négatives dont la part "
-        "dépasse celle des {days} jours précédents de {jump} et de 3 écarts binomiaux ; jugé "
+        "haute) de plus de 3·√m\u00a0; ou d’au moins {min_negative} mentions négatives "
+        "dont la part "
+        "dépasse celle des {days} jours précédents de {jump} et de 3 écarts binomiaux\u00a0; jugé "
         "une fois que la marque a {days} jours d’historique",
     ),
     "elsewhere": (
         "{count} mentions stored, none in this period; the newest is from {newest}",
-        "{count} mentions enregistrées, aucune dans cette période ; "
+        "{count} mentions enregistrées, aucune dans cette période\u00a0; "
         "la plus récente date du {newest}",
     ),
     "elsewhere_one": (
         "1 mention stored, none in this period; the newest is from {newest}",
-        "1 mention enregistrée, aucune dans cette période ; elle date du {newest}",
+        "1 mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
     ),
-    "elsewhere_try": (": try `{hint}`", " : essayez `{hint}`"),
+    "elsewhere_try": (": try `{hint}`", "\u00a0: essayez `{hint}`"),
     # the headline
     "headline_none": ("No mention in this period.", "Aucune mention dans cette période."),
     "headline_up": (
@@ -168,11 +172,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "headline_negative": ("{pct} negative", "{pct} négatives"),
     "headline_spike": (
         "a spike on {day}: {count} mentions, {negative} negative, on {source}",
-        "un pic le {day} : {count} mentions, dont {negative} négatives, sur {source}",
+        "un pic le {day}\u00a0: {count} mentions, dont {negative} négatives, sur {source}",
     ),
     "headline_spike_brand": (
         "a spike of {brand} on {day}: {count} mentions, {negative} negative, on {source}",
-        "un pic de {brand} le {day} : {count} mentions, dont {negative} négatives, sur {source}",
+        "un pic de {brand} le {day}\u00a0: {count} mentions, dont {negative} négatives, "
+        "sur {source}",
     ),
     "headline_attention": (
         "{count} mentions still need an answer",
@@ -186,7 +191,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "volume": ("Mentions per day", "Mentions par jour"),
     "volume_intro": (
         "Each brand's mentions per day, competitors included; spike days are marked.",
-        "Les mentions de chaque marque par jour, concurrents compris ; "
+        "Les mentions de chaque marque par jour, concurrents compris\u00a0; "
         "les jours de pic sont marqués.",
     ),
     "tone_days": ("Tone per day", "Ton par jour"),
@@ -196,7 +201,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "net_intro": (
         "Net sentiment: (positive − negative) ÷ mentions, from −1 to +1.",
-        "Sentiment net : (positives − négatives) ÷ mentions, de −1 à +1.",
+        "Sentiment net\u00a0: (positives − négatives) ÷ mentions, de −1 à +1.",
     ),
     "this_period": ("this period", "cette période"),
     "voice_chart": ("Share of voice", "Part de voix"),
@@ -208,7 +213,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "spike_n": ("Spike {n}", "Pic {n}"),
     "spike_note": (
         "{brand}: {count} mentions, {negative} negative, on {source}",
-        "{brand} : {count} mentions, dont {negative} négatives, sur {source}",
+        "{brand}\u00a0: {count} mentions, dont {negative} négatives, sur {source}",
     ),
     "unknown_source": ("an unnamed source", "une source sans nom"),
     "nobody": ("Nobody named.", "Personne de nommé."),
@@ -253,6 +258,10 @@ class Wording:
         text = WORDS[key][self._index]
         return text.format(**values) if values else text
 
+    def label(self, key: str) -> str:
+        """A label followed by its colon, spaced as the language wants: "Tone: ", "Ton : "."""
+        return self(key) + self("colon")
+
     def spike_rule(self) -> str:
         """How a spike is found, in words (`spikes.SPIKE_RULE` in English)."""
         if self.lang == "en":
@@ -284,8 +293,8 @@ class Wording:
 
         if value is None:
             return "-"
-        pattern = "+#,##0%;-#,##0%" if signed else "#,##0%"
-        return format_percent(value / 100, format=pattern, locale=self.lang)
+        shown = format_percent(value / 100, locale=self.lang)
+        return "+" + shown if signed and round(value) > 0 else shown
 
     def signed(self, value: float | None, digits: int = 2) -> str:
         """A net sentiment or a change, its sign always written: "+0.25", "-0,17"."""

@@ -44,7 +44,7 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
                 source=detail["source"] or words("unknown_source"),
             )
         )
-    sentence = "; ".join(clauses)
+    sentence = words("semicolon").join(clauses)
     return sentence[:1].upper() + sentence[1:] + "."
 
 

@@ -139,8 +139,8 @@ def _filters(filters: Mapping[str, Sequence[str]], words: Wording) -> str:
     for name, values in filters.items():
         label = words(names[name])
         shown = [words.term(v) if name in ("tones", "flags", "statuses") else v for v in values]
-        parts.append(f"{label}: {', '.join(clean_text(v) for v in shown)}")
-    return "; ".join(parts)
+        parts.append(label + words("colon") + ", ".join(clean_text(v) for v in shown))
+    return words("semicolon").join(parts)
 
 
 def _change(summary: Mapping[str, Any], words: Wording) -> str:

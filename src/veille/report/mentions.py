@@ -12,9 +12,19 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from veille.report.tables import Column, fitted_table, mention_date, short_date, tone_text, web_text
+from veille.report.tables import (
+    TONE_STYLES,
+    Column,
+    fitted_table,
+    mention_date,
+    short_date,
+    shown_day,
+    tone_text,
+    web_text,
+)
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START, clean_text, strip_controls
 from veille.times import from_stored, show_time, zone_name
+from veille.wording import Wording
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -24,27 +34,36 @@ def mentions_table(
     title: str = "Mentions",
     width: int = 80,
     zone: tzinfo = timezone.utc,
+    words: Wording | None = None,
 ) -> Table:
     """Mentions newest first, one line each, dated in `zone`; below 100 columns the source
-    and the time of day are left out."""
+    and the time of day are left out. Its labels, tones and dates are in the language of
+    `words` (English by default)."""
+    words = words or Wording()
     narrow = width < 100
     columns = [
-        Column("ID", 7, "right"),
-        Column("Date", 10 if narrow else 16),
-        Column("Brand", 12),
-        Column("Tone", 8),
-        *([] if narrow else [Column("Source", 16)]),
-        Column("Author", 14),
-        Column("Title"),
+        Column(words("id"), 7, "right"),
+        Column(words("date"), 10 if narrow else 16),
+        Column(words("brand"), 12),
+        Column(words("tone_label"), 8),
+        *([] if narrow else [Column(words("source"), 16)]),
+        Column(words("author"), 14),
+        Column(words("title")),
     ]
+
+    def dated(row: Mapping[str, Any]) -> str:
+        if words.lang != "en" and mention_date(row):
+            return shown_day(mention_date(row), words, zone, time=not narrow)
+        if narrow:
+            return short_date(mention_date(row), zone=zone)
+        return show_time(mention_date(row), zone)
+
     lines = [
         [
             str(row["id"]),
-            short_date(mention_date(row), zone=zone)
-            if narrow
-            else show_time(mention_date(row), zone),
+            dated(row),
             row.get("brand"),
-            tone_text(row.get("tone")),
+            Text(words.term(row.get("tone")), style=TONE_STYLES.get(row.get("tone") or "", "")),
             *([] if narrow else [row.get("source")]),
             row.get("author"),
             row.get("title") or row.get("snippet"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any
 
 from rich import box
@@ -20,7 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.text import clean_text
-from veille.times import show_time
+from veille.times import from_stored, local_day, show_time
+from veille.wording import Wording
 
 TONE_STYLES = {"positive": "green", "neutral": "", "negative": "red"}
 SPARK = "▁▂▃▄▅▆▇█"
@@ -128,3 +129,14 @@ def sparkline(counts: list[int]) -> str:
     if peak == 0:
         return SPARK[0] * len(counts)
     return "".join(SPARK[min(len(SPARK) - 1, round(c / peak * (len(SPARK) - 1)))] for c in counts)
+
+
+def shown_day(value: str, words: Wording, zone: tzinfo = timezone.utc, time: bool = False) -> str:
+    """A day (or a stored time) as the terminal report shows it: in English the compact
+    numeric form of the other listings ("11-27", "2025-11-27"), in French Babel's
+    ("27 nov.", "27 nov. 2025"); with its time of day when `time`."""
+    if words.lang == "en":
+        return short_date(value, time=time, zone=zone)
+    moment = local_day(from_stored(value), zone) if len(value) > 10 else date.fromisoformat(value)
+    shown = words.day(moment, "short" if moment.year == date.today().year else "year")
+    return f"{shown} {show_time(value, zone)[11:16]}" if time and len(value) > 10 else shown

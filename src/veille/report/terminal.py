@@ -12,59 +12,76 @@ from rich.table import Table
 from rich.text import Text
 
 from veille.models import TONES
+from veille.report.headline import headline
 from veille.report.mentions import mentions_table
-from veille.report.tables import TONE_STYLES, Column, fitted_table, short_date, sparkline
+from veille.report.tables import (
+    TONE_STYLES,
+    Column,
+    fitted_table,
+    shown_day,
+    sparkline,
+    web_text,
+)
 from veille.times import from_stored, local_day, show_time, zone_name
 from veille.wording import Wording
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}%"
-
-
-def _signed(value: float | None, digits: int = 2) -> Text:
+def _signed(value: float | None, words: Wording, digits: int = 2) -> Text:
     if value is None:
         return Text("-")
     style = "green" if value > 0 else "red" if value < 0 else ""
-    return Text(f"{value:+.{digits}f}", style=style)
+    return Text(words.signed(value, digits), style=style)
 
 
-def _tone_cells(row: Mapping[str, Any]) -> list[Text]:
-    return [Text(str(row[tone]), style=TONE_STYLES[tone]) for tone in TONES]
+def _tone_cells(row: Mapping[str, Any], words: Wording) -> list[Text]:
+    return [Text(words.number(row[tone]), style=TONE_STYLES[tone]) for tone in TONES]
 
 
 def _tone_columns() -> list[Column]:
     return [Column("+", 6, "right"), Column("=", 6, "right"), Column("-", 6, "right")]
 
 
-def _period_label(since: str, until: str, zone: tzinfo) -> str:
+def _period_label(since: str, until: str, zone: tzinfo, words: Wording) -> str:
     """`since` to the last day before `until`, as days of `zone`."""
     first = local_day(from_stored(since), zone)
     last = local_day(from_stored(until) - timedelta(seconds=1), zone)
-    return f"{first.isoformat()} → {last.isoformat()}"
+    if words.lang == "en":
+        return f"{first.isoformat()} → {last.isoformat()}"
+    return f"{words.day(first, 'year')} → {words.day(last, 'year')}"
 
 
-def _summary(figures: Mapping[str, Any], zone: tzinfo) -> Text:
+def _summary(figures: Mapping[str, Any], zone: tzinfo, words: Wording) -> Text:
     summary = figures["summary"]
-    change = summary["change"]
-    change_pct = summary["change_pct"]
+    change = words.signed(summary["change"], 0)
     versus = (
-        f"{change:+d}, {change_pct:+.0f}% vs {summary['previous']}"
-        if change_pct is not None
-        else f"{change:+d}, none the period before"
+        words(
+            "versus",
+            change=change,
+            change_pct=words.percent(summary["change_pct"], signed=True),
+            previous=words.number(summary["previous"]),
+        )
+        if summary["change_pct"] is not None
+        else words("none_before", change=change)
     )
-    text = Text.assemble(("Mentions: ", "bold"), f"{summary['mentions']} ({versus})")
-    text.append(" · net sentiment ")
-    text.append_text(_signed(summary["net_sentiment"]))
+    text = Text.assemble(
+        (words.label("mentions_label"), "bold"), f"{words.number(summary['mentions'])} ({versus})"
+    )
+    text.append(f" · {words('net_sentiment')} ")
+    text.append_text(_signed(summary["net_sentiment"], words))
     text.append("\n")
     if figures.get("elsewhere"):
-        text.append(elsewhere_line(figures["elsewhere"], zone) + "\n", style="yellow")
-    text.append("Tone: ", style="bold")
+        text.append(elsewhere_line(figures["elsewhere"], zone, words) + "\n", style="yellow")
+    text.append(words.label("tone_label"), style="bold")
     for index, tone in enumerate(TONES):
         if index:
             text.append(" · ")
         text.append(
-            f"{summary['tones'][tone]} {tone} ({_pct(summary['tones_pct'][tone])})",
+            words(
+                "tone_count",
+                count=words.number(summary["tones"][tone]),
+                tone=words.term(tone),
+                pct=words.percent(summary["tones_pct"][tone]),
+            ),
             style=TONE_STYLES[tone],
         )
     return text
@@ -85,17 +102,26 @@ def _grouped(days: list[Mapping[str, Any]], grouping: str) -> list[list[Mapping[
     return list(groups.values())
 
 
-def elsewhere_line(elsewhere: Mapping[str, Any], zone: tzinfo = timezone.utc) -> str:
+def elsewhere_line(
+    elsewhere: Mapping[str, Any], zone: tzinfo = timezone.utc, words: Wording | None = None
+) -> str:
     """What an empty period misses: "207 mentions stored, none in this period; …"."""
+    words = words or Wording()
     count = elsewhere["mentions"]
-    line = (
-        f"{count} mention{'' if count == 1 else 's'} stored, none in this period; "
-        f"the newest is from {show_time(elsewhere['newest_mention_at'], zone)[:10]}"
+    newest = (
+        show_time(elsewhere["newest_mention_at"], zone)[:10]
+        if words.lang == "en"
+        else words.day(local_day(from_stored(elsewhere["newest_mention_at"]), zone), "year")
     )
-    return line + (f": try `{elsewhere['try']}`" if elsewhere["try"] else "")
+    line = (
+        words("elsewhere_one", newest=newest)
+        if count == 1
+        else words("elsewhere", count=words.number(count), newest=newest)
+    )
+    return line + (words("elsewhere_try", hint=elsewhere["try"]) if elsewhere["try"] else "")
 
 
-def _over_time(figures: Mapping[str, Any], width: int) -> Table:
+def _over_time(figures: Mapping[str, Any], width: int, words: Wording) -> Table:
     """One character per day, week or month (`figures["grouping"]`), the newest on the right.
 
     Should the period hold more groups than fit in `width` beside the other columns (16 for
@@ -115,26 +141,40 @@ def _over_time(figures: Mapping[str, Any], width: int) -> Table:
             spiked = any(brand in day["spikes"] for day in group)
             spark.append(char, style="bold red" if spiked else "")
         spikes = [
-            f"{short_date(day['date'])} ({day['counts'].get(brand, 0)}"
-            + (", negative" if "negative" in day["spike_kinds"][brand] else "")
+            f"{shown_day(day['date'], words)} ({words.number(day['counts'].get(brand, 0))}"
+            + (words("negative_spike") if "negative" in day["spike_kinds"][brand] else "")
             + ")"
             for day in reversed(days)
             if brand in day["spikes"]
         ]
         total = sum(day["counts"].get(brand, 0) for day in days)
-        rows.append([brand, spark, total, max(counts, default=0), ", ".join(spikes) or "-"])
+        rows.append(
+            [
+                brand,
+                spark,
+                words.number(total),
+                words.number(max(counts, default=0)),
+                ", ".join(spikes) or "-",
+            ]
+        )
     first, last = (
-        (short_date(shown[0]["date"]), short_date(shown[-1]["date"])) if days else ("", "")
+        (shown_day(shown[0]["date"], words), shown_day(shown[-1]["date"], words))
+        if days
+        else ("", "")
     )
-    cut = f"last {len(groups)} {grouping}s: " if len(shown) < len(days) else ""
+    cut = (
+        words("last_groups", count=len(groups), grouping=words(f"{grouping}s"))
+        if len(shown) < len(days)
+        else ""
+    )
     columns = [
-        Column("Brand", 16),
-        Column(f"Per {grouping}", max(len(groups), 9)),
-        Column("Total", 7, "right"),
-        Column("Peak", 5, "right"),
-        Column("Spikes"),
+        Column(words("brand"), 16),
+        Column(words(f"per_{grouping}"), max(len(groups), 9)),
+        Column(words("total"), 7, "right"),
+        Column(words("peak"), 5, "right"),
+        Column(words("spikes")),
     ]
-    return fitted_table(f"Over time ({cut}{first} → {last})", columns, rows, width)
+    return fitted_table(words("over_time", cut=cut, first=first, last=last), columns, rows, width)
 
 
 def report_view(
@@ -143,96 +183,105 @@ def report_view(
     zone: tzinfo = timezone.utc,
     words: Wording | None = None,
 ) -> RenderableType:
-    """The morning report: summary, share of voice, over time, who, where, needs attention;
-    its times shown in `zone`, the one its days were counted in."""
+    """The morning report: headline, summary, share of voice, over time, who, where, needs
+    attention, triage; in the language of `words`, its times shown in `zone`, the one its
+    days were counted in."""
+    words = words or Wording()
     period = figures["period"]
+    pct = words.percent
     parts: list[RenderableType] = [
         Text.assemble(
-            ("Report ", "bold"),
-            _period_label(period["since"], period["until"], zone),
-            f" {zone_name(zone)} · before: ",
-            _period_label(period["previous_since"], period["since"], zone),
+            (f"{words('report')} ", "bold"),
+            _period_label(period["since"], period["until"], zone, words),
+            f" {zone_name(zone)} · {words.label('before')}",
+            _period_label(period["previous_since"], period["since"], zone, words),
         ),
-        _summary(figures, zone),
+        Text(headline(figures, words), style="bold"),
+        _summary(figures, zone, words),
         fitted_table(
-            "Tone and share of voice",
+            words("tone_and_voice"),
             [
-                Column("Brand", 24),
-                Column("Mentions", 8, "right"),
-                Column("Voice", 5, "right"),
-                Column("Pos", 4, "right"),
-                Column("Neu", 4, "right"),
-                Column("Neg", 4, "right"),
-                Column("Net", 5, "right"),
+                Column(words("brand"), 24),
+                Column(words("mentions_label"), 8, "right"),
+                Column(words("voice"), 5, "right"),
+                Column(words("pos"), 4, "right"),
+                Column(words("neu"), 4, "right"),
+                Column(words("neg"), 4, "right"),
+                Column(words("net"), 5, "right"),
             ],
             [
                 [
                     Text(row["brand"])
-                    + Text(" (competitor)" if row["competitor"] else "", style="dim"),
-                    row["mentions"],
-                    _pct(row["share_of_voice_pct"]),
-                    Text(_pct(row["positive_pct"]), style="green"),
-                    _pct(row["neutral_pct"]),
-                    Text(_pct(row["negative_pct"]), style="red"),
-                    _signed(row["net_sentiment"]),
+                    + Text(f" ({words('competitor')})" if row["competitor"] else "", style="dim"),
+                    words.number(row["mentions"]),
+                    pct(row["share_of_voice_pct"]),
+                    Text(pct(row["positive_pct"]), style="green"),
+                    pct(row["neutral_pct"]),
+                    Text(pct(row["negative_pct"]), style="red"),
+                    _signed(row["net_sentiment"], words),
                 ]
                 for row in figures["brands"]
             ],
             width,
         ),
-        _over_time(figures, width),
+        _over_time(figures, width, words),
         fitted_table(
-            "Who is talking",
+            words("who"),
             [
-                Column("Author", 24),
-                Column("Writes on"),
-                Column("Mentions", 8, "right"),
+                Column(words("author"), 24),
+                Column(words("writes_on")),
+                Column(words("mentions_label"), 8, "right"),
                 *_tone_columns(),
-                Column("Last seen", 16),
+                Column(words("last_seen"), 16),
             ],
             [
                 [
                     row["author"],
                     ", ".join(row["domains"]),
-                    row["mentions"],
-                    *_tone_cells(row),
-                    short_date(row["last_seen"], time=True, zone=zone),
+                    words.number(row["mentions"]),
+                    *_tone_cells(row, words),
+                    shown_day(row["last_seen"], words, zone, time=True) if row["last_seen"] else "",
                 ]
                 for row in figures["who"]
             ],
             width,
         ),
         fitted_table(
-            "Where: sources",
+            words("where_sources"),
             [
-                Column("Source"),
-                Column("Type", 8),
-                Column("Mentions", 8, "right"),
-                Column("Share", 5, "right"),
+                Column(words("source")),
+                Column(words("type"), 8),
+                Column(words("mentions_label"), 8, "right"),
+                Column(words("share"), 5, "right"),
                 *_tone_columns(),
             ],
             [
                 [
                     row["source"],
                     row["type"],
-                    row["mentions"],
-                    _pct(row["share_pct"]),
-                    *_tone_cells(row),
+                    words.number(row["mentions"]),
+                    pct(row["share_pct"]),
+                    *_tone_cells(row, words),
                 ]
                 for row in figures["where"]["sources"]
             ],
             width,
         ),
         fitted_table(
-            "Where: sites",
+            words("where_sites"),
             [
-                Column("Domain"),
-                Column("Mentions", 8, "right"),
-                Column("Share", 5, "right"),
+                Column(words("domain_column")),
+                Column(words("mentions_label"), 8, "right"),
+                Column(words("share"), 5, "right"),
                 *_tone_columns(),
             ],
             [
-                [row["domain"], row["mentions"], _pct(row["share_pct"]), *_tone_cells(row)]
+                [
+                    row["domain"],
+                    words.number(row["mentions"]),
+                    pct(row["share_pct"]),
+                    *_tone_cells(row, words),
+                ]
                 for row in figures["where"]["domains"]
             ],
             width,
@@ -240,9 +289,31 @@ def report_view(
     ]
     if figures["attention"]:
         parts.append(
-            mentions_table(figures["attention"], title="Needs attention", width=width, zone=zone)
+            mentions_table(
+                figures["attention"], title=words("attention"), width=width, zone=zone, words=words
+            )
         )
     else:
-        parts.append(Text("Needs attention: nothing new that is negative or asks a question."))
-    parts.append(Text(f"Spikes: {figures['spike_rule']}.", style="dim"))
+        parts.append(Text(words("attention_none")))
+    triage = figures.get("triage")
+    if triage:
+        parts.append(_triage(triage, words))
+    parts.append(Text(words("spikes_rule", rule=words.spike_rule()), style="dim"))
     return Group(*parts)
+
+
+def _triage(triage: Mapping[str, Any], words: Wording) -> Text:
+    """How many of the period's mentions were handled or ignored, and the notes left."""
+    text = Text.assemble(
+        (words.label("triage"), "bold"),
+        words(
+            "triage_line",
+            handled=words.number(triage["handled"]),
+            ignored=words.number(triage["ignored"]),
+            new=words.number(triage["new"]),
+        ),
+    )
+    for note in triage["notes"]:
+        text.append(f"\n  #{note['id']} {words.term(note['status'])}{words('colon')}")
+        text.append_text(web_text(note["note"]))
+    return text
