@@ -56,7 +56,11 @@ SINCE, UNTIL = "2026-11-21", "2026-11-28"
 
 @pytest.fixture
 def report_db(tmp_path: Path) -> Path:
-    db_path = tmp_path / "veille.db"
+    return write_report_db(tmp_path / "veille.db")
+
+
+def write_report_db(db_path: Path) -> Path:
+    """The ROWS in a database at `db_path`, each its own mention of its brand."""
     with Store(db_path) as store:
         store.sync_sources(
             Source(name=n, type=t, url=f"https://{d}/f") for n, (t, d) in SOURCES.items()

@@ -1,0 +1,414 @@
+"""The HTML report, through the CLI on real databases: its figures are `report --json`'s,
+its text is escaped, its links safe, its size bounded; and the reports' language.
+
+Each database is built once per module and each report rendered once: the figures, the
+language and the safety checks read the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import pytest
+import yaml
+from test_report import SINCE, SOURCES, UNTIL, _store_dated, write_report_db
+from test_store import make_mention
+from typer.testing import CliRunner
+
+from veille.cli import app
+from veille.models import Source
+from veille.store import Store
+from veille.wording import WORDS
+
+ENV = {"TZ": "UTC", "LANG": "C.UTF-8", "LC_ALL": None, "LC_MESSAGES": None, "COLUMNS": "200"}
+PERIOD = ["--since", SINCE, "--until", UNTIL]
+PLANTED = {
+    "img": "<img src=x onerror=alert(1)>",
+    "script": "<script>document.title='ran'</script> Acme",
+}
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def run(*args: str, env: dict[str, str | None] | None = None) -> Any:
+    """`veille ARGS` in this process, in English and UTC unless `env` says otherwise."""
+    return CliRunner().invoke(app, list(args), env={**ENV, **(env or {})})
+
+
+def write_config(folder: Path, db_path: Path, zone: str = "UTC") -> Path:
+    """Acme, and Globex as a competitor, over the report database's three sources."""
+    config = folder / f"sources-{zone.replace('/', '-')}.yaml"
+    data = {
+        "database": str(db_path),
+        "brands": [
+            {"name": "Acme", "terms": ["Acme"]},
+            {"name": "Globex", "terms": ["Globex"], "competitor": True},
+        ],
+        "sources": [
+            {"name": name, "type": kind, "url": f"https://{domain}/f"}
+            for name, (kind, domain) in SOURCES.items()
+        ],
+        "settings": {"timezone": zone},
+    }
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return config
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The report database with three planted mentions, its JSON, and its HTML in English
+    and French."""
+    folder = tmp_path_factory.mktemp("html")
+    db_path = write_report_db(folder / "veille.db")
+    planted = [
+        make_mention(
+            brand="Acme",
+            source="Forum B",
+            source_type="forum",
+            domain="b.example",
+            url=url,
+            title=title,
+            author="Mallory",
+            published_at="2026-11-27T10:00:00Z",
+            tone="negative",
+            flags="question",
+        )
+        for url, title in (
+            ("https://b.example/planted-1", PLANTED["img"]),
+            ("https://b.example/planted-2", PLANTED["script"]),
+            ("javascript:alert(1)", "a link that runs code"),
+        )
+    ]
+    with Store(db_path) as store:
+        store.record_source("Forum B", {}, planted)
+    config = write_config(folder, db_path)
+    as_json = run("report", "-c", str(config), *PERIOD, "--top", "10", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    found: dict[str, Any] = {"json": json.loads(as_json.stdout), "config": config}
+    for lang in ("en", "fr"):
+        path = folder / f"report-{lang}.html"
+        result = run(
+            "report", "-c", str(config), *PERIOD, "--top", "10", "--lang", lang, "--html", str(path)
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.count("\n") == 1 and str(path) in result.stdout
+        found[lang] = path.read_text(encoding="utf-8")
+    terminal = run("report", "-c", str(config), *PERIOD, "--top", "10", "--lang", "fr")
+    assert terminal.exit_code == 0, terminal.output
+    found["fr terminal"] = terminal.stdout
+    return found
+
+
+def charts(html: str) -> dict[str, dict[str, Any]]:
+    """Each chart's attributes and its figures table: the head, and per row its label and
+    the raw values of its cells."""
+    page = lxml.html.fromstring(html)
+    found = {}
+    for figure in page.xpath("//figure[@class='chart']"):
+        table = figure.xpath(".//table[@class='figures']")[0]
+        found[figure.get("data-chart")] = {
+            "section": figure.xpath("ancestor::section")[0].get("id"),
+            "days": int(figure.get("data-days")),
+            "brands": int(figure.get("data-brands")),
+            "svg": len(figure.xpath("./*[local-name()='svg'][@role='img'][@aria-label]")),
+            "head": [th.text_content() for th in table.xpath("./thead//th")],
+            "rows": [
+                (
+                    row.xpath("./th")[0].text_content(),
+                    [_value(td.get("data-value")) for td in row.xpath("./td")],
+                    [td.text_content() for td in row.xpath("./td")],
+                )
+                for row in table.xpath("./tbody/tr")
+            ],
+        }
+    return found
+
+
+def _value(raw: str | None) -> float | None:
+    return None if raw in (None, "") else float(raw)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_html_figures_are_the_json_figures(reports, lang: str) -> None:
+    figures, found = reports["json"], charts(reports[lang])
+    days, brands = figures["days"], figures["brands"]
+    names = sorted(days[0]["counts"])
+    assert names == ["Acme", "Globex"]
+    assert {name: (c["section"], c["days"], c["svg"]) for name, c in found.items()} == {
+        "volume": ("volume", 7, 1),
+        "tone-days": ("tone", 7, 1),
+        "net": ("tone", 7, 1),
+        "voice": ("voice", 7, 1),
+    }
+    assert found["volume"]["brands"] == found["voice"]["brands"] == 2
+    # mentions per day per brand
+    assert found["volume"]["head"][1:] == names
+    assert [row[1] for row in found["volume"]["rows"]] == [
+        [day["counts"][name] for name in names] for day in days
+    ]
+    total = sum(sum(values) for _, values, _ in found["volume"]["rows"])
+    assert total == figures["summary"]["mentions"] == 21
+    # tone per day, and the tone counts of the period
+    tones = ("positive", "neutral", "negative")
+    assert [row[1] for row in found["tone-days"]["rows"]] == [
+        [day["tones"][tone] for tone in tones] for day in days
+    ]
+    columns = list(zip(*(row[1] for row in found["tone-days"]["rows"]), strict=True))
+    assert [sum(column) for column in columns] == [figures["summary"]["tones"][t] for t in tones]
+    # share of voice and net sentiment, a row per brand
+    assert [row[1] for row in found["voice"]["rows"]] == [
+        [b["mentions"], b["share_of_voice_pct"]] for b in brands
+    ]
+    assert [row[1] for row in found["net"]["rows"]] == [
+        [b["net_sentiment"], b["previous_net_sentiment"], b["mentions"]] for b in brands
+    ]
+    assert "Globex" in found["voice"]["rows"][1][0] and "Acme" in found["voice"]["rows"][0][0]
+
+
+def test_each_language_writes_its_numbers_days_and_labels(reports) -> None:
+    en, fr = charts(reports["en"]), charts(reports["fr"])
+    assert '<html lang="en">' in reports["en"] and '<html lang="fr">' in reports["fr"]
+    assert [row[0] for row in en["volume"]["rows"]][-1] == "Friday 27 November"
+    assert [row[0] for row in fr["volume"]["rows"]][-1] == "vendredi 27 novembre"
+    # Acme: 78 % of the voice (Babel's no-break space before the sign), net -0,29
+    assert fr["voice"]["rows"][0][2] == ["17", "81\u00a0%"]
+    assert en["voice"]["rows"][0][2] == ["17", "81%"]
+    assert fr["net"]["rows"][0][2][0] == en["net"]["rows"][0][2][0].replace(".", ",")
+    page = lxml.html.fromstring(reports["fr"])
+    assert page.xpath("//section[@id='volume']/h2")[0].text_content() == "Mentions par jour"
+    headline = page.xpath("//p[@class='headline']")[0].text_content()
+    assert headline.startswith("Mentions de Acme en hausse de 325\u00a0% sur la semaine")
+    assert "un pic le jeudi 26 novembre\u00a0: 8 mentions, dont 6 négatives, sur Forum B" in (
+        headline
+    )
+    period = page.xpath("//p[@class='period']")[0].text_content()
+    assert "21 nov. 2026 → 27 nov. 2026" in period and "UTC" in period
+    assert "Mentions of Acme up 325% on the week before" in reports["en"]
+    terminal = reports["fr terminal"]
+    assert "Rapport 21 nov. 2026 → 27 nov. 2026 UTC" in terminal
+    assert "Dans le temps (21 nov. → 27 nov.)" in terminal
+    assert "26 nov. (8, négatif)" in terminal
+
+
+def english_labels() -> list[str]:
+    """The English catalogue's fixed words where the French differ: each literal run of
+    three letters or more between a template's fields."""
+    found = set()
+    for english, french in WORDS.values():
+        if english == french:
+            continue
+        for part in re.split(r"\{[^}]*\}", english):
+            part = part.strip(" :;,.()`→")
+            if len(re.sub(r"[^A-Za-z]", "", part)) >= 3 and part not in french:
+                found.add(part)
+    return sorted(found)
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the body's text, the charts' included, without markup."""
+    body = lxml.html.fromstring(html).xpath("//body")[0]
+    return " ".join(body.text_content().split())
+
+
+def test_no_english_label_is_left_in_french(reports) -> None:
+    labels = english_labels()
+    assert {"Needs attention", "Share of voice", "negative", "Who is talking"} <= set(labels)
+    for text in (visible_text(reports["fr"]), " ".join(reports["fr terminal"].split())):
+        # the data's own words (titles, names) are left out of the check
+        for data in ("Acme item", "a link that runs code", "Mallory"):
+            text = text.replace(data, "")
+        left = [label for label in labels if re.search(rf"(?<![\w-]){re.escape(label)}\b", text)]
+        assert left == []
+    # and the check can fail: the English report holds them
+    english = visible_text(reports["en"])
+    assert [label for label in ("Needs attention", "Share of voice") if label in english] == [
+        "Needs attention",
+        "Share of voice",
+    ]
+
+
+def test_web_text_is_text_and_only_web_links_are_links(reports) -> None:
+    for html in (reports["en"], reports["fr"]):
+        assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in html
+        assert "<script" not in html and "<img" not in html and "onerror=alert(1)>" not in html
+        page = lxml.html.fromstring(html)
+        titles = [a.text_content() for a in page.xpath("//section[@id='attention']//a")]
+        assert PLANTED["img"] in titles and PLANTED["script"] in titles
+        links = page.xpath("//a")
+        assert links and all(a.get("rel") == "noopener noreferrer" for a in links)
+        assert all(a.get("href").startswith("https://") for a in links)
+        assert "javascript:alert(1)" in visible_text(html)  # shown, as text
+        assert not page.xpath("//*[@src or @srcset or @onerror or @onload]")
+        # nothing else points anywhere: the charts' references are to their own ids
+        pointing = {
+            value
+            for element in page.iter()
+            for name, value in element.items()
+            if name.endswith(("href", "src"))
+        }
+        assert pointing and all(v.startswith(("https://", "#")) for v in pointing)
+
+
+def test_the_html_report_is_the_same_twice(reports, tmp_path: Path) -> None:
+    path = tmp_path / "again.html"
+    result = run(
+        "report", "-c", str(reports["config"]), *PERIOD, "--top", "10", "--html", str(path)
+    )
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == reports["en"]
+
+
+def test_the_triage_shows_counts_and_notes(reports, tmp_path: Path) -> None:
+    page = lxml.html.fromstring(reports["en"])
+    counts = page.xpath("//section[@id='triage']//p[@class='triage-counts']")[0]
+    triage = reports["json"]["triage"]
+    assert [int(counts.get(f"data-{k}")) for k in ("new", "handled", "ignored")] == [
+        triage["new"],
+        triage["handled"],
+        triage["ignored"],
+    ]
+    assert triage["handled"] == 2 and triage["ignored"] == 1
+
+
+def _zoned_report(tmp_path: Path, zone: str) -> tuple[dict[str, Any], str, str]:
+    """One mention at 23:30 UTC on the 27th, reported in `zone`: the JSON, the HTML's volume
+    rows and the French terminal report."""
+    db_path = tmp_path / "late.db"
+    if not db_path.exists():
+        _store_dated(db_path, [datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)])
+    config = write_config(tmp_path, db_path, zone)
+    period = ["--since", "2026-11-22", "--until", "2026-11-29"]
+    html = tmp_path / "late.html"
+    result = run("report", "-c", str(config), *period, "--html", str(html))
+    assert result.exit_code == 0, result.output
+    as_json = json.loads(run("report", "-c", str(config), *period, "--json").stdout)
+    terminal = run("report", "-c", str(config), *period, "--lang", "fr").stdout
+    return as_json, html.read_text(encoding="utf-8"), terminal
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "seen"),
+    [
+        ("Europe/Paris", "Saturday 28 November", "28 nov. 00:30"),
+        ("UTC", "Friday 27 November", "27 nov. 23:30"),
+    ],
+)
+def test_days_are_the_zones_in_the_html_as_in_the_terminal(
+    tmp_path: Path, zone: str, day: str, seen: str
+) -> None:
+    as_json, html, terminal = _zoned_report(tmp_path, zone)
+    rows = charts(html)["volume"]["rows"]
+    assert [label for label, values, _ in rows if values == [1]] == [day]
+    assert [d["date"] for d in as_json["days"] if d["counts"]["Acme"]] == [
+        "2026-11-28" if zone != "UTC" else "2026-11-27"
+    ]
+    assert f"{zone}" in lxml.html.fromstring(html).xpath("//p[@class='period']")[0].text_content()
+    assert seen in terminal
+
+
+def busy_week(db_path: Path) -> None:
+    """5,000 mentions over 7 days, 6 brands, 30 sources, long titles."""
+    sources = [f"Source {n:02d}" for n in range(30)]
+    brands = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
+    tones = ("positive", "neutral", "negative")
+    with Store(db_path) as store:
+        store.sync_sources(
+            Source(name=name, type="rss", url=f"https://s{n}.example/f")
+            for n, name in enumerate(sources)
+        )
+        for n, source in enumerate(sources):
+            store.record_source(
+                source,
+                {},
+                [
+                    make_mention(
+                        brand=brands[i % 6],
+                        source=source,
+                        domain=f"s{n}.example",
+                        url=f"https://s{n}.example/{i}",
+                        title=f"A rather long title for mention {i}, " * 3,
+                        author=f"Author {i % 97}",
+                        published_at=f"2026-11-{21 + i % 7}T{i % 24:02d}:{i % 60:02d}:00Z",
+                        tone=tones[i % 3],
+                        flags="question" if i % 5 == 0 else "",
+                    )
+                    for i in range(n, 5000, 30)
+                ],
+            )
+
+
+def test_a_busy_week_stays_small(tmp_path: Path) -> None:
+    db_path = tmp_path / "busy.db"
+    busy_week(db_path)
+    path = tmp_path / "busy.html"
+    result = run("report", "--db", str(db_path), *PERIOD, "--lang", "fr", "--html", str(path))
+    assert result.exit_code == 0, result.output
+    html = path.read_text(encoding="utf-8")
+    assert len(html.encode()) <= 1_500_000
+    found = charts(html)
+    assert (found["volume"]["days"], found["volume"]["brands"]) == (7, 6)
+    summary = lxml.html.fromstring(html).xpath("//div[@class='summary']//b")[0].text_content()
+    assert summary == "5\u202f000"  # Babel's French thousands: a narrow no-break space
+
+
+def test_the_demo_writes_its_report(tmp_path: Path) -> None:
+    path = tmp_path / "demo.html"
+    result = run("demo", "--html", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"Report written to {path}" in result.stdout
+    page = lxml.html.fromstring(path.read_text(encoding="utf-8"))
+    voice = [row.xpath("./th")[0].text_content() for row in page.xpath(
+        "//figure[@data-chart='voice']//tbody/tr")]  # fmt: skip
+    assert voice == ["Lumo", "Velix (competitor)"]
+    assert page.xpath("//p[@class='headline']")[0].text_content().startswith("Mentions of Lumo")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "Rapport "),
+        ({"LANG": "fr_FR.UTF-8", "LC_ALL": "en_GB.UTF-8"}, "Report "),
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "fr_CA.UTF-8"}, "Rapport "),
+        ({"LANG": "C"}, "Report "),
+    ],
+    ids=["LANG fr", "LC_ALL wins", "LC_MESSAGES before LANG", "C"],
+)
+def test_the_language_comes_from_the_locale(reports, env: dict[str, str], expected: str) -> None:
+    result = run("report", "-c", str(reports["config"]), *PERIOD, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(expected)
+
+
+def test_json_is_the_same_in_every_language(reports) -> None:
+    for lang in ("fr", "en"):
+        result = run("report", "-c", str(reports["config"]), *PERIOD, "--top", "10", "--json",
+                     "--lang", lang)  # fmt: skip
+        assert json.loads(result.stdout) == reports["json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lang", "de"], "--lang 'de': the report is written in en or fr"),
+        (["--html", "-"], "--html needs a file name"),
+        (["--html", "/nonexistent-folder/r.html"], "/nonexistent-folder/r.html: cannot write"),
+        (["--html", "r.html", "--json"], "--html and --json: choose one"),
+    ],
+    ids=["unknown language", "stdout", "unwritable", "with json"],
+)
+def test_bad_report_options_exit_2_in_one_line(reports, args: list[str], message: str) -> None:
+    result = run("report", "-c", str(reports["config"]), *PERIOD, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_mention_lang_filters_the_report(reports) -> None:
+    result = run("report", "-c", str(reports["config"]), *PERIOD, "--mention-lang", "en", "--json")
+    figures = json.loads(result.stdout)
+    assert figures["summary"]["mentions"] == 4  # Globex's, in English
+    assert figures["filters"] == {"langs": ["en"]}
