@@ -78,7 +78,6 @@ def build_report(
 
     brand_rows = store.breakdown("brand", current, limit=1000)
     totals = _tone_totals(brand_rows)
-    previous_total = store.count_mentions(previous)
     # Share of voice ignores --brand; without it, that is the breakdown already read.
     voice_rows = (
         store.breakdown("brand", replace(current, brands=()), limit=1000)
@@ -90,6 +89,11 @@ def build_report(
         row["value"]: row
         for row in store.breakdown("brand", replace(previous, brands=()), limit=1000)
     }
+    previous_total = sum(
+        row["mentions"]
+        for brand, row in before.items()
+        if not filters.brands or brand in filters.brands
+    )
     return {
         "period": {
             "since": to_stored(since),
@@ -174,7 +178,7 @@ def build_report(
         "grouping": grouping(first_day, last_day),
         "spike_rule": SPIKE_RULE,
         "attention": store.needing_attention(current, limit=top),
-        "triage": _triage(store, current, top),
+        "triage": _triage(store, current, brand_rows, top),
     }
 
 
@@ -188,17 +192,19 @@ def _before(row: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _triage(store: Store, filters: MentionFilter, top: int) -> dict[str, Any]:
-    """How the period's mentions stand: how many are new, handled, ignored, and the notes
-    left on the newest handled or ignored ones.
+def _triage(
+    store: Store, filters: MentionFilter, brand_rows: list[dict[str, Any]], top: int
+) -> dict[str, Any]:
+    """How the period's mentions stand: how many are new, handled, ignored (counted with
+    the brands), and the notes left on the newest handled or ignored ones.
 
     Triage keeps no date of its own: this is the state of the period's mentions now."""
-    by_status = {
-        row["value"]: row["mentions"]
-        for row in store.breakdown("status", replace(filters, statuses=()), limit=10)
-    }
+    handled = sum(row["handled"] or 0 for row in brand_rows)
+    ignored = sum(row["ignored"] or 0 for row in brand_rows)
     return {
-        **{status: by_status.get(status, 0) for status in ("new", "handled", "ignored")},
+        "new": sum(row["mentions"] for row in brand_rows) - handled - ignored,
+        "handled": handled,
+        "ignored": ignored,
         "notes": store.triaged(filters, limit=top),
     }
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 
+# How many of a period's triaged mentions, newest first, are read for their notes.
+TRIAGED_READ = 5000
+
+
 class Listing:
     """The queries of the listing commands and the report (a part of `Store`).
 
@@ -101,6 +105,7 @@ class Listing:
             f"SELECT {column} AS value, count(*) AS mentions, "
             "sum(tone = 'positive') AS positive, sum(tone = 'neutral') AS neutral, "
             "sum(tone = 'negative') AS negative, "
+            "sum(status = 'handled') AS handled, sum(status = 'ignored') AS ignored, "
             f"max({DATE_COLUMN}) AS last_seen, "
             "group_concat(DISTINCT domain) AS domains, "
             "group_concat(DISTINCT source_type) AS source_types "
@@ -174,15 +179,20 @@ class Listing:
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 10
     ) -> list[dict[str, Any]]:
         """The newest mentions marked handled or ignored that carry a note: what was done
-        about them, in the words of whoever marked them."""
+        about them, in the words of whoever marked them.
+
+        Notes are looked for among the newest TRIAGED_READ triaged mentions, found in the
+        date index alone: a busy period's thousands of handled mentions without a note are
+        not read one by one."""
         where, params = filters.where()
         sql = (
             f"SELECT id, brand, source, url, title, author, {DATE_COLUMN} AS mentioned_at, "
-            f"tone, flags, status, note FROM mention_rows WHERE {where} "
-            "AND status IN ('handled', 'ignored') AND coalesce(note, '') != '' "
-            f"ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
+            "tone, flags, status, note FROM mention_rows WHERE id IN ("
+            f"SELECT id FROM mention_rows {by_date(filters)} WHERE {where} "
+            f"AND status IN ('handled', 'ignored') ORDER BY {DATE_COLUMN} DESC LIMIT ?) "
+            f"AND coalesce(note, '') != '' ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
         )
-        return self._dicts(sql, [*params, limit])
+        return self._dicts(sql, [*params, TRIAGED_READ, limit])
 
     def inbox(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
