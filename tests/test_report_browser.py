@@ -28,9 +28,10 @@ from veille.store import Store
 
 BROWSER = find_browser()
 MISSING = "no Chromium-like browser found: install Debian's chromium, or set VEILLE_BROWSER"
-if BROWSER is None and os.environ.get("VEILLE_REQUIRE_BROWSER"):
-    # CI installs the browser: there, its absence is a failure, not a reason to skip.
-    raise RuntimeError(MISSING)
+PDFTOTEXT = shutil.which("pdftotext")
+if os.environ.get("VEILLE_REQUIRE_BROWSER") and (BROWSER is None or PDFTOTEXT is None):
+    # CI installs both: there, their absence is a failure, not a reason to skip.
+    raise RuntimeError(MISSING if BROWSER is None else "pdftotext (poppler-utils) missing")
 pytestmark = pytest.mark.skipif(BROWSER is None, reason=MISSING)
 
 # Titles a hostile page could give an item: each would set a flag on <html> if it ran.
@@ -244,7 +245,7 @@ def test_screenshots_show_the_charts(page: Page, reports: dict[str, Path], width
         assert sum(1 for p in inside if _near(p, colour)) > 50, f"no {tone} in the tone chart"
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) missing")
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_printing_keeps_the_brands_and_the_headline(
     page: Page, reports: dict[str, Path], tmp_path: Path, lang: str
@@ -263,7 +264,7 @@ def test_printing_keeps_the_brands_and_the_headline(
     assert breaks and set(breaks) == {"avoid"}, "a chart may be cut across pages"
     (tmp_path / "report.pdf").write_bytes(pdf)
     text = subprocess.run(
-        ["pdftotext", str(tmp_path / "report.pdf"), "-"],
+        [str(PDFTOTEXT), str(tmp_path / "report.pdf"), "-"],
         capture_output=True,
         text=True,
         check=True,
