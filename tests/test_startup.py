@@ -41,9 +41,12 @@ HEAVY = (
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
 # (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
-# Markdown (`cli.rich_help`), the scan for pydantic plugins (`veille.config`) and the reading
-# of search queries.
+# Markdown (`cli.rich_help`), pydantic (a valid config is read without it, see
+# `config.known_valid`) and the reading of search queries.
 SWEEP = (
+    "pydantic",
+    "pydantic_core",
+    "veille.config.schema",
     "numpy",
     "pandas",
     "veille.tone",
@@ -116,11 +119,31 @@ def test_listing_a_database_leaves_the_sweep_and_sqlite_utils_unloaded(
     assert sorted(name for name in SWEEP if name in loaded) == []
 
 
+def test_a_config_pydantic_must_check_is_reported_as_before(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A config the fast path leaves alone goes to pydantic's models, which locate the error."""
+    from veille.cli import app
+
+    (tmp_path / "sources.yaml").write_text(
+        "brands:\n  - name: Acme\n    terms: [Acme]\n"
+        "sources:\n  - name: Blog\n    type: rss\n    url: https://blog.example/feed\n"
+        "settings:\n  timeout: 0\n"
+    )
+    result = runner.invoke(app, ["mentions", "--db", str(tmp_path / "veille.db")])
+    assert result.exit_code == 2
+    assert "sources.yaml:9: settings.timeout: Input should be greater than 0" in result.output
+    loaded = _loaded_after(_as_main("mentions", "--db", str(tmp_path / "veille.db")), tmp_path)
+    assert "pydantic" in loaded and "veille.config.schema" in loaded
+
+
 def test_the_config_models_leave_pydantic_plugins_to_what_comes_after() -> None:
     """Only the config's models are built without plugins: pydantic's own loader is in place
     for any model built afterwards."""
     code = (
         "import sys, veille.config, pydantic\n"
+        "veille.config.proposed_brand('Acme', ['Acme'])\n"
+        "assert 'veille.config.schema' in sys.modules\n"
         "assert 'pydantic.plugin._loader' not in sys.modules\n"
         "class Later(pydantic.BaseModel):\n    x: int\n"
         "loader = sys.modules['pydantic.plugin._loader']\n"
