@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -267,6 +266,8 @@ def demo(
     ] = None,
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
+    import tempfile
+
     from veille.demo import DEMO_BRANDS, run_demo
     from veille.figures import build_report, default_since
     from veille.query import starting

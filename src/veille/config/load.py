@@ -23,7 +23,6 @@ from veille.config.known_valid import known_valid_config
 from veille.config.rules import ENV_REFERENCE, parse_quiet_hours
 from veille.errors import ConfigError, UsageError
 from veille.models import Alert, Brand, Config, Settings, Source
-from veille.notify import check_url
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -345,6 +344,8 @@ def _ready_urls(
 ) -> tuple[str, ...]:
     """An alert's URLs with `${VAR}` expanded, each checked by Apprise; the errors name the
     variable or the service, never what the URL holds."""
+    from veille.notify import check_url  # and logging: only for the commands that send
+
     ready = []
     for position, url in enumerate(alert.urls):
         loc = ("alerts", index, "urls", position)
