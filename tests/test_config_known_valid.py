@@ -240,7 +240,7 @@ EDGES: dict[str, list[Any]] = {
     "limit": [0, 1001, 1],
     "concurrency": [0, 1025, 1],
     "per_host": [0, 65, 1],
-    "timeout": [0, -1, 601, 600.5, 600.0, 0.001, 1e-300, "20", 20],
+    "timeout": [0, -1, 601, 600.5, 600.0, 0.001, 1e-300, "20", 20, 10**400, -(10**400)],
     "max_bytes": [1023, 1024, 2**62, 2**63],
     "search_urls": [{"altavista": "https://x/{query}"}, {"bing_news": "https://x/"}],
     "mastodon": ["https://x/", "ftp://x/{tag}", "{query}", "https://x/{query}"],

@@ -7,6 +7,7 @@ The checks of a value's form live in `rules`, shared with `known_valid`."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -152,7 +153,12 @@ class _Settings(_Strict):
     @field_validator("timeout", mode="before")
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return value
+        try:
+            return float(value)
+        except OverflowError:  # past any float: out of bounds, as infinity is
+            return math.inf if value > 0 else -math.inf
 
 
 class _Config(_Strict):
