@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from veille import __version__
 from veille.store import Store
 
-# What the command tree used to pull in at start-up, none of it needed for `--help`.
+# What the command tree used to pull in at start-up, none of it needed for `--help` (the
+# time zones are read by the commands that show dates).
 HEAVY = (
     "pydantic",
     "numpy",
@@ -37,12 +38,16 @@ HEAVY = (
     "apprise",
     "charset_normalizer",
     "xlsxwriter",
+    "zoneinfo",
+    "tempfile",
+    "logging",
 )
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
 # (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
 # Markdown (`cli.rich_help`), pydantic (a valid config is read without it, see
-# `config.known_valid`) and the reading of search queries.
+# `config.known_valid`), the reading of search queries, logging (Apprise's, for the commands
+# that send), and Rich's emoji table (a table's title and headers are not markup).
 SWEEP = (
     "pydantic",
     "pydantic_core",
@@ -62,6 +67,9 @@ SWEEP = (
     "markdown_it",
     "importlib.metadata",
     "veille.store.fts",
+    "logging",
+    "tempfile",
+    "rich._emoji_codes",
 )
 
 

@@ -36,7 +36,6 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import UsageError, VeilleError
-from veille.times import utc_now
 
 LabelledOption = Annotated[
     bool,
@@ -184,6 +183,7 @@ def report(
     from veille.figures import build_report, default_since
     from veille.query import starting
     from veille.report import report_view
+    from veille.times import utc_now
 
     now = utc_now()
     with _listing(config, db, brand, source, None, until, tone, flag, status, lang) as (

@@ -31,7 +31,6 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import ExitCode, LockedError, UsageError
-from veille.times import show_time, utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -131,6 +130,7 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
     from veille.alerts import deliver_alerts
     from veille.models import AlertOutcome
     from veille.store import ScanLock, Store
+    from veille.times import utc_now
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
@@ -188,6 +188,7 @@ def preview(
     from veille.models import Settings
     from veille.report import web_text
     from veille.scan import preview_source
+    from veille.times import show_time
 
     loaded, _ = load_for_command(config, None, require_config=False)
     configured = {s.name: s for s in loaded.sources} if loaded else {}
@@ -273,6 +274,7 @@ def demo(
     from veille.query import starting
     from veille.report import report_view, scan_summary
     from veille.store import MentionFilter, Store
+    from veille.times import utc_now
 
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"
