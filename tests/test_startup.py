@@ -47,7 +47,8 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "sr
 # (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
 # Markdown (`cli.rich_help`), pydantic (a valid config is read without it, see
 # `config.known_valid`), the reading of search queries, logging (Apprise's, for the commands
-# that send), and Rich's emoji table (a table's title and headers are not markup).
+# that send), Rich's emoji table (a table's title and headers are not markup) and HTML's
+# entities (decoded as items are read).
 SWEEP = (
     "pydantic",
     "pydantic_core",
@@ -70,6 +71,7 @@ SWEEP = (
     "logging",
     "tempfile",
     "rich._emoji_codes",
+    "html.entities",
 )
 
 
