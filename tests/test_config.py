@@ -147,6 +147,11 @@ BAD_CASES = {
         "alerts:\n  - {name: t, urls: ['json://localhost'], mute: true}\n",
         r"s.yaml:6: alerts[0].mute: unknown key 'mute'",
     ),
+    "timeout past any float": (
+        "brands:\n  - {name: A, terms: [a]}\nsources:\n  - {name: x, type: rss, url: http://x.fr}\n"
+        f"settings:\n  timeout: 1{'0' * 400}\n",
+        r"s.yaml:6: settings.timeout: Input should be less than or equal to 600",
+    ),
     "domain with a scheme": (
         "brands:\n  - {name: A, terms: [a], domains: ['https://a.com/']}\nsources:\n"
         "  - {name: x, type: rss, url: http://x.fr}\n",

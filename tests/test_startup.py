@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from veille import __version__
 from veille.store import Store
 
-# What the command tree used to pull in at start-up, none of it needed for `--help`.
+# What the command tree used to pull in at start-up, none of it needed for `--help` (the
+# time zones are read by the commands that show dates).
 HEAVY = (
     "pydantic",
     "numpy",
@@ -41,13 +42,21 @@ HEAVY = (
     "matplotlib",
     "babel",
     "veille.wording",
+    "zoneinfo",
+    "tempfile",
+    "logging",
 )
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
 # What a listing command does not need: the sweep's stages, the tone stack, sqlite_utils
 # (queries go through the plain connection), Typer's pydantic adapters (`cli.values`),
-# Markdown (`cli.rich_help`), the scan for pydantic plugins (`veille.config`) and the reading
-# of search queries.
+# Markdown (`cli.rich_help`), pydantic (a valid config is read without it, see
+# `config.known_valid`), the reading of search queries, logging (Apprise's, for the commands
+# that send), Rich's emoji table (a table's title and headers are not markup) and HTML's
+# entities (decoded as items are read).
 SWEEP = (
+    "pydantic",
+    "pydantic_core",
+    "veille.config.schema",
     "numpy",
     "pandas",
     "veille.tone",
@@ -63,6 +72,10 @@ SWEEP = (
     "markdown_it",
     "importlib.metadata",
     "veille.store.fts",
+    "logging",
+    "tempfile",
+    "rich._emoji_codes",
+    "html.entities",
 )
 
 
@@ -120,11 +133,31 @@ def test_listing_a_database_leaves_the_sweep_and_sqlite_utils_unloaded(
     assert sorted(name for name in SWEEP if name in loaded) == []
 
 
+def test_a_config_pydantic_must_check_is_reported_as_before(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """A config the fast path leaves alone goes to pydantic's models, which locate the error."""
+    from veille.cli import app
+
+    (tmp_path / "sources.yaml").write_text(
+        "brands:\n  - name: Acme\n    terms: [Acme]\n"
+        "sources:\n  - name: Blog\n    type: rss\n    url: https://blog.example/feed\n"
+        "settings:\n  timeout: 0\n"
+    )
+    result = runner.invoke(app, ["mentions", "--db", str(tmp_path / "veille.db")])
+    assert result.exit_code == 2
+    assert "sources.yaml:9: settings.timeout: Input should be greater than 0" in result.output
+    loaded = _loaded_after(_as_main("mentions", "--db", str(tmp_path / "veille.db")), tmp_path)
+    assert "pydantic" in loaded and "veille.config.schema" in loaded
+
+
 def test_the_config_models_leave_pydantic_plugins_to_what_comes_after() -> None:
     """Only the config's models are built without plugins: pydantic's own loader is in place
     for any model built afterwards."""
     code = (
         "import sys, veille.config, pydantic\n"
+        "veille.config.proposed_brand('Acme', ['Acme'])\n"
+        "assert 'veille.config.schema' in sys.modules\n"
         "assert 'pydantic.plugin._loader' not in sys.modules\n"
         "class Later(pydantic.BaseModel):\n    x: int\n"
         "loader = sys.modules['pydantic.plugin._loader']\n"

@@ -9,7 +9,6 @@ points at the same characters in the clean text.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -65,15 +64,17 @@ def html_to_text(markup: str | None, *, keep_lines: bool = False) -> str:
     """
     if not markup:
         return ""
+    from html import unescape  # and its table of entities: only where items are read
+
     if "<" not in markup:
-        return clean_text(html.unescape(markup), keep_lines=keep_lines)
+        return clean_text(unescape(markup), keep_lines=keep_lines)
     import lxml.html
     from lxml import etree
 
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
-        return clean_text(html.unescape(markup), keep_lines=keep_lines)
+        return clean_text(unescape(markup), keep_lines=keep_lines)
     etree.strip_elements(root, *_DROPPED_TAGS, etree.Comment, with_tail=False)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:

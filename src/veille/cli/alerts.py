@@ -22,7 +22,6 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import ExitCode, UsageError
-from veille.times import utc_now
 
 alerts_app = typer.Typer(
     help="Deliver pending alerts now, or send a test message.",
@@ -46,6 +45,7 @@ def alerts_send(
     from veille.config import load_for_command
     from veille.report import alerts_data, alerts_view
     from veille.store import ScanLock, Store
+    from veille.times import utc_now
 
     loaded, db_path = load_for_command(config, db, require_config=True, alert_urls=True)
     assert loaded is not None
@@ -75,6 +75,7 @@ def alerts_test(
     from veille.alerts import describe_alert_urls, pick_alerts, send_test
     from veille.config import load_for_command
     from veille.text import clean_text
+    from veille.times import utc_now
 
     loaded, _ = load_for_command(config, None, require_config=True, alert_urls=True)
     assert loaded is not None

@@ -19,7 +19,6 @@ from veille.cli.common import (
     handles_errors,
 )
 from veille.errors import UsageError
-from veille.times import utc_now
 
 RepeatedOption = Annotated[list[str] | None, typer.Option()]
 
@@ -76,6 +75,7 @@ def backtest(
     from veille.report import plain_marked
     from veille.scan import load_tone_engine
     from veille.store import Store
+    from veille.times import utc_now
 
     loaded, db_path = load_for_command(config, db, require_config=False)
     configured = loaded.brands if loaded else ()

@@ -39,7 +39,6 @@ from veille.cli.common import (
     show_report,
 )
 from veille.errors import UsageError, VeilleError
-from veille.times import utc_now
 
 LabelledOption = Annotated[
     bool,
@@ -201,6 +200,7 @@ def report(
     """Who is talking, where, in what tone, what changed, and what needs an answer."""
     from veille.figures import build_report, default_since
     from veille.query import starting
+    from veille.times import utc_now
     from veille.wording import report_language
 
     language = report_language(lang, os.environ)

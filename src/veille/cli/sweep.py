@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -35,7 +34,6 @@ from veille.cli.common import (
     show_report,
 )
 from veille.errors import ExitCode, LockedError, UsageError
-from veille.times import show_time, utc_now
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -135,6 +133,7 @@ def _deliver_after_scan(loaded: Config, db_path: Path) -> list[AlertOutcome]:
     from veille.alerts import deliver_alerts
     from veille.models import AlertOutcome
     from veille.store import ScanLock, Store
+    from veille.times import utc_now
 
     try:
         with ScanLock(db_path), Store(db_path) as store:
@@ -192,6 +191,7 @@ def preview(
     from veille.models import Settings
     from veille.report import web_text
     from veille.scan import preview_source
+    from veille.times import show_time
 
     loaded, _ = load_for_command(config, None, require_config=False)
     configured = {s.name: s for s in loaded.sources} if loaded else {}
@@ -274,11 +274,14 @@ def demo(
     ] = None,
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
+    import tempfile
+
     from veille.demo import DEMO_BRANDS, run_demo
     from veille.figures import build_report, default_since
     from veille.query import starting
     from veille.report import scan_summary
     from veille.store import MentionFilter, Store
+    from veille.times import utc_now
     from veille.wording import report_language
 
     check_html_target(html)

@@ -2,30 +2,32 @@
 
 The YAML is also composed into nodes so that any error can name the file, the line and the
 key (`sources[2].url`). Rules given on the command line are checked as the file's are.
+
+A config `known_valid` vouches for is read without pydantic; any other goes through the
+models of `schema`, imported then, which name what is wrong.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
-from veille.config.schema import (
-    _ENV_REFERENCE,
-    _Brand,
-    _Config,
-    _LocatedValueError,
-    _Source,
-    parse_quiet_hours,
-)
+from veille.config.known_valid import known_valid_config
+from veille.config.rules import ENV_REFERENCE, parse_quiet_hours
 from veille.errors import ConfigError, UsageError
 from veille.models import Alert, Brand, Config, Settings, Source
-from veille.notify import check_url
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from veille.config.schema import _Brand, _Config, _Source
 
 CONFIG_ENV = "VEILLE_CONFIG"
 DB_ENV = "VEILLE_DB"
@@ -39,6 +41,10 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # nine make 387 million values out of 300 bytes. A config that reuses a block of selectors
 # for each of a few thousand forums stays far below this many repeated values.
 MAX_ALIAS_VALUES = 100_000
+
+# pydantic's module that finds plugins (packages that watch every validation) when it builds
+# a model; it imports `importlib.metadata` to scan the installed packages.
+_PLUGIN_LOADER = "pydantic.plugin._loader"
 
 
 class _KeysAsWritten(_YAML_LOADER):  # type: ignore[misc,valid-type]  # a base chosen at import
@@ -105,11 +111,9 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
         raise ConfigError(f"{path}: the file is empty — run `veille init` for a starter")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the top level must be a mapping with brands and sources")
-    try:
-        model = _Config.model_validate(data)
-    except ValidationError as error:
-        raise _located_error(path, _lines(raw_text), error) from None
-    config = _to_config(model, path)
+    config = known_valid_config(data, path)
+    if config is None:
+        config = _validated(data, raw_text, path)
     if alert_urls and config.alerts:
         lines = _lines(raw_text)
         config = replace(
@@ -120,6 +124,44 @@ def parse_config(raw_text: str, path: Path, *, alert_urls: bool = False) -> Conf
             ),
         )
     return config
+
+
+def _validated(data: dict[Any, Any], raw_text: str, path: Path) -> Config:
+    """The config as pydantic's models build it, or the ConfigError they find."""
+    _build_models_without_plugins()
+    from pydantic import ValidationError
+
+    from veille.config.schema import _Config
+
+    try:
+        model = _Config.model_validate(data)
+    except ValidationError as error:
+        raise _located_error(path, _lines(raw_text), error) from None
+    return _to_config(model, path)
+
+
+def _build_models_without_plugins() -> None:
+    """Build the config's pydantic models (import `schema`) without pydantic plugins.
+
+    Looking for plugins costs every command that validates with the models about 15 ms,
+    for nothing veille uses; Typer builds its own models without them too
+    (PYDANTIC_DISABLE_PLUGINS). While the models are built, pydantic's plugin loader is
+    stood in for by one that finds none; whatever is built afterwards loads the real one.
+    Should a pydantic want more of its loader than the stand-in offers, the models are
+    built as usual.
+    """
+    if _PLUGIN_LOADER in sys.modules or "veille.config.schema" in sys.modules:
+        return
+    stand_in = types.ModuleType(_PLUGIN_LOADER)
+    stand_in.get_plugins = tuple  # type: ignore[attr-defined]  # no plugin
+    sys.modules[_PLUGIN_LOADER] = stand_in
+    try:
+        import veille.config.schema  # noqa: F401
+    except ImportError:
+        pass  # imported again by the caller, with pydantic's own loader
+    finally:
+        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
 
 
 def load_brand_rule(path: Path) -> Brand:
@@ -138,6 +180,11 @@ def load_brand_rule(path: Path) -> Brand:
         data, prefix = data[0], (*prefix, 0)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: give one brand: name, terms, and optionally exclude, …")
+    _build_models_without_plugins()
+    from pydantic import ValidationError
+
+    from veille.config.schema import _Brand
+
     try:
         model = _Brand.model_validate(data)
     except ValidationError as error:
@@ -154,6 +201,11 @@ def proposed_brand(
     case_sensitive: bool = False,
 ) -> Brand:
     """A brand rule given on the command line, checked as the config checks brands."""
+    _build_models_without_plugins()
+    from pydantic import ValidationError
+
+    from veille.config.schema import _Brand
+
     try:
         model = _Brand.model_validate(
             {
@@ -196,6 +248,8 @@ def _option_error(
 
 def _prefixed(error: ValidationError, prefix: tuple[str | int, ...]) -> ValidationError:
     """A validation error located where its data sits in the file."""
+    from pydantic import ValidationError
+
     return ValidationError.from_exception_data(
         error.title,
         [
@@ -290,10 +344,12 @@ def _ready_urls(
 ) -> tuple[str, ...]:
     """An alert's URLs with `${VAR}` expanded, each checked by Apprise; the errors name the
     variable or the service, never what the URL holds."""
+    from veille.notify import check_url  # and logging: only for the commands that send
+
     ready = []
     for position, url in enumerate(alert.urls):
         loc = ("alerts", index, "urls", position)
-        missing = [n for n in _ENV_REFERENCE.findall(url) if n not in os.environ]
+        missing = [n for n in ENV_REFERENCE.findall(url) if n not in os.environ]
         if missing:
             raise _config_error(
                 path,
@@ -302,7 +358,7 @@ def _ready_urls(
                 f"the environment variable {missing[0]} is not set; set it where veille runs "
                 "(for cron, in the crontab line or a file it sources)",
             )
-        expanded = _ENV_REFERENCE.sub(lambda match: os.environ[match[1]], url)
+        expanded = ENV_REFERENCE.sub(lambda match: os.environ[match[1]], url)
         problem = check_url(expanded)
         if problem:
             raise _config_error(path, lines, loc, problem)
@@ -321,6 +377,8 @@ def _config_error(
 def _located_error(
     path: Path, lines: dict[tuple[str | int, ...], int], error: ValidationError
 ) -> ConfigError:
+    from veille.config.schema import _LocatedValueError
+
     # A misspelt key explains the "missing key" error that usually comes with it: say it first.
     errors = error.errors(include_url=False)
     first = min(errors, key=lambda e: e["type"] != "extra_forbidden")
@@ -481,6 +539,11 @@ def adhoc_source(
             ) from None
     if source_type == "search":
         raise UsageError("preview a search source by its name in sources.yaml")
+    _build_models_without_plugins()
+    from pydantic import ValidationError
+
+    from veille.config.schema import _Source
+
     try:
         model = _Source.model_validate(data)
     except ValidationError as error:

@@ -1,9 +1,13 @@
 """The shape of `sources.yaml`: pydantic models that forbid unknown keys and check each value,
-so a mistake is reported before anything runs."""
+so a mistake is reported before anything runs.
+
+Imported only when a config is not one `known_valid` accepts (or for the rules given on the
+command line): pydantic and these models cost a command about 65 ms to import and build.
+The checks of a value's form live in `rules`, shared with `known_valid`."""
 
 from __future__ import annotations
 
-import re
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,18 +19,22 @@ from pydantic import (
     model_validator,
 )
 
+from veille.config.rules import (
+    ALERT_TRIGGERS,
+    FORUM_ENGINES,
+    SEARCH_PROVIDERS,
+    SELECTOR_KEYS,
+    bare_host,
+    domain_problem,
+    duplicate_name,
+    engine_spec_problem,
+    parse_quiet_hours,
+    reference_problem,
+    source_problem,
+    template_problem,
+    url_problem,
+)
 from veille.times import zone_named
-from veille.urls import is_http_url
-
-FORUM_ENGINES = ("discourse", "phpbb", "xenforo", "vbulletin", "invision", "flarum", "reddit")
-SEARCH_PROVIDERS = ("google_news", "bing_news", "reddit", "hackernews", "mastodon")
-SELECTOR_KEYS = ("post", "author", "body", "date", "link", "next", "title", "thread")
-ALERT_TRIGGERS = ("new", "attention", "spike")
-
-_ENGINE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-_QUIET_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_ENV_REFERENCE = re.compile(r"\$\{([^}]*)\}")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -48,9 +56,10 @@ class _Brand(_Strict):
     @classmethod
     def _bare_hosts(cls, domains: list[str]) -> list[str]:
         for domain in domains:
-            if "/" in domain or " " in domain or "." not in domain:
-                raise ValueError(f"{domain!r} is not a host name such as acme.com")
-        return [d.lower().removeprefix("www.") for d in domains]
+            problem = domain_problem(domain)
+            if problem:
+                raise ValueError(problem)
+        return [bare_host(d) for d in domains]
 
 
 class _Source(_Strict):
@@ -66,31 +75,16 @@ class _Source(_Strict):
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str | None) -> str | None:
-        if url is not None and not is_http_url(url.strip()):
-            raise ValueError(f"{url!r} is not an http(s) URL")
+        problem = url_problem(url) if url is not None else None
+        if problem:
+            raise ValueError(problem)
         return url.strip() if url else url
 
     @model_validator(mode="after")
     def _fits_type(self) -> _Source:
-        if self.type == "search":
-            if self.url:
-                raise ValueError("a search source has no url: list its providers instead")
-            if not self.providers:
-                raise ValueError(f"a search source needs providers, from {SEARCH_PROVIDERS}")
-        elif not self.url:
-            raise ValueError(f"a {self.type} source needs a url")
-        if self.type != "forum" and (self.engine or self.selectors):
-            raise ValueError("engine and selectors apply to forum sources only")
-        if self.engine and self.selectors:
-            raise ValueError("give either an engine preset or selectors, not both")
-        if self.selectors is not None and "post" not in self.selectors:
-            raise ValueError("selectors need at least a `post` selector")
-        for key, selector in (self.selectors or {}).items():
-            from veille.css import check_selector
-
-            problem = check_selector(selector)
-            if problem:
-                raise ValueError(f"selectors.{key}: {problem}")
+        problem = source_problem(self.type, self.url, self.engine, self.selectors, self.providers)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -106,15 +100,10 @@ class _Alert(_Strict):
     @field_validator("urls")
     @classmethod
     def _references(cls, urls: list[str]) -> list[str]:
-        # Only the form is checked here; the variables are read by the commands that send.
         for index, url in enumerate(urls):
-            if "${" in url and url.count("${") != len(_ENV_REFERENCE.findall(url)):
-                raise _LocatedValueError((index,), "a `${` is not closed by `}`")
-            for name in _ENV_REFERENCE.findall(url):
-                if not _ENV_NAME.fullmatch(name):
-                    raise _LocatedValueError(
-                        (index,), f"${{{clean_name(name)}}} is not an environment variable name"
-                    )
+            problem = reference_problem(url)
+            if problem:
+                raise _LocatedValueError((index,), problem)
         return urls
 
     @field_validator("quiet_hours")
@@ -141,10 +130,9 @@ class _Settings(_Strict):
     @classmethod
     def _templates(cls, templates: dict[str, str]) -> dict[str, str]:
         for provider, template in templates.items():
-            if "{query}" not in template and "{tag}" not in template:
-                raise ValueError(f"{provider}: the URL needs {{query}} or {{tag}}")
-            if not is_http_url(template.replace("{query}", "q").replace("{tag}", "q")):
-                raise ValueError(f"{provider}: {template!r} is not an http(s) URL")
+            problem = template_problem(provider, template)
+            if problem:
+                raise ValueError(problem)
         return templates
 
     @field_validator("timezone")
@@ -157,16 +145,20 @@ class _Settings(_Strict):
     @field_validator("tone_engine")
     @classmethod
     def _engine_spec(cls, spec: str) -> str:
-        if spec != "builtin" and not _ENGINE_SPEC.match(spec):
-            raise ValueError(
-                f"{spec!r}: use builtin, or package.module:function for an engine you installed"
-            )
+        problem = engine_spec_problem(spec)
+        if problem:
+            raise ValueError(problem)
         return spec
 
     @field_validator("timeout", mode="before")
     @classmethod
     def _int_is_float(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return value
+        try:
+            return float(value)
+        except OverflowError:  # past any float: out of bounds, as infinity is
+            return math.inf if value > 0 else -math.inf
 
 
 class _Config(_Strict):
@@ -199,27 +191,7 @@ class _LocatedValueError(ValueError):
 
 
 def _reject_duplicates(section: str, names: list[str]) -> None:
-    seen: set[str] = set()
-    for index, name in enumerate(names):
-        if name in seen:
-            raise _LocatedValueError((section, index, "name"), f"duplicate name {name!r}")
-        seen.add(name)
-
-
-def clean_name(text: str) -> str:
-    """A short, printable rendering of something the user wrote, for an error message."""
-    return re.sub(r"[^\w.-]", "?", text)[:40]
-
-
-def parse_quiet_hours(text: str) -> tuple[str, str]:
-    """ "22:00-07:00" → ("22:00", "07:00"); ValueError when it is not two times of day."""
-    match = _QUIET_HOURS.match(text)
-    if not match:
-        raise ValueError(f"{text!r}: write two local times such as 22:00-07:00")
-    hours = (int(match[1]), int(match[2]), int(match[3]), int(match[4]))
-    if hours[0] > 23 or hours[2] > 23 or hours[1] > 59 or hours[3] > 59:
-        raise ValueError(f"{text!r}: hours go from 00:00 to 23:59")
-    start, end = f"{hours[0]:02d}:{hours[1]:02d}", f"{hours[2]:02d}:{hours[3]:02d}"
-    if start == end:
-        raise ValueError(f"{text!r}: the quiet hours start and end at the same time")
-    return start, end
+    duplicate = duplicate_name(names)
+    if duplicate:
+        index, name = duplicate
+        raise _LocatedValueError((section, index, "name"), f"duplicate name {name!r}")

@@ -76,17 +76,18 @@ def fitted_table(
         widths[index] = max(8, min(widths[index], width - fixed - 3 * len(columns)))
     if spare < 0 and not flexible:
         widths = [max(3, w + spare // len(columns)) for w in widths]
+    # The title and headers as Text, not strings Rich would parse for markup and emoji codes
+    # (a brand's name may hold either; and the emoji table alone costs 3 ms to import).
     table = Table(
-        title=title,
+        title=Text(title, style="bold"),
         title_justify="left",
-        title_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
     )
     for column, column_width in zip(columns, widths, strict=True):
         table.add_column(
-            column.name,
+            Text(column.name),
             width=column_width,
             no_wrap=True,
             overflow="ellipsis",
