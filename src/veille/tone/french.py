@@ -7,9 +7,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from veille.text import fold
 from veille.tone.english import _vader
-from veille.tone.lexicon import _LEXICON_DIR, _key, _load_once, _read_lexicon
+from veille.tone.lexicon import _LEXICON_DIR, _fold, _key, _load_once, _read_lexicon
 
 if TYPE_CHECKING:  # pragma: no cover
     from veille.tone.explain import Explanation
@@ -112,6 +111,11 @@ class _French:
                 emoticons.add(entry)
                 lexicon[entry] = value
         alternation = "|".join(re.escape(e) for e in sorted(emoticons, key=len, reverse=True))
+        # The few hundred emoticons would each be tried at every word's start (a case-blind
+        # alternation skips no branch on its first character): the lookahead of their first
+        # characters lets most words through at the cost of one test.
+        firsts = "".join(sorted({re.escape(e[0]) for e in emoticons}))
+        alternation = f"(?=[{firsts}])(?:{alternation})"
         self.token_re = re.compile(
             _FR_TOKEN.pattern.replace("EMOTICONS", alternation).replace(
                 "EMOJI", _EMOJI_CHAR.pattern
@@ -133,7 +137,7 @@ class _French:
         out: list[tuple[str, str, str]] = []
         # `fold` maps one character to one character: the key of a token is the same slice
         # of the folded text, folded once instead of token by token.
-        folded = fold(text)
+        folded = _fold(text)
         ligatures = "œ" in folded or "æ" in folded
         for match in self.token_re.finditer(text):
             kind = match.lastgroup or ""

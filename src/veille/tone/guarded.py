@@ -35,12 +35,7 @@ class _Guarded:
 
     def _may_match(self, text: str) -> bool:
         needles = self.needles
-        if needles is None:
-            return True
-        for needle in needles:
-            if needle in text:
-                return True
-        return False
+        return needles is None or any(map(text.__contains__, needles))
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.regex.search(text) if self._may_match(text) else None

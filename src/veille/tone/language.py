@@ -199,7 +199,21 @@ def _vote(text: str) -> tuple[float, float]:
 
 
 def _strip_noise(text: str) -> str:
-    return _MENTION.sub(" ", _URL.sub(" ", text)).replace("#", " ")
+    # Each pattern runs only on a text that can hold a match: a link holds "://" or "www."
+    # (in any case), a mention "@".
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return text.replace("#", " ")
+
+
+def _cleaned(text: str) -> str:
+    """`clean_text(text)` for a text made of `clean_text` outputs joined by single spaces,
+    such as the window `tone_around` judges: it is its own cleaning unless the join made it
+    other than NFC, which only `clean_text` can tell (a removed control character can leave
+    a combining mark after a letter)."""
+    return text if unicodedata.is_normalized("NFC", text) else clean_text(text)
 
 
 def detect_language(text: str) -> str:
@@ -210,7 +224,12 @@ def detect_language(text: str) -> str:
     the two languages veille scores. The vote only decides between fr and en; a confident
     answer for another language stands, so that text is left neutral instead of misread.
     """
-    text = _strip_noise(clean_text(text).replace("’", "'"))
+    return _detect_clean(clean_text(text))
+
+
+def _detect_clean(text: str) -> str:
+    """`detect_language` of a text `clean_text` has already cleaned (see `_cleaned`)."""
+    text = _strip_noise(text.replace("’", "'"))
     letters = len(_NOT_LETTERS.sub("", text))  # as len(_LETTER.findall(text)), cheaper
     if letters < 2:
         return "und"

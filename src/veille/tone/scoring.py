@@ -6,7 +6,7 @@ import re
 
 from veille import prose
 from veille.models import FLAGS, Tone, ToneLabel
-from veille.text import clean_text, fold
+from veille.text import clean_text
 from veille.tone.english import _score_en
 from veille.tone.explain import Explanation, as_written
 from veille.tone.flags import _COMPLAINT, _flags
@@ -20,6 +20,7 @@ from veille.tone.irony import (
     _SARCASM_TAG,
 )
 from veille.tone.language import detect_language
+from veille.tone.lexicon import _fold
 from veille.tone.phrases import (
     _PRAISE_OPENER,
     COMPLAINING,
@@ -82,7 +83,7 @@ def _raw_score(
     score = _lexical_score(text, lang, explanation)
     if lang not in ("fr", "en", "und") or not text:
         return score
-    folded = fold(text).replace("’", "'")
+    folded = _fold(text).replace("’", "'")
     if (
         any(sign in folded for sign in _IRONY_SIGNS)
         or ("/s" in folded and _SARCASM_TAG.search(folded))
