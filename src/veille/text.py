@@ -27,6 +27,11 @@ _ESCAPES = re.compile(
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 
+# One character class each, which the regex engine scans for without trying a pattern at
+# every position: texts with no control character and no whitespace but single spaces (most
+# of them) skip the substitutions below.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NOT_A_SPACE = re.compile(r"[^\S ]")
 _SPACES = re.compile(r"[^\S\n]+")
 # Starting only where a run of whitespace starts: otherwise a long run without a line break
 # is read to its end from each of its characters.
@@ -43,7 +48,8 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", 
 
 def strip_controls(text: str) -> str:
     """Remove terminal escape sequences and control characters (tab and newline stay)."""
-    text = _ESCAPES.sub("", text)
+    if _CONTROLS.search(text) is not None:  # every escape sequence starts with ESC, a control
+        text = _ESCAPES.sub("", text)
     return _BIDI_AND_ZERO_WIDTH.sub("", text)
 
 
@@ -54,7 +60,9 @@ def clean_text(text: str | None, *, keep_lines: bool = False) -> str:
     text = strip_controls(unicodedata.normalize("NFC", text)).replace("\t", " ")
     if keep_lines:
         return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip()
-    return _ANY_SPACE.sub(" ", text).strip()
+    if "  " in text or _NOT_A_SPACE.search(text) is not None:
+        text = _ANY_SPACE.sub(" ", text)
+    return text.strip()
 
 
 def html_to_text(markup: str | None, *, keep_lines: bool = False) -> str:

@@ -45,6 +45,8 @@ _FR_BOOSTERS = frozenset(
 # These three are boosters before a sentiment word, sentiment words of their own otherwise.
 _FR_CONDITIONAL_BOOSTERS = frozenset(("super", "grave", "bien"))
 _FR_POST_BOOSTERS = frozenset("grave incroyable hallucinant enorme monstre dingue".split())
+# Words that act on the word before or after them, whatever their own valence.
+_FR_NEIGHBOUR_WORDS = _FR_POST_BOOSTERS | _FR_CONDITIONAL_BOOSTERS
 _FR_DIMINISHERS = frozenset(
     "assez plutot moyennement legerement relativement presque un_peu quelque_peu".split()
 )
@@ -199,10 +201,11 @@ class _French:
                 i += 1
 
         words = [s for k, _, s, _ in items if k in ("word", "phrase")]
-        shouted = sum(map(_is_caps, words))
+        shouted = sum(map(_is_caps, words)) if any(map(str.isupper, words)) else 0
         caps_diff = 0 < shouted < len(words)
-        exclamations = sum(s.count("!") for k, _, s, _ in items if k == "punct")
-        questions = sum(s.count("?") for k, _, s, _ in items if k == "punct")
+        marks = "".join([s for k, _, s, _ in items if k == "punct"])
+        exclamations = marks.count("!")
+        questions = marks.count("?")
 
         # 2. Valence of each item, with modifiers looking back up to three items in its clause.
         values = [0.0] * len(items)
@@ -220,6 +223,13 @@ class _French:
                 value = phrase_value or 0.0
             elif kind in ("word", "emoticon"):
                 value = self.valence(key)
+                if (
+                    not value
+                    and kind == "word"
+                    and key not in _FR_NEIGHBOUR_WORDS
+                    and (i == 0 or items[i - 1][1] != "trop")
+                ):
+                    continue  # most words: no tone, and none given by "trop" before them
             elif kind == "emoji":
                 value = _emoji_valence(surface)
             else:

@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from veille.text import clean_text, fold
-from veille.tone.lexicon import _URL, _load_once
+from veille.text import clean_text
+from veille.tone.lexicon import _URL, _fold, _load_once
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
@@ -31,6 +31,7 @@ _EN_VOTE = frozenset(
     an or if about than then thanks thank love great good bad never ever still again as all out
     up now today""".split()
 )
+_EN_ONLY_VOTE = _EN_VOTE - _FR_VOTE
 _FR_DIACRITIC = re.compile(r"[éèêàçùûôîïœ]")
 
 
@@ -181,14 +182,11 @@ def _langid() -> _LanguageModel:
 
 def _vote(text: str) -> tuple[float, float]:
     """Cheap French/English evidence: function words, elisions, French diacritics."""
-    folded = fold(text)
-    fr = en = 0.0
-    for word in _WORD.findall(folded):
-        if word in _FR_VOTE:
-            fr += 1
-        elif word in _EN_VOTE:
-            en += 1
-        elif "'" in word:
+    words = _WORD.findall(_fold(text))
+    fr = 0.0 + sum(map(_FR_VOTE.__contains__, words))
+    en = 0.0 + sum(map(_EN_ONLY_VOTE.__contains__, words))
+    for word in words:
+        if "'" in word and word not in _FR_VOTE and word not in _EN_VOTE:
             head, tail = word.split("'", 1)
             if head in ("l", "d", "j", "n", "qu", "c", "m", "s", "t"):
                 fr += 1
