@@ -139,7 +139,12 @@ def fold(text: str, *, case_sensitive: bool = False) -> str:
     return text.translate(_FOLD_KEEP_CASE if case_sensitive else _FOLD_LOWER)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)\]]*\s+|\n+")
+# A sentence ends after [.!?…], closing quotes or brackets and whitespace, or at line breaks:
+# `(?<=[.!?…])["'»”)\]]*\s+|\n+`, written to start with a character class so that the
+# regex engine skips to the next quote or whitespace instead of trying every position.
+_SENTENCE_END = re.compile(
+    r"[\s\"'»”)\]](?:(?<=[.!?…][\"'»”)\]])[\"'»”)\]]*\s+|(?<=[.!?…]\s)\s*|(?<=\n)\n*)"
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -150,8 +150,11 @@ _SPAM_WEAK = _rx(
 def _flags(text: str, lang: str, explanation: Explanation | None = None) -> tuple[str, ...]:
     """Flags that apply to text, in FLAGS order. Regexes run on the folded text."""
     folded = _fold(text).replace("’", "'")
-    links = len(_URL.findall(folded))
-    plain = _URL.sub(" ", folded)
+    links = 0
+    plain = folded
+    if "://" in folded or "www." in folded.lower():  # what every link holds, in any case
+        links = len(_URL.findall(folded))
+        plain = _URL.sub(" ", folded)
     found: set[str] = set()
     if ("?" in plain and "?" in _QUOTED.sub(" ", plain)) or _QUESTION_OPENERS.search(plain):
         found.add("question")

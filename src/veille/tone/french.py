@@ -133,6 +133,9 @@ class _French:
         for phrase in [*phrases, *_FR_MODIFIER_PHRASES]:
             head = phrase[0]
             self.phrase_reach[head] = max(self.phrase_reach.get(head, 0), len(phrase))
+        # The first two words of every phrase: a word and the next that start none are not
+        # looked up at each size.
+        self.phrase_starts = frozenset(phrase[:2] for phrase in [*phrases, *_FR_MODIFIER_PHRASES])
 
     def tokenize(self, text: str) -> list[tuple[str, str, str]]:
         text = text.replace("’", "'").replace("ʼ", "'")
@@ -182,7 +185,11 @@ class _French:
         while i < len(tokens):
             kind, key, surface = tokens[i]
             matched = False
-            if kind in ("word", "elision") and key in self.phrase_reach:
+            if (
+                kind in ("word", "elision")
+                and key in self.phrase_reach
+                and tuple(keys[i : i + 2]) in self.phrase_starts
+            ):
                 for size in range(min(self.phrase_reach[key], len(tokens) - i), 1, -1):
                     window = tuple(keys[i : i + size])
                     if window in self.phrases:

@@ -85,7 +85,7 @@ def _raw_score(
         return score
     folded = _fold(text).replace("’", "'")
     if (
-        any(sign in folded for sign in _IRONY_SIGNS)
+        any(map(folded.__contains__, _IRONY_SIGNS))
         or ("/s" in folded and _SARCASM_TAG.search(folded))
         or _IRONY.search(folded)
     ):
