@@ -38,7 +38,12 @@ class _Guarded:
         return needles is None or any(map(text.__contains__, needles))
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if self._may_match(text) else None
+        needles = self._needles
+        if needles is False:
+            needles = self.needles
+        if needles is None or any(map(text.__contains__, needles)):  # `_may_match`, inlined
+            return self.regex.search(text)
+        return None
 
     def findall(self, text: str) -> list[Any]:
         return self.regex.findall(text) if self._may_match(text) else []

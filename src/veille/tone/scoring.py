@@ -17,6 +17,7 @@ from veille.tone.irony import (
     _IRONY_SIGNS,
     _PRAISE_AGAIN,
     _PRAISE_WORD,
+    _PRAISE_WORDS,
     _SARCASM_TAG,
 )
 from veille.tone.language import detect_language
@@ -103,7 +104,9 @@ def _raw_score(
     phrase = find_phrase(folded, SARCASM_RULES, words)
     if phrase is not None:
         return _phrase_score(text, folded, lang, score, phrase, explanation, raised)
-    if score > NEGATIVE_AT and (_CLAP in folded or _PRAISE_WORD.search(folded)):
+    if score > NEGATIVE_AT and (
+        _CLAP in folded or (not _PRAISE_WORDS.isdisjoint(words) and _PRAISE_WORD.search(folded))
+    ):
         # "bravo… encore en retard", "great, another delay", "super la grève": praise words
         # around facts that are otherwise plainly bad are sarcasm, not praise. Praise that
         # opens the text addressed to a name ("Bravo Ikea, toujours pas de remboursement")
