@@ -915,6 +915,28 @@ def test_guarded_patterns_skip_only_texts_they_cannot_match() -> None:
                 assert pattern._may_match(text), (pattern.pattern[:60], text)
 
 
+def test_a_praise_word_is_found_only_in_a_text_holding_one_of_its_first_words() -> None:
+    """The sarcasm rule looks for praise words only in texts holding one of `_PRAISE_WORDS`:
+    each of `_PRAISE_WORD`'s phrases starts with one, and every match holds it as a word."""
+    from veille.text import fold
+    from veille.tone.irony import _CLAP, _PRAISE_WORD, _PRAISE_WORDS
+    from veille.tone.phrases import words_of
+
+    phrases = re.search(r"\\b\(\?:(.*?)\)\\b", _PRAISE_WORD.pattern)
+    assert phrases is not None
+    assert {phrase.split()[0] for phrase in phrases.group(1).split("|")} == _PRAISE_WORDS
+    texts = [fold(text).replace("’", "'") for text in _reference_texts()]
+    texts += [text for _, text, _ in IRONY] + ["bravo", "2bravo_", "génial!", "«merci»"]
+    found = 0
+    for text in texts:
+        for match in _PRAISE_WORD.regex.finditer(text):
+            if _CLAP not in match.group():
+                found += 1
+                assert words_of(match.group()) & _PRAISE_WORDS, match.group()
+                assert words_of(text) & _PRAISE_WORDS, text
+    assert found >= 20
+
+
 # --------------------------------------------------------------------------- linear time
 
 _LIKE_ONE_REGEX = re.compile(r"(\S+)(\s+)like\b", re.IGNORECASE)

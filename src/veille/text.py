@@ -26,6 +26,11 @@ _ESCAPES = re.compile(
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 
+# One character class each, which the regex engine scans for without trying a pattern at
+# every position: texts with no control character and no whitespace but single spaces (most
+# of them) skip the substitutions below.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NOT_A_SPACE = re.compile(r"[^\S ]")
 _SPACES = re.compile(r"[^\S\n]+")
 # Starting only where a run of whitespace starts: otherwise a long run without a line break
 # is read to its end from each of its characters.
@@ -42,7 +47,8 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "object", 
 
 def strip_controls(text: str) -> str:
     """Remove terminal escape sequences and control characters (tab and newline stay)."""
-    text = _ESCAPES.sub("", text)
+    if _CONTROLS.search(text) is not None:  # every escape sequence starts with ESC, a control
+        text = _ESCAPES.sub("", text)
     return _BIDI_AND_ZERO_WIDTH.sub("", text)
 
 
@@ -53,7 +59,9 @@ def clean_text(text: str | None, *, keep_lines: bool = False) -> str:
     text = strip_controls(unicodedata.normalize("NFC", text)).replace("\t", " ")
     if keep_lines:
         return _BLANK_LINES.sub("\n", _SPACES.sub(" ", text)).strip()
-    return _ANY_SPACE.sub(" ", text).strip()
+    if "  " in text or _NOT_A_SPACE.search(text) is not None:
+        text = _ANY_SPACE.sub(" ", text)
+    return text.strip()
 
 
 def html_to_text(markup: str | None, *, keep_lines: bool = False) -> str:
@@ -132,7 +140,12 @@ def fold(text: str, *, case_sensitive: bool = False) -> str:
     return text.translate(_FOLD_KEEP_CASE if case_sensitive else _FOLD_LOWER)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)\]]*\s+|\n+")
+# A sentence ends after [.!?…], closing quotes or brackets and whitespace, or at line breaks:
+# `(?<=[.!?…])["'»”)\]]*\s+|\n+`, written to start with a character class so that the
+# regex engine skips to the next quote or whitespace instead of trying every position.
+_SENTENCE_END = re.compile(
+    r"[\s\"'»”)\]](?:(?<=[.!?…][\"'»”)\]])[\"'»”)\]]*\s+|(?<=[.!?…]\s)\s*|(?<=\n)\n*)"
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -328,7 +328,12 @@ def _score_en(text: str, explanation: Explanation | None = None) -> float:
     something ("Any places you'd recommend?") asserts less than one that states it.
     """
     vader = _fast_vader()
-    text = _EN_NOT_NEGATED.sub(r"\1 \2", _EN_KILLER.sub("great", text))
+    # Each rewrite runs only on a text holding its word (no other character matches these
+    # letters whatever the case, so lowering finds them all).
+    if "ller" in text.lower():
+        text = _EN_KILLER.sub("great", text)
+    if "never" in text.lower():
+        text = _EN_NOT_NEGATED.sub(r"\1 \2", text)
     total = 0.0
     for start, end in sentence_spans(text) or [(0, len(text))]:
         sentence = _concession_as_but(_like_verb_only(text[start:end]))

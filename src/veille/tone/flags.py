@@ -6,10 +6,9 @@ import re
 from typing import TYPE_CHECKING
 
 from veille.models import FLAGS
-from veille.text import fold
 from veille.tone.explain import as_written
 from veille.tone.guarded import _rx
-from veille.tone.lexicon import _URL
+from veille.tone.lexicon import _URL, _fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from veille.tone.explain import Explanation
@@ -150,9 +149,12 @@ _SPAM_WEAK = _rx(
 
 def _flags(text: str, lang: str, explanation: Explanation | None = None) -> tuple[str, ...]:
     """Flags that apply to text, in FLAGS order. Regexes run on the folded text."""
-    folded = fold(text).replace("’", "'")
-    links = len(_URL.findall(folded))
-    plain = _URL.sub(" ", folded)
+    folded = _fold(text).replace("’", "'")
+    links = 0
+    plain = folded
+    if "://" in folded or "www." in folded.lower():  # what every link holds, in any case
+        links = len(_URL.findall(folded))
+        plain = _URL.sub(" ", folded)
     found: set[str] = set()
     if ("?" in plain and "?" in _QUOTED.sub(" ", plain)) or _QUESTION_OPENERS.search(plain):
         found.add("question")

@@ -7,9 +7,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from veille.text import fold
 from veille.tone.english import _vader
-from veille.tone.lexicon import _LEXICON_DIR, _key, _load_once, _read_lexicon
+from veille.tone.lexicon import _LEXICON_DIR, _fold, _key, _load_once, _read_lexicon
 
 if TYPE_CHECKING:  # pragma: no cover
     from veille.tone.explain import Explanation
@@ -46,6 +45,8 @@ _FR_BOOSTERS = frozenset(
 # These three are boosters before a sentiment word, sentiment words of their own otherwise.
 _FR_CONDITIONAL_BOOSTERS = frozenset(("super", "grave", "bien"))
 _FR_POST_BOOSTERS = frozenset("grave incroyable hallucinant enorme monstre dingue".split())
+# Words that act on the word before or after them, whatever their own valence.
+_FR_NEIGHBOUR_WORDS = _FR_POST_BOOSTERS | _FR_CONDITIONAL_BOOSTERS
 _FR_DIMINISHERS = frozenset(
     "assez plutot moyennement legerement relativement presque un_peu quelque_peu".split()
 )
@@ -112,6 +113,11 @@ class _French:
                 emoticons.add(entry)
                 lexicon[entry] = value
         alternation = "|".join(re.escape(e) for e in sorted(emoticons, key=len, reverse=True))
+        # The few hundred emoticons would each be tried at every word's start (a case-blind
+        # alternation skips no branch on its first character): the lookahead of their first
+        # characters lets most words through at the cost of one test.
+        firsts = "".join(sorted({re.escape(e[0]) for e in emoticons}))
+        alternation = f"(?=[{firsts}])(?:{alternation})"
         self.token_re = re.compile(
             _FR_TOKEN.pattern.replace("EMOTICONS", alternation).replace(
                 "EMOJI", _EMOJI_CHAR.pattern
@@ -127,13 +133,16 @@ class _French:
         for phrase in [*phrases, *_FR_MODIFIER_PHRASES]:
             head = phrase[0]
             self.phrase_reach[head] = max(self.phrase_reach.get(head, 0), len(phrase))
+        # The first two words of every phrase: a word and the next that start none are not
+        # looked up at each size.
+        self.phrase_starts = frozenset(phrase[:2] for phrase in [*phrases, *_FR_MODIFIER_PHRASES])
 
     def tokenize(self, text: str) -> list[tuple[str, str, str]]:
         text = text.replace("’", "'").replace("ʼ", "'")
         out: list[tuple[str, str, str]] = []
         # `fold` maps one character to one character: the key of a token is the same slice
         # of the folded text, folded once instead of token by token.
-        folded = fold(text)
+        folded = _fold(text)
         ligatures = "œ" in folded or "æ" in folded
         for match in self.token_re.finditer(text):
             kind = match.lastgroup or ""
@@ -176,7 +185,11 @@ class _French:
         while i < len(tokens):
             kind, key, surface = tokens[i]
             matched = False
-            if kind in ("word", "elision") and key in self.phrase_reach:
+            if (
+                kind in ("word", "elision")
+                and key in self.phrase_reach
+                and tuple(keys[i : i + 2]) in self.phrase_starts
+            ):
                 for size in range(min(self.phrase_reach[key], len(tokens) - i), 1, -1):
                     window = tuple(keys[i : i + size])
                     if window in self.phrases:
@@ -195,10 +208,11 @@ class _French:
                 i += 1
 
         words = [s for k, _, s, _ in items if k in ("word", "phrase")]
-        shouted = sum(map(_is_caps, words))
+        shouted = sum(map(_is_caps, words)) if any(map(str.isupper, words)) else 0
         caps_diff = 0 < shouted < len(words)
-        exclamations = sum(s.count("!") for k, _, s, _ in items if k == "punct")
-        questions = sum(s.count("?") for k, _, s, _ in items if k == "punct")
+        marks = "".join([s for k, _, s, _ in items if k == "punct"])
+        exclamations = marks.count("!")
+        questions = marks.count("?")
 
         # 2. Valence of each item, with modifiers looking back up to three items in its clause.
         values = [0.0] * len(items)
@@ -216,6 +230,13 @@ class _French:
                 value = phrase_value or 0.0
             elif kind in ("word", "emoticon"):
                 value = self.valence(key)
+                if (
+                    not value
+                    and kind == "word"
+                    and key not in _FR_NEIGHBOUR_WORDS
+                    and (i == 0 or items[i - 1][1] != "trop")
+                ):
+                    continue  # most words: no tone, and none given by "trop" before them
             elif kind == "emoji":
                 value = _emoji_valence(surface)
             else:

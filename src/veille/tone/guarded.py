@@ -35,15 +35,16 @@ class _Guarded:
 
     def _may_match(self, text: str) -> bool:
         needles = self.needles
-        if needles is None:
-            return True
-        for needle in needles:
-            if needle in text:
-                return True
-        return False
+        return needles is None or any(map(text.__contains__, needles))
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if self._may_match(text) else None
+        needles = self._needles
+        if needles is False:
+            needles = self.needles
+        # `_may_match`, inlined: a search is the commonest call on the hottest path.
+        if needles is None or any(map(text.__contains__, needles)):  # type: ignore[arg-type]
+            return self.regex.search(text)
+        return None
 
     def findall(self, text: str) -> list[Any]:
         return self.regex.findall(text) if self._may_match(text) else []

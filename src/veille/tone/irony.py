@@ -25,6 +25,13 @@ _PRAISE_WORD = _Guarded(
         r"|cheers)\b|\U0001f44f)[\s,!.…]*"
     )
 )
+# The first word of each of _PRAISE_WORD's phrases: a folded text none of whose words
+# (`phrases.words_of`) is one of these holds no praise word but 👏.
+_PRAISE_WORDS = frozenset(
+    """bravo merci super genial top parfait chapeau bien felicitations trop vraiment great thanks
+    thank well nice perfect wonderful brilliant fantastic awesome lovely congrats good way
+    cheers""".split()
+)
 _PRAISE_AGAIN = _Guarded(
     re.compile(
         r"\b(?:bravo|merci|super|genial|top|parfait|great|thanks|perfect|wonderful|brilliant"

@@ -9,12 +9,15 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from veille.text import clean_text, fold
-from veille.tone.lexicon import _URL, _load_once
+from veille.text import clean_text
+from veille.tone.lexicon import _URL, _fold, _load_once
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Each repetition takes a run of non-letters then a letter, two disjoint classes: matched or
+# refused in one pass over the text.
+_FORTY_LETTERS = re.compile(r"(?:[\W\d_]*[^\W\d_]){40}")
 
 
 _FR_VOTE = frozenset(
@@ -31,6 +34,7 @@ _EN_VOTE = frozenset(
     an or if about than then thanks thank love great good bad never ever still again as all out
     up now today""".split()
 )
+_EN_ONLY_VOTE = _EN_VOTE - _FR_VOTE
 _FR_DIACRITIC = re.compile(r"[éèêàçùûôîïœ]")
 
 
@@ -181,14 +185,11 @@ def _langid() -> _LanguageModel:
 
 def _vote(text: str) -> tuple[float, float]:
     """Cheap French/English evidence: function words, elisions, French diacritics."""
-    folded = fold(text)
-    fr = en = 0.0
-    for word in _WORD.findall(folded):
-        if word in _FR_VOTE:
-            fr += 1
-        elif word in _EN_VOTE:
-            en += 1
-        elif "'" in word:
+    words = _WORD.findall(_fold(text))
+    fr = 0.0 + sum(map(_FR_VOTE.__contains__, words))
+    en = 0.0 + sum(map(_EN_ONLY_VOTE.__contains__, words))
+    for word in words:
+        if "'" in word and word not in _FR_VOTE and word not in _EN_VOTE:
             head, tail = word.split("'", 1)
             if head in ("l", "d", "j", "n", "qu", "c", "m", "s", "t"):
                 fr += 1
@@ -199,7 +200,21 @@ def _vote(text: str) -> tuple[float, float]:
 
 
 def _strip_noise(text: str) -> str:
-    return _MENTION.sub(" ", _URL.sub(" ", text)).replace("#", " ")
+    # Each pattern runs only on a text that can hold a match: a link holds "://" or "www."
+    # (in any case), a mention "@".
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return text.replace("#", " ")
+
+
+def _cleaned(text: str) -> str:
+    """`clean_text(text)` for a text made of `clean_text` outputs joined by single spaces,
+    such as the window `tone_around` judges: it is its own cleaning unless the join made it
+    other than NFC, which only `clean_text` can tell (a removed control character can leave
+    a combining mark after a letter)."""
+    return text if unicodedata.is_normalized("NFC", text) else clean_text(text)
 
 
 def detect_language(text: str) -> str:
@@ -210,8 +225,15 @@ def detect_language(text: str) -> str:
     the two languages veille scores. The vote only decides between fr and en; a confident
     answer for another language stands, so that text is left neutral instead of misread.
     """
-    text = _strip_noise(clean_text(text).replace("’", "'"))
-    letters = len(_NOT_LETTERS.sub("", text))  # as len(_LETTER.findall(text)), cheaper
+    return _detect_clean(clean_text(text))
+
+
+def _detect_clean(text: str) -> str:
+    """`detect_language` of a text `clean_text` has already cleaned (see `_cleaned`)."""
+    text = _strip_noise(text.replace("’", "'"))
+    # Only "fewer than 2", "15 or more" and "40 or more" letters matter: 40 found from the
+    # start (a 240-character window holds them in its first sentence) settle all three.
+    letters = 40 if _FORTY_LETTERS.match(text) else len(_NOT_LETTERS.sub("", text))
     if letters < 2:
         return "und"
     lang, prob = _langid().classify(text[:3000])

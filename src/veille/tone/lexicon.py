@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from functools import cache, wraps
+from functools import cache, lru_cache, wraps
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,6 +24,14 @@ def _key(text: str) -> str:
     """Lookup key: folded (lower case, no accents, straight apostrophe), ligatures opened."""
     return fold(text).replace("œ", "oe").replace("æ", "ae")
 
+
+def _fold(text: str) -> str:
+    """`fold(text)`, remembered for the last few window-sized texts: the rules judging one
+    window (flags, irony, the French tokenizer) fold the same sentence each in turn."""
+    return _fold_recent(text) if len(text) <= 6000 else fold(text)
+
+
+_fold_recent = lru_cache(maxsize=8)(fold)
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ import re
 
 from veille import prose
 from veille.models import FLAGS, Tone, ToneLabel
-from veille.text import clean_text, fold
+from veille.text import clean_text
 from veille.tone.english import _score_en
 from veille.tone.explain import Explanation, as_written
 from veille.tone.flags import _COMPLAINT, _flags
@@ -17,9 +17,11 @@ from veille.tone.irony import (
     _IRONY_SIGNS,
     _PRAISE_AGAIN,
     _PRAISE_WORD,
+    _PRAISE_WORDS,
     _SARCASM_TAG,
 )
 from veille.tone.language import detect_language
+from veille.tone.lexicon import _fold
 from veille.tone.phrases import (
     _PRAISE_OPENER,
     COMPLAINING,
@@ -82,9 +84,9 @@ def _raw_score(
     score = _lexical_score(text, lang, explanation)
     if lang not in ("fr", "en", "und") or not text:
         return score
-    folded = fold(text).replace("’", "'")
+    folded = _fold(text).replace("’", "'")
     if (
-        any(sign in folded for sign in _IRONY_SIGNS)
+        any(map(folded.__contains__, _IRONY_SIGNS))
         or ("/s" in folded and _SARCASM_TAG.search(folded))
         or _IRONY.search(folded)
     ):
@@ -102,7 +104,9 @@ def _raw_score(
     phrase = find_phrase(folded, SARCASM_RULES, words)
     if phrase is not None:
         return _phrase_score(text, folded, lang, score, phrase, explanation, raised)
-    if score > NEGATIVE_AT and (_CLAP in folded or _PRAISE_WORD.search(folded)):
+    if score > NEGATIVE_AT and (
+        _CLAP in folded or (not _PRAISE_WORDS.isdisjoint(words) and _PRAISE_WORD.search(folded))
+    ):
         # "bravo… encore en retard", "great, another delay", "super la grève": praise words
         # around facts that are otherwise plainly bad are sarcasm, not praise. Praise that
         # opens the text addressed to a name ("Bravo Ikea, toujours pas de remboursement")

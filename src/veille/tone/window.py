@@ -10,7 +10,7 @@ from veille.text import clean_text, sentence_spans
 from veille.tone.engines import ToneEngine, _validate
 from veille.tone.explain import Explanation
 from veille.tone.flags import _flags
-from veille.tone.language import detect_language
+from veille.tone.language import _cleaned, _detect_clean
 from veille.tone.layer import ToneLayer
 from veille.tone.scoring import (
     NEGATIVE_AT,
@@ -167,7 +167,7 @@ def _languages_of(text: str) -> Callable[[str], str]:
         # Under 80 characters a window says too little: the text's opening speaks for it.
         key = window if len(window) >= 80 else ""
         if key not in languages:
-            languages[key] = detect_language(key or clean_text(text[:3000]))
+            languages[key] = _detect_clean(_cleaned(key or clean_text(text[:3000])))
         return languages[key]
 
     return language_of
