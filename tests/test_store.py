@@ -105,7 +105,7 @@ def test_a_release_before_alerts_is_upgraded_in_place(db_path: Path) -> None:
         assert watermarks == [1, 1]
         assert [row["target"] for row in store.alert_states()] == targets
         version = store.db.execute("PRAGMA user_version").fetchone()[0]
-        assert version == len(migrations.applied(store.db)) == 8
+        assert version == len(migrations.applied(store.db)) == 9
 
 
 def test_alert_state_kept_by_position_is_taken_over_by_the_url_now_there(

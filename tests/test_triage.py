@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,41 @@ def test_a_rescan_never_resets_status_or_note(
     first = next(r for r in rows if r["id"] == mention_id)
     assert (first["status"], first["note"]) == ("handled", "called")
     assert [r["status"] for r in rows if r["id"] != mention_id] == ["new"]
+
+
+def _report_triage(runner, db_path: Path, since: str, until: str) -> dict:
+    result = runner.invoke(
+        app, ["report", "--db", str(db_path), "--since", since, "--until", until, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["triage"]
+
+
+def test_the_report_counts_the_triage_done_in_its_period(runner, triage_db: Path) -> None:
+    # Mention 1 was published on 20 November; it is dealt with today, with a note.
+    marked = runner.invoke(
+        app, ["mark", "1", "--handled", "--note", "called back", "--db", str(triage_db)]
+    )
+    assert marked.exit_code == 0, marked.output
+    with Store(triage_db) as store:
+        (triaged_at,) = store.conn.execute(
+            "SELECT triaged_at FROM mention_rows WHERE id = 1"
+        ).fetchone()
+    today = triaged_at[:10]
+    tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    week = _report_triage(runner, triage_db, today, tomorrow)
+    assert (week["handled"], week["ignored"]) == (1, 0)
+    assert [n["note"] for n in week["notes"]] == ["called back"]
+    # November's report: mention 7, marked before triage was dated, counts where it was
+    # mentioned; mention 1, dealt with today, does not, and is no longer new there.
+    november = _report_triage(runner, triage_db, "2026-11-20", "2026-11-28")
+    assert (november["handled"], november["ignored"], november["new"]) == (1, 0, 6)
+    assert november["notes"] == []
+    # Marked again as it was, the first date stands; back to new, it is no triage at all.
+    runner.invoke(app, ["mark", "1", "--handled", "--db", str(triage_db)])
+    with Store(triage_db) as store:
+        assert store.conn.execute(
+            "SELECT triaged_at FROM mention_rows WHERE id = 1"
+        ).fetchone() == (triaged_at,)
+    runner.invoke(app, ["mark", "1", "--new", "--db", str(triage_db)])
+    assert _report_triage(runner, triage_db, today, tomorrow)["handled"] == 0

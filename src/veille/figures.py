@@ -195,16 +195,22 @@ def _before(row: dict[str, Any] | None) -> dict[str, Any]:
 def _triage(
     store: Store, filters: MentionFilter, brand_rows: list[dict[str, Any]], top: int
 ) -> dict[str, Any]:
-    """How the period's mentions stand: how many are new, handled, ignored (counted with
-    the brands), and the notes left on the newest handled or ignored ones.
+    """What was done in the period: how many mentions were marked handled or ignored in it
+    (whenever they were written), the notes left on the latest, and how many of the
+    period's mentions are still new.
 
-    Triage keeps no date of its own: this is the state of the period's mentions now."""
-    handled = sum(row["handled"] or 0 for row in brand_rows)
-    ignored = sum(row["ignored"] or 0 for row in brand_rows)
+    A mention marked before veille dated triage counts in the period it was written in: of
+    the period's mentions in a status (`brand_rows`), those whose triage is not dated."""
+    dated = store.dated_triage(filters)
+    settled = {
+        status: sum(row[status] or 0 for row in brand_rows) for status in ("handled", "ignored")
+    }
     return {
-        "new": sum(row["mentions"] for row in brand_rows) - handled - ignored,
-        "handled": handled,
-        "ignored": ignored,
+        "new": sum(row["mentions"] for row in brand_rows) - sum(settled.values()),
+        **{
+            status: dated["marked"][status] + settled[status] - dated["written"][status]
+            for status in ("handled", "ignored")
+        },
         "notes": store.triaged(filters, limit=top),
     }
 

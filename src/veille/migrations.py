@@ -450,6 +450,18 @@ def m008_tone_labels(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_triage_dates(db: Database) -> None:
+    # When a mention was last marked handled or ignored (`veille mark`): the report's
+    # triage is what was done in its period, not only where the period's mentions stand.
+    # NULL for a mention never triaged, set back to new, or marked before this column.
+    db.execute("ALTER TABLE mention_rows ADD COLUMN triaged_at TEXT")
+    db.execute(
+        "CREATE INDEX idx_mention_rows_triaged ON mention_rows (triaged_at) "
+        "WHERE triaged_at IS NOT NULL"
+    )
+
+
 def _unwrap_stored_urls(db: Database) -> None:
     """Give stored mentions and items the URL a sweep now computes for them: a redirect link
     (a Google Alerts result…) becomes the article's, and the domain the publisher's. Were

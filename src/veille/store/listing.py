@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from datetime import timedelta, timezone, tzinfo
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from veille.errors import UsageError
@@ -20,7 +21,7 @@ from veille.store.filters import (
     with_judged,
 )
 from veille.text import HIGHLIGHT_END, HIGHLIGHT_START
-from veille.times import from_stored, offsets, to_stored
+from veille.times import from_stored, offsets, to_stored, utc_now
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -175,24 +176,50 @@ class Listing:
         )
         return self._dicts(sql, [*params, limit])
 
+    def dated_triage(self, filters: MentionFilter = MentionFilter()) -> dict[str, dict[str, int]]:
+        """Of the mentions whose triage is dated (`triaged_at`), how many were marked handled
+        and ignored in the filters' period (`marked`), and how many of those written in it
+        are (`written`); the other filters apply as to any listing.
+
+        Both read the few dated rows through their own index, never the period's mentions:
+        the report has those counts by status already (`breakdown`)."""
+        where, params = replace(filters, since=None, until=None).where()
+        bounds = [("triaged_at >= ?", filters.since), ("triaged_at < ?", filters.until)]
+        marked = " AND ".join(["triaged_at IS NOT NULL", *(c for c, v in bounds if v)])
+        written, written_params = MentionFilter(since=filters.since, until=filters.until).where()
+        found = {}
+        for key, condition, extra in (
+            ("marked", marked, [v for _, v in bounds if v]),
+            ("written", f"triaged_at IS NOT NULL AND {written}", written_params),
+        ):
+            counts = dict(
+                self.conn.execute(
+                    "SELECT status, count(*) FROM mention_rows INDEXED BY idx_mention_rows_triaged "
+                    f"WHERE {where} AND {condition} AND status IN ('handled', 'ignored') "
+                    "GROUP BY status",
+                    [*params, *extra],
+                ).fetchall()
+            )
+            found[key] = {status: int(counts.get(status, 0)) for status in ("handled", "ignored")}
+        return found
+
     def triaged(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 10
     ) -> list[dict[str, Any]]:
-        """The newest mentions marked handled or ignored that carry a note: what was done
-        about them, in the words of whoever marked them.
+        """The latest mentions marked handled or ignored in the period that carry a note:
+        what was done about them, in the words of whoever marked them, newest first.
 
-        Notes are looked for among the newest TRIAGED_READ triaged mentions, found in the
-        date index alone: a busy period's thousands of handled mentions without a note are
-        not read one by one."""
-        where, params = filters.where()
+        Notes are looked for among the latest TRIAGED_READ triaged mentions of each kind
+        (dated, or marked before the date was kept), read in an index alone: a busy period's
+        thousands of handled mentions without a note are not read one by one."""
+        sql, params = _latest_triaged(filters)
         sql = (
             f"SELECT id, brand, source, url, title, author, {DATE_COLUMN} AS mentioned_at, "
-            "tone, flags, status, note FROM mention_rows WHERE id IN ("
-            f"SELECT id FROM mention_rows {by_date(filters)} WHERE {where} "
-            f"AND status IN ('handled', 'ignored') ORDER BY {DATE_COLUMN} DESC LIMIT ?) "
-            f"AND coalesce(note, '') != '' ORDER BY {DATE_COLUMN} DESC, id DESC LIMIT ?"
+            f"triaged_at, tone, flags, status, note FROM mention_rows WHERE id IN ({sql}) "
+            f"AND coalesce(note, '') != '' "
+            f"ORDER BY coalesce(triaged_at, {DATE_COLUMN}) DESC, id DESC LIMIT ?"
         )
-        return self._dicts(sql, [*params, TRIAGED_READ, limit])
+        return self._dicts(sql, [*params, limit])
 
     def inbox(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
@@ -218,8 +245,18 @@ class Listing:
         )
         return int(self.conn.execute(sql, params).fetchone()[0])
 
-    def mark(self, ids: Iterable[int], status: str | None, note: str | None) -> int:
+    def mark(
+        self,
+        ids: Iterable[int],
+        status: str | None,
+        note: str | None,
+        *,
+        now: datetime | None = None,
+    ) -> int:
         """Set the triage status and/or note of mentions, all or none; returns how many.
+
+        Marking handled or ignored dates the triage (`triaged_at`, `now`); back to new
+        clears it.
 
         Raises UsageError naming the ids that do not exist, without changing anything.
         """
@@ -243,10 +280,21 @@ class Listing:
                     f"no mention with id {', '.join(map(str, missing))}; nothing was changed "
                     "(see `veille inbox` or `veille mentions` for ids)"
                 )
-            assignments = ", ".join(f"{key} = ?" for key in changes)
+            assignments = [f"{key} = ?" for key in changes]
+            values: list[Any] = list(changes.values())
+            if status == "new":
+                assignments.append("triaged_at = NULL")
+            elif status is not None:
+                # Marked again as it was: the first time stands, the day it was dealt with.
+                assignments.append(
+                    "triaged_at = CASE WHEN status = ? AND triaged_at IS NOT NULL "
+                    "THEN triaged_at ELSE ? END"
+                )
+                values += [status, to_stored(now or utc_now())]
+            # `status` in the CASE is the row's before this update, as SQL reads it.
             self.db.execute(
-                f"UPDATE mention_rows SET {assignments} WHERE id IN ({placeholders})",
-                [*changes.values(), *ids],
+                f"UPDATE mention_rows SET {', '.join(assignments)} WHERE id IN ({placeholders})",
+                [*values, *ids],
             )
         return len(ids)
 
@@ -299,3 +347,30 @@ class Listing:
             raise ValueError(column)
         sql = f"SELECT DISTINCT {column} FROM mention_rows WHERE {column} IS NOT NULL"
         return [row[0] for row in self.conn.execute(sql)]
+
+
+def _latest_triaged(filters: MentionFilter) -> tuple[str, list[Any]]:
+    """A query of the ids of the latest TRIAGED_READ mentions marked handled or ignored in
+    the filters' period, and of as many marked before veille dated triage (no
+    `triaged_at`) that were written in it; the other filters apply as to any listing."""
+    where, params = replace(filters, since=None, until=None).where()
+    bounds = [("triaged_at >= ?", filters.since), ("triaged_at < ?", filters.until)]
+    marked = " AND ".join(["triaged_at IS NOT NULL", *(c for c, v in bounds if v)])
+    written, written_params = MentionFilter(since=filters.since, until=filters.until).where()
+    settled = f"WHERE {where} AND status IN ('handled', 'ignored')"
+    dated = f"SELECT id FROM mention_rows {settled} AND {marked} ORDER BY triaged_at DESC LIMIT ?"
+    undated = (
+        f"SELECT id FROM mention_rows {by_date(filters)} {settled} AND triaged_at IS NULL "
+        f"AND {written} ORDER BY {DATE_COLUMN} DESC LIMIT ?"
+    )
+    return (
+        f"SELECT * FROM ({dated}) UNION ALL SELECT * FROM ({undated})",
+        [
+            *params,
+            *(v for _, v in bounds if v),
+            TRIAGED_READ,
+            *params,
+            *written_params,
+            TRIAGED_READ,
+        ],
+    )
