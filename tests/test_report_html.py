@@ -355,16 +355,31 @@ def test_a_busy_week_stays_small(tmp_path: Path) -> None:
     assert summary == "5\u202f000"  # Babel's French thousands: a narrow no-break space
 
 
-def test_the_demo_writes_its_report(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lang", "written", "competitor", "headline"),
+    [
+        (None, "Report written to", "Velix (competitor)", "Mentions of Lumo"),
+        ("fr", "Rapport écrit dans", "Velix (concurrent)", "Mentions de Lumo"),
+    ],
+)
+def test_the_demo_writes_its_report(
+    tmp_path: Path, lang: str | None, written: str, competitor: str, headline: str
+) -> None:
     path = tmp_path / "demo.html"
-    result = run("demo", "--html", str(path))
+    result = run("demo", "--html", str(path), *(["--lang", lang] if lang else []))
     assert result.exit_code == 0, result.output
-    assert f"Report written to {path}" in result.stdout
+    assert f"{written} {path}" in result.stdout
     page = lxml.html.fromstring(path.read_text(encoding="utf-8"))
     voice = [row.xpath("./th")[0].text_content() for row in page.xpath(
         "//figure[@data-chart='voice']//tbody/tr")]  # fmt: skip
-    assert voice == ["Lumo", "Velix (competitor)"]
-    assert page.xpath("//p[@class='headline']")[0].text_content().startswith("Mentions of Lumo")
+    assert voice == ["Lumo", competitor]
+    assert page.xpath("//p[@class='headline']")[0].text_content().startswith(headline)
+
+
+def test_the_demo_refuses_an_unknown_language_before_its_scan() -> None:
+    result = run("demo", "--lang", "de", "--html", "x.html")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--lang 'de'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -412,3 +427,86 @@ def test_mention_lang_filters_the_report(reports) -> None:
     figures = json.loads(result.stdout)
     assert figures["summary"]["mentions"] == 4  # Globex's, in English
     assert figures["filters"] == {"langs": ["en"]}
+
+
+@pytest.mark.parametrize("target", ["database", "config", "config by another path"])
+def test_html_never_overwrites_the_database_or_the_config(reports, target: str) -> None:
+    config = reports["config"]
+    db_path = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["database"])
+    path = {
+        "database": db_path,
+        "config": config,
+        "config by another path": config.parent / ".." / config.parent.name / config.name,
+    }[target]
+    before = path.read_bytes()
+    result = run("report", "-c", str(config), *PERIOD, "--html", str(path))
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "--html needs another file" in (
+        result.stderr
+    )
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "message"),
+    [
+        ("report", "/dev/full", "not a regular file"),
+        ("report", "{folder}", "a folder"),
+        ("demo", "{folder}", "a folder"),
+        ("demo", "{folder}/x.db", "that is the database"),
+    ],
+)
+def test_a_bad_html_target_is_refused_before_any_work(
+    reports, tmp_path: Path, command: str, target: str, message: str
+) -> None:
+    (tmp_path / "x.db").write_bytes(b"kept")
+    html = target.format(folder=tmp_path)
+    args = ["-c", str(reports["config"]), *PERIOD] if command == "report" else ["--db", html]
+    result = run(command, *args, "--html", html)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""  # the demo's scan did not run
+    assert (tmp_path / "x.db").read_bytes() == b"kept"
+
+
+def _limit_file_size() -> None:
+    """In the child: files can grow to 64 KB (a report is larger, SQLite's shared memory
+    file smaller), and a write past that fails (EFBIG) rather than killing the process, as
+    on a full disk."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (65_536, 65_536))
+
+
+def test_a_failed_write_leaves_the_old_file_whole(reports, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "kept.html"
+    path.write_text("the report of last week", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-B", "-m", "veille", "report", "-c", str(reports["config"]), *PERIOD,
+         "--html", str(path)],
+        capture_output=True, text=True, preexec_fn=_limit_file_size,
+        env={**os.environ, "TZ": "UTC", "LANG": "C.UTF-8"},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "kept.html: cannot write" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert path.read_text(encoding="utf-8") == "the report of last week"
+    assert [p.name for p in path.parent.iterdir()] == ["kept.html"]
+
+
+def test_the_html_replaces_an_old_report_whole(reports, tmp_path: Path) -> None:
+    path = tmp_path / "r.html"
+    path.write_text("old", encoding="utf-8")
+    path.chmod(0o640)
+    result = run("report", "-c", str(reports["config"]), *PERIOD, "--html", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]

@@ -46,9 +46,34 @@ def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
 
 
 def write_html(figures: Mapping[str, Any], path: Path, *, lang: str, zone: tzinfo) -> None:
-    """Write the page to `path`; OSError when it cannot be written."""
-    html = render_html(figures, lang=lang, zone=zone)
-    path.write_text(html, encoding="utf-8")
+    """Write the page to `path` whole or not at all: into a file beside it, then renamed
+    over it, so a full disk never leaves half a report (nor a file it replaced, truncated);
+    OSError when it cannot be written."""
+    import os
+    import tempfile
+
+    data = render_html(figures, lang=lang, zone=zone).encode("utf-8")
+    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(scratch, _mode(path))
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+def _mode(path: Path) -> int:
+    """The permissions a file written in place would have: the replaced file's, else the
+    umask's."""
+    import os
+
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, Any]:
