@@ -310,10 +310,12 @@ def test_days_are_the_zones_in_the_html_as_in_the_terminal(
     assert seen in terminal
 
 
-def busy_week(db_path: Path) -> None:
-    """5,000 mentions over 7 days, 6 brands, 30 sources, long titles."""
+BUSY_BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
+
+
+def busy_week(db_path: Path, brands: list[str] = BUSY_BRANDS) -> None:
+    """5,000 mentions over 7 days, 6 brands (or `brands`), 30 sources, long titles."""
     sources = [f"Source {n:02d}" for n in range(30)]
-    brands = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
     tones = ("positive", "neutral", "negative")
     with Store(db_path) as store:
         store.sync_sources(
@@ -326,7 +328,7 @@ def busy_week(db_path: Path) -> None:
                 {},
                 [
                     make_mention(
-                        brand=brands[i % 6],
+                        brand=brands[i % len(brands)],
                         source=source,
                         domain=f"s{n}.example",
                         url=f"https://s{n}.example/{i}",
@@ -353,6 +355,37 @@ def test_a_busy_week_stays_small(tmp_path: Path) -> None:
     assert (found["volume"]["days"], found["volume"]["brands"]) == (7, 6)
     summary = lxml.html.fromstring(html).xpath("//div[@class='summary']//b")[0].text_content()
     assert summary == "5\u202f000"  # Babel's French thousands: a narrow no-break space
+
+
+def test_twenty_brands_half_of_them_competitors_stay_small(tmp_path: Path) -> None:
+    db_path = tmp_path / "busy.db"
+    brands = [f"Brand {n:02d}" for n in range(20)]
+    busy_week(db_path, brands)
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": str(db_path),
+                "brands": [
+                    {"name": name, "terms": [name], "competitor": n % 2 == 1}
+                    for n, name in enumerate(brands)
+                ],
+                "sources": [{"name": "Source 00", "type": "rss", "url": "https://s0.example/f"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    path = tmp_path / "busy.html"
+    result = run("report", "-c", str(config), *PERIOD, "--html", str(path))
+    assert result.exit_code == 0, result.output
+    html = path.read_text(encoding="utf-8")
+    assert len(html.encode()) <= 1_500_000
+    found = charts(html)
+    assert (found["voice"]["brands"], found["volume"]["brands"]) == (20, 20)
+    assert sum("(competitor)" in row[0] for row in found["voice"]["rows"]) == 10
+    # a competitor's bar is marked by what can be seen: no pattern drawn in its own colour
+    voice = lxml.html.fromstring(html).xpath("//figure[@data-chart='voice']")[0]
+    assert not voice.xpath(".//*[local-name()='pattern']")
 
 
 @pytest.mark.parametrize(
