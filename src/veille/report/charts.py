@@ -58,6 +58,12 @@ def _style(index: int) -> dict[str, Any]:
     }
 
 
+def _short(name: str, most: int = 24) -> str:
+    """A name cut to `most` characters with an ellipsis: a chart's label stays in the
+    picture; the figures table beside it has the whole name."""
+    return name if len(name) <= most else name[: most - 1].rstrip() + "…"
+
+
 def _pale(colour: str) -> str:
     """`colour` mixed with three parts of white."""
     red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
@@ -106,7 +112,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
         styles = brand_styles(figures)
         for brand in brands:
             counts = [day["counts"].get(brand, 0) for day in days]
-            axes.plot(positions, counts, label=brand, linewidth=1.8, markersize=5,
+            axes.plot(positions, counts, label=_short(brand), linewidth=1.8, markersize=5,
                       **styles[brand])  # fmt: skip
         number = 0
         for position, day in enumerate(days):
@@ -203,7 +209,7 @@ def net_chart(figures: Mapping[str, Any], words: Wording) -> str:
             value = brand["net_sentiment"]
             if value is not None:
                 _label_bar(axes, words.signed(value), value, row - 0.2)
-        axes.set_yticks(list(rows), [b["brand"] for b in brands])
+        axes.set_yticks(list(rows), [_short(b["brand"]) for b in brands])
         axes.invert_yaxis()
         axes.set_xlim(-1.15, 1.15)
         axes.axvline(0, color="#555555", linewidth=0.8)
@@ -231,7 +237,8 @@ def voice_chart(figures: Mapping[str, Any], words: Wording) -> str:
             bar.set_linewidth(1.2)
             _label_bar(axes, words.percent(brand["share_of_voice_pct"]), shares[index], index)
         labels = [
-            b["brand"] + (f" ({words('competitor')})" if b["competitor"] else "") for b in brands
+            _short(b["brand"]) + (f" ({words('competitor')})" if b["competitor"] else "")
+            for b in brands
         ]
         axes.set_yticks(list(rows), labels)
         axes.invert_yaxis()
