@@ -547,3 +547,18 @@ def test_the_html_replaces_an_old_report_whole(reports, tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+@pytest.mark.parametrize("columns", ["200", "80"])
+def test_the_french_terminal_report_writes_a_whole_hundred_percent(reports, columns: str) -> None:
+    result = run(
+        "report", "-c", str(reports["config"]), *PERIOD, "--tone", "negative", "--lang", "fr",
+        env={"COLUMNS": columns},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("Ton et part de voix")[1].split("Dans le temps")[0]
+    rows = [line for line in table.splitlines() if line.lstrip().startswith(("Acme", "Globex"))]
+    assert len(rows) == 2 and all(len(row) <= int(columns) for row in rows)
+    # each brand's mentions are all negative: 100 % in the Nég column, never cut
+    assert all("100\u00a0%" in row for row in rows)
+    assert "100…" not in result.stdout

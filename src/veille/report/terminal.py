@@ -204,9 +204,10 @@ def report_view(
                 Column(words("brand"), 24),
                 Column(words("mentions_label"), 8, "right"),
                 Column(words("voice"), 5, "right"),
-                Column(words("pos"), 4, "right"),
-                Column(words("neu"), 4, "right"),
-                Column(words("neg"), 4, "right"),
+                # "100 %" in French: five characters
+                Column(words("pos"), 5, "right"),
+                Column(words("neu"), 5, "right"),
+                Column(words("neg"), 5, "right"),
                 Column(words("net"), 5, "right"),
             ],
             [
