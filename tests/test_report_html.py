@@ -562,3 +562,43 @@ def test_the_french_terminal_report_writes_a_whole_hundred_percent(reports, colu
     # each brand's mentions are all negative: 100 % in the Nég column, never cut
     assert all("100\u00a0%" in row for row in rows)
     assert "100…" not in result.stdout
+
+
+def _axis_texts(html: str, chart: str) -> list[str]:
+    """The text of a chart's y axis ticks."""
+    figure = lxml.html.fromstring(html).xpath(f"//figure[@data-chart='{chart}']")[0]
+    ticks = figure.xpath(
+        ".//*[local-name()='g'][starts-with(@id, 'ytick_') or contains(@id, '-ytick_')]"
+    )
+    return [t.text_content().strip() for t in ticks]
+
+
+def test_the_charts_axes_write_numbers_in_the_language(tmp_path: Path) -> None:
+    db_path = tmp_path / "many.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url=f"https://example.fr/{n}", published_at="2026-11-26T10:00:00Z")
+                for n in range(1200)
+            ],
+        )
+    for lang, thousands in (("fr", "1\u202f[0-9]{3}"), ("en", "1,[0-9]{3}")):
+        path = tmp_path / f"many-{lang}.html"
+        result = run("report", "--db", str(db_path), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        for chart in ("volume", "tone-days"):
+            ticks = _axis_texts(html, chart)
+            assert any(re.fullmatch(thousands, t) for t in ticks), (chart, ticks)
+            assert not any(re.search("[0-9]{4}", t) for t in ticks), (chart, ticks)
+    # an empty period's tone chart counts from 0 in whole numbers
+    path = tmp_path / "empty.html"
+    result = run("report", "--db", str(db_path), "--since", "2026-10-01", "--until", "2026-10-08",
+                 "--html", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for chart in ("volume", "tone-days"):
+        ticks = _axis_texts(path.read_text(encoding="utf-8"), chart)
+        assert ticks and ticks[0] == "0" and all(re.fullmatch(r"\d+", t) for t in ticks), ticks

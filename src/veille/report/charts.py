@@ -98,10 +98,21 @@ def _day_axis(axes: Axes, days: Sequence[Mapping[str, Any]], words: Wording) -> 
     axes.tick_params(axis="x", labelrotation=0 if len(positions) <= 8 else 45)
 
 
+def _count_axis(axes: Axes, words: Wording) -> None:
+    """A y axis of mentions: whole numbers from 0 (up to 1 at least, so an empty period
+    reads 0 and 1, not ±0.045), written in the language ("1 000" in French)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axes.set_ylim(0, max(1, axes.get_ylim()[1]))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: words.number(value)))
+    axes.set_ylabel(words("mentions_label"))
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+
+
 def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
     """Mentions per day per brand, a line each, spike days shaded and numbered."""
     import matplotlib
-    from matplotlib.ticker import MaxNLocator
 
     days = figures["days"]
     brands = sorted({brand for day in days for brand in day["counts"]})
@@ -130,10 +141,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
                     color="#A33F00",
                 )
         _day_axis(axes, days, words)
-        axes.set_ylim(bottom=0)
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_ylabel(words("mentions_label"))
-        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+        _count_axis(axes, words)
         if brands:
             axes.legend(loc="upper left", frameon=False, ncols=min(len(brands), 4))
     return _svg(figure)
@@ -142,7 +150,6 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
 def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
     """The day's mentions stacked by tone, each tone with its colour and hatching."""
     import matplotlib
-    from matplotlib.ticker import MaxNLocator
 
     days = figures["days"]
     with matplotlib.rc_context(STYLE):
@@ -163,9 +170,7 @@ def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
             )
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
         _day_axis(axes, days, words)
-        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_ylabel(words("mentions_label"))
-        axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+        _count_axis(axes, words)
         axes.set_axisbelow(True)
         axes.legend(loc="upper left", frameon=False, ncols=3)
     return _svg(figure)
