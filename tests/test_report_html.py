@@ -602,3 +602,72 @@ def test_the_charts_axes_write_numbers_in_the_language(tmp_path: Path) -> None:
     for chart in ("volume", "tone-days"):
         ticks = _axis_texts(path.read_text(encoding="utf-8"), chart)
         assert ticks and ticks[0] == "0" and all(re.fullmatch(r"\d+", t) for t in ticks), ticks
+
+
+HOSTILE_BRANDS = ["Brand\x1b[31mRed", "🚲 Vélo", "Acme"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose brands carry an escape sequence and an emoji, and their mentions."""
+    folder = tmp_path_factory.mktemp("hostile")
+    db_path = folder / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(
+                    brand=HOSTILE_BRANDS[n % 3],
+                    url=f"https://example.fr/{n}",
+                    published_at=f"2026-11-2{1 + n % 7}T10:00:00Z",
+                    tone=("positive", "negative")[n % 2],
+                )
+                for n in range(30)
+            ],
+        )
+    config = folder / "sources.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": str(db_path),
+                "brands": [
+                    {"name": name, "terms": ["Acme"], "competitor": n == 1}
+                    for n, name in enumerate(HOSTILE_BRANDS)
+                ],
+                "sources": [{"name": "Feed", "type": "rss", "url": "https://example.fr/f"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_brand_names_are_cleaned_of_escapes_everywhere(hostile: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.html"
+    for lang in ("en", "fr"):
+        result = run("report", "-c", str(hostile), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        assert "\x1b" not in html and "BrandRed" in visible_text(html)
+        terminal = run("report", "-c", str(hostile), *PERIOD, "--lang", lang)
+        assert terminal.exit_code == 0, terminal.output
+        assert "\x1b" not in terminal.stdout and "BrandRed" in terminal.stdout
+
+
+def test_drawing_a_name_the_fonts_lack_warns_nobody(hostile: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "hostile.html"
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "veille", "report", "-c", str(hostile), *PERIOD,
+         "--html", str(path)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "TZ": "UTC", "LANG": "C.UTF-8", "MPLCONFIGDIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "🚲 Vélo" in path.read_text(encoding="utf-8")

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from veille.text import clean_text
 from veille.wording import Wording
 
 if TYPE_CHECKING:
@@ -59,8 +61,10 @@ def _style(index: int) -> dict[str, Any]:
 
 
 def _short(name: str, most: int = 24) -> str:
-    """A name cut to `most` characters with an ellipsis: a chart's label stays in the
-    picture; the figures table beside it has the whole name."""
+    """A brand's name for a label: cleaned of control characters (a name comes from the
+    config, typed or pasted) and cut to `most` characters with an ellipsis, so it stays in
+    the picture; the figures table beside it has the whole name."""
+    name = clean_text(name)
     return name if len(name) <= most else name[: most - 1].rstrip() + "…"
 
 
@@ -81,7 +85,10 @@ def _svg(figure: Figure) -> str:
     import matplotlib
 
     buffer = io.StringIO()
-    with matplotlib.rc_context(STYLE):
+    # A glyph the fonts lack (an emoji in a name) or a layout that cannot fit is drawn as
+    # well as it can be: matplotlib's warnings about it are for a programmer, not a reader.
+    with matplotlib.rc_context(STYLE), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from veille.text import clean_text
 from veille.wording import Wording
 
 
@@ -37,7 +38,7 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
         clauses.append(
             words(
                 key,
-                brand=detail["brand"],
+                brand=clean_text(detail["brand"]),
                 day=words.day(day, "long"),
                 count=words.number(detail["mentions"]),
                 negative=words.number(detail["negative"]),
@@ -51,12 +52,16 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
 def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
     now, then = brand["mentions"], brand["previous_mentions"]
     if not then:
-        return words("headline_new", count=words.number(now), brand=brand["brand"], before=before)
+        return words(
+            "headline_new", count=words.number(now), brand=clean_text(brand["brand"]), before=before
+        )
     change = round(100 * (now - then) / then)
     if change == 0:
-        return words("headline_same", brand=brand["brand"], before=before)
+        return words("headline_same", brand=clean_text(brand["brand"]), before=before)
     key = "headline_up" if change > 0 else "headline_down"
-    return words(key, brand=brand["brand"], pct=words.percent(abs(change)), before=before)
+    return words(
+        key, brand=clean_text(brand["brand"]), pct=words.percent(abs(change)), before=before
+    )
 
 
 def _largest_spike(figures: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:

@@ -233,7 +233,7 @@ def _volume(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
         "volume",
         words("volume"),
         charts.volume_chart(figures, words),
-        [words("date"), *brands],
+        [words("date"), *(clean_text(b) for b in brands)],
         rows,
         len(days),
         len(brands),
@@ -247,7 +247,7 @@ def _spikes(days: Sequence[Mapping[str, Any]], words: Wording) -> list[str]:
         for detail in day.get("spike_details", []):
             explained = words(
                 "spike_note",
-                brand=detail["brand"],
+                brand=clean_text(detail["brand"]),
                 count=words.number(detail["mentions"]),
                 negative=words.number(detail["negative"]),
                 source=detail["source"] or words("unknown_source"),
@@ -281,7 +281,7 @@ def _tone_days(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
 
 
 def _brand_label(row: Mapping[str, Any], words: Wording) -> str:
-    return row["brand"] + (f" ({words('competitor')})" if row["competitor"] else "")
+    return clean_text(row["brand"]) + (f" ({words('competitor')})" if row["competitor"] else "")
 
 
 def _brand_chart(

@@ -212,7 +212,7 @@ def report_view(
             ],
             [
                 [
-                    Text(row["brand"])
+                    web_text(row["brand"])
                     + Text(f" ({words('competitor')})" if row["competitor"] else "", style="dim"),
                     words.number(row["mentions"]),
                     pct(row["share_of_voice_pct"]),
