@@ -50,18 +50,14 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
 
 
 def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
-    now, then = brand["mentions"], brand["previous_mentions"]
+    now, then, name = brand["mentions"], brand["previous_mentions"], clean_text(brand["brand"])
     if not then:
-        return words(
-            "headline_new", count=words.number(now), brand=clean_text(brand["brand"]), before=before
-        )
+        return words("headline_new", count=words.number(now), brand=name, before=before)
     change = round(100 * (now - then) / then)
     if change == 0:
-        return words("headline_same", brand=clean_text(brand["brand"]), before=before)
+        return words("headline_same", brand=name, before=before)
     key = "headline_up" if change > 0 else "headline_down"
-    return words(
-        key, brand=clean_text(brand["brand"]), pct=words.percent(abs(change)), before=before
-    )
+    return words(key, brand=name, pct=words.percent(abs(change)), before=before)
 
 
 def _largest_spike(figures: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
