@@ -671,3 +671,70 @@ def test_drawing_a_name_the_fonts_lack_warns_nobody(hostile: Path, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "🚲 Vélo" in path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def year_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mention every third day of 2026 until late November, Acme's and Globex's in turn."""
+    from datetime import date, timedelta
+
+    db_path = tmp_path_factory.mktemp("year") / "year.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(
+                    brand=("Acme", "Globex")[n % 2],
+                    url=f"https://example.fr/{n}",
+                    published_at=f"{date(2026, 1, 1) + timedelta(days=3 * n)}T10:00:00Z",
+                    tone=("positive", "neutral", "negative")[n % 3],
+                )
+                for n in range(110)
+            ],
+        )
+    return db_path
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "grouping", "points"),
+    [
+        ("2026-01-01", "2026-11-28", "month", 11),
+        ("2026-08-31", "2026-11-23", "week", 12),
+        ("2026-10-28", "2026-11-04", "day", 7),
+    ],
+)
+def test_the_charts_group_the_days_as_the_report_does(
+    year_db: Path, tmp_path: Path, since: str, until: str, grouping: str, points: int
+) -> None:
+    period = ["--db", str(year_db), "--since", since, "--until", until]
+    figures = json.loads(run("report", *period, "--json").stdout)
+    assert figures["grouping"] == grouping
+    path = tmp_path / "grouped.html"
+    for lang in ("en", "fr"):
+        result = run("report", *period, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        found = charts(html)
+        for chart in ("volume", "tone-days"):
+            assert found[chart]["days"] == len(found[chart]["rows"]) == points
+        volume = [values for _, values, _ in found["volume"]["rows"]]
+        assert [sum(column) for column in zip(*volume, strict=True)] == [
+            sum(day["counts"][brand] for day in figures["days"]) for brand in ("Acme", "Globex")
+        ]
+        tones = [values for _, values, _ in found["tone-days"]["rows"]]
+        assert [sum(column) for column in zip(*tones, strict=True)] == [
+            figures["summary"]["tones"][tone] for tone in ("positive", "neutral", "negative")
+        ]
+        labels = [
+            t.text_content()
+            for t in lxml.html.fromstring(html).xpath(
+                "//figure[@data-chart='volume']//*[local-name()='g']"
+                "[starts-with(@id, 'xtick_') or contains(@id, '-xtick_')]"
+            )
+        ]
+        # every label names its month (the days of late October and early November too)
+        months = ("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec" if lang == "en" else
+                  "janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc")  # fmt: skip
+        assert labels and all(re.search(months, label) for label in labels), labels

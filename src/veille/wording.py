@@ -188,13 +188,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "1 mention attend encore une réponse",
     ),
     # the HTML report's sections and charts
-    "volume": ("Mentions per day", "Mentions par jour"),
+    "volume": ("Mentions per {unit}", "Mentions par {unit}"),
     "volume_intro": (
-        "Each brand's mentions per day, competitors included; spike days are marked.",
-        "Les mentions de chaque marque par jour, concurrents compris\u00a0; "
-        "les jours de pic sont marqués.",
+        "Each brand's mentions per {unit}, competitors included; spikes are marked.",
+        "Les mentions de chaque marque par {unit}, concurrents compris\u00a0; "
+        "les pics sont marqués.",
     ),
-    "tone_days": ("Tone per day", "Ton par jour"),
+    "tone_days": ("Tone per {unit}", "Ton par {unit}"),
     "net_chart": (
         "Net sentiment per brand, against the period before",
         "Sentiment net par marque, comparé à la période précédente",
@@ -307,16 +307,18 @@ class Wording:
 
     def day(self, day: date | str, form: str = "short") -> str:
         """A day: `short` "Nov 27" / "27 nov.", `long` "Friday 27 November" / "vendredi 27
-        novembre", `tick` "Fri 27" / "ven. 27", `year` "Nov 27, 2026" / "27 nov. 2026"."""
+        novembre", `tick` "Fri 27" / "ven. 27", `tick_month` "Fri 27 Nov" / "ven. 27 nov.",
+        `year` "Nov 27, 2026" / "27 nov. 2026"; its month: `month` "Nov 2026" / "nov.
+        2026", `month_long` "November 2026" / "novembre 2026"."""
         from babel.dates import format_date, format_skeleton
 
         moment = date.fromisoformat(day) if isinstance(day, str) else day
         if form == "long":
             return format_date(moment, "EEEE d MMMM", locale=self.lang)
-        if form == "tick":
-            return format_date(moment, "EEE d", locale=self.lang)
-        skeleton = "yMMMd" if form == "year" else "MMMd"
-        return format_skeleton(skeleton, moment, locale=self.lang)
+        if form in ("tick", "tick_month"):
+            return format_date(moment, "EEE d" + " MMM" * (form == "tick_month"), locale=self.lang)
+        skeletons = {"year": "yMMMd", "month": "yMMM", "month_long": "yMMMM"}
+        return format_skeleton(skeletons.get(form, "MMMd"), moment, locale=self.lang)
 
     def moment(self, value: Any) -> str:
         """A date and time, in the language's medium form."""

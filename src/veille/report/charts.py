@@ -96,11 +96,17 @@ def _svg(figure: Figure) -> str:
     return re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)
 
 
-def _day_axis(axes: Axes, days: Sequence[Mapping[str, Any]], words: Wording) -> None:
-    """Day ticks, at most about 14 labelled."""
+def _day_axis(axes: Axes, figures: Mapping[str, Any], words: Wording) -> None:
+    """A tick per point (day, week or month), at most about 14 labelled; a day's label
+    names its month when the period spans two ("Sat 31 Oct", "Sun 1 Nov")."""
+    days = figures["days"]
+    grouping = figures.get("grouping", "day")
+    form = {"week": "short", "month": "month"}.get(grouping, "tick")
+    if form == "tick" and days and days[0]["date"][:7] != days[-1]["date"][:7]:
+        form = "tick_month"
     step = max(1, -(-len(days) // 14))
     positions = list(range(0, len(days), step))
-    axes.set_xticks(positions, [words.day(days[i]["date"], "tick") for i in positions])
+    axes.set_xticks(positions, [words.day(days[i]["date"], form) for i in positions])
     axes.set_xlim(-0.6, len(days) - 0.4)
     axes.tick_params(axis="x", labelrotation=0 if len(positions) <= 8 else 45)
 
@@ -118,7 +124,8 @@ def _count_axis(axes: Axes, words: Wording) -> None:
 
 
 def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
-    """Mentions per day per brand, a line each, spike days shaded and numbered."""
+    """Mentions per point (day, week or month) per brand, a line each, spikes shaded and
+    numbered."""
     import matplotlib
 
     days = figures["days"]
@@ -139,7 +146,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
                 axes.axvspan(position - 0.4, position + 0.4, color="#D55E00", alpha=0.12, lw=0)
                 axes.annotate(
                     words("spike_n", n=number),
-                    (position, detail["mentions"]),
+                    (position, day["counts"].get(detail["brand"], 0)),
                     xytext=(0, 8),
                     textcoords="offset points",
                     ha="center",
@@ -147,7 +154,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
                     fontweight="bold",
                     color="#A33F00",
                 )
-        _day_axis(axes, days, words)
+        _day_axis(axes, figures, words)
         _count_axis(axes, words)
         if brands:
             axes.legend(loc="upper left", frameon=False, ncols=min(len(brands), 4))
@@ -155,7 +162,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
 
 
 def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
-    """The day's mentions stacked by tone, each tone with its colour and hatching."""
+    """Each point's mentions stacked by tone, each tone with its colour and hatching."""
     import matplotlib
 
     days = figures["days"]
@@ -176,7 +183,7 @@ def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
                 linewidth=0.5,
             )
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-        _day_axis(axes, days, words)
+        _day_axis(axes, figures, words)
         _count_axis(axes, words)
         axes.set_axisbelow(True)
         axes.legend(loc="upper left", frameon=False, ncols=3)
