@@ -181,7 +181,7 @@ def test_each_language_writes_its_numbers_days_and_labels(reports) -> None:
     page = lxml.html.fromstring(reports["fr"])
     assert page.xpath("//section[@id='volume']/h2")[0].text_content() == "Mentions par jour"
     headline = page.xpath("//p[@class='headline']")[0].text_content()
-    assert headline.startswith("Mentions de Acme en hausse de 325\u00a0% sur la semaine")
+    assert headline.startswith("Mentions d’Acme en hausse de 325\u00a0% sur la semaine")
     assert "un pic le jeudi 26 novembre\u00a0: 8 mentions, dont 6 négatives, sur Forum B" in (
         headline
     )
@@ -738,3 +738,69 @@ def test_the_charts_group_the_days_as_the_report_does(
         months = ("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec" if lang == "en" else
                   "janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc")  # fmt: skip
         assert labels and all(re.search(months, label) for label in labels), labels
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["0 mentions", "1 mention", "2 mentions", "0 handled", "1 still new", "2 negative"]),
+        ("fr", ["0 mention", "1 mention", "2 mentions", "0 traitée", "1 encore nouvelle",
+                "2 négatives"]),
+    ],
+)  # fmt: skip
+def test_counts_are_singular_or_plural_by_the_language(lang: str, expected: list[str]) -> None:
+    from veille.wording import Wording
+
+    words = Wording(lang)
+    said = [words.count("n_mentions", n) for n in (0, 1, 2)]
+    said += [words.count("n_handled", 0), words.count("n_new", 1), words.count("n_negative", 2)]
+    assert said == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "fr", "en"),
+    [
+        ("Acme", "d’Acme", "of Acme"),
+        ("Écolo", "d’Écolo", "of Écolo"),
+        ("Hooli", "de Hooli", "of Hooli"),
+        ("Globex", "de Globex", "of Globex"),
+    ],
+)
+def test_french_elides_de_before_a_vowel(name: str, fr: str, en: str) -> None:
+    from veille.wording import Wording
+
+    assert (Wording("fr").of(name), Wording("en").of(name)) == (fr, en)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_the_reports_say_one_mention_and_one_handled(tmp_path: Path, count: int) -> None:
+    db_path = tmp_path / "one.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url=f"https://example.fr/{n}", published_at="2026-11-26T10:00:00Z",
+                             status="handled")
+                for n in range(count)
+            ],
+        )  # fmt: skip
+    plural = "s" if count > 1 else ""
+    expected = {
+        "en": (f"{count} mention{plural} of Acme, none the week before", f"{count} handled,"),
+        "fr": (
+            f"{count} mention{plural} d’Acme, aucune la semaine précédente",
+            f"{count} traitée{plural}, 0 ignorée, 0 encore nouvelle",
+        ),
+    }
+    for lang, (headline, triage) in expected.items():
+        path = tmp_path / f"one-{lang}.html"
+        result = run("report", "--db", str(db_path), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        text = visible_text(path.read_text(encoding="utf-8"))
+        terminal = " ".join(
+            run("report", "--db", str(db_path), *PERIOD, "--lang", lang).stdout.split()
+        )
+        for shown in (text, terminal):
+            assert headline in shown and triage in shown

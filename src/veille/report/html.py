@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from veille.models import TONES
 from veille.report import charts
-from veille.report.headline import headline
-from veille.report.periods import change, elsewhere_line, points, span
+from veille.report.headline import headline, spike_counts
+from veille.report.periods import change, elsewhere_line, points, span, triage_line
 from veille.text import clean_text
 from veille.times import from_stored, local_day
 from veille.wording import Wording
@@ -234,11 +234,7 @@ def _spikes(days: Sequence[Mapping[str, Any]], words: Wording) -> list[str]:
     for day in days:
         for detail in day.get("spike_details", []):
             explained = words(
-                "spike_note",
-                brand=clean_text(detail["brand"]),
-                count=words.number(detail["mentions"]),
-                negative=words.number(detail["negative"]),
-                source=detail["source"] or words("unknown_source"),
+                "spike_note", brand=clean_text(detail["brand"]), **spike_counts(detail, words)
             )
             spike = words("spike_n", n=len(notes) + 1)
             notes.append(f"{spike}, {words.day(detail['date'], 'long')}. {explained}.")
@@ -372,12 +368,7 @@ def _triage(
     if triage is None:
         return None
     return {
-        "line": words(
-            "triage_line",
-            handled=words.number(triage["handled"]),
-            ignored=words.number(triage["ignored"]),
-            new=words.number(triage["new"]),
-        ),
+        "line": triage_line(triage, words),
         "counts": {k: triage[k] for k in ("new", "handled", "ignored")},
         "notes": [_mention(row, words, zone) for row in triage["notes"]],
     }

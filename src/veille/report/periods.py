@@ -1,6 +1,6 @@
 """What the terminal report and the HTML one say alike: the period's first and last days,
-its days grouped into weeks or months, the summary's change and the line about mentions
-stored outside the period. Written once, so the two reports cannot drift apart.
+its days grouped into weeks or months, the summary's change, the line about mentions
+stored outside the period and the triage's. Written once, so the two reports cannot drift apart.
 """
 
 from __future__ import annotations
@@ -102,3 +102,13 @@ def elsewhere_line(
         else words("elsewhere", count=words.number(count), newest=newest)
     )
     return line + (words("elsewhere_try", hint=elsewhere["try"]) if elsewhere["try"] else "")
+
+
+def triage_line(triage: Mapping[str, Any], words: Wording) -> str:
+    """ "2 handled, 1 ignored, 18 still new"; "1 traitée, 0 ignorée, 18 encore nouvelles"."""
+    return words(
+        "triage_line",
+        handled=words.count("n_handled", triage["handled"]),
+        ignored=words.count("n_ignored", triage["ignored"]),
+        new=words.count("n_new", triage["new"]),
+    )

@@ -14,7 +14,7 @@ from rich.text import Text
 from veille.models import TONES
 from veille.report.headline import headline
 from veille.report.mentions import mentions_table
-from veille.report.periods import change, elsewhere_line, grouped, period_label
+from veille.report.periods import change, elsewhere_line, grouped, period_label, triage_line
 from veille.report.tables import (
     TONE_STYLES,
     Column,
@@ -259,12 +259,7 @@ def _triage(triage: Mapping[str, Any], words: Wording) -> Text:
     """How many of the period's mentions were handled or ignored, and the notes left."""
     text = Text.assemble(
         (words.label("triage"), "bold"),
-        words(
-            "triage_line",
-            handled=words.number(triage["handled"]),
-            ignored=words.number(triage["ignored"]),
-            new=words.number(triage["new"]),
-        ),
+        triage_line(triage, words),
     )
     for note in triage["notes"]:
         text.append(f"\n  #{note['id']} {words.term(note['status'])}{words('colon')}")
