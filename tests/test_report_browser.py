@@ -277,6 +277,9 @@ def test_printing_keeps_the_brands_and_the_headline(
     for brand in BRANDS:
         assert brand in text
     assert words(headline) and words(headline) in words(text)
+    # the figures' tables print, folded or not: a day's row, which no chart names in full
+    first_day = {"en": "Saturday 21 November", "fr": "samedi 21 novembre"}[lang]
+    assert first_day in words(text)
 
 
 LONG_AUTHOR = "Long-named author " + "x" * 182
