@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from veille.models import TONES
 from veille.text import clean_text
 from veille.wording import Wording
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-TONES = ("positive", "neutral", "negative")
 TONE_COLOURS = {"positive": "#009E73", "neutral": "#999999", "negative": "#D55E00"}
 TONE_HATCHES = {"positive": "//", "neutral": "", "negative": "xx"}
 BRAND_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#000000", "#009E73", "#D55E00")

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from veille.models import TONES
 from veille.report import charts
 from veille.report.headline import headline, spike_counts
-from veille.report.periods import change, elsewhere_line, points, span, triage_line
+from veille.report.periods import change, elsewhere_line, period_label, points, triage_line
 from veille.text import clean_text
 from veille.times import from_stored, local_day
 from veille.wording import Wording
@@ -42,7 +42,9 @@ def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
         undefined=jinja2.StrictUndefined,
     )
     template = environment.get_template("report.html")
-    return template.render(page=page(figures, words, zone), t=words, markup=markupsafe.Markup)
+    return template.render(
+        page=page(figures, words, zone), t=words, tones=TONES, markup=markupsafe.Markup
+    )
 
 
 def write_html(figures: Mapping[str, Any], path: Path, *, lang: str, zone: tzinfo) -> None:
@@ -79,8 +81,6 @@ def _mode(path: Path) -> int:
 def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, Any]:
     """Everything the template shows, its numbers and dates already in the language."""
     period = figures["period"]
-    first, last = span(period["since"], period["until"], zone)
-    before_first, before_last = span(period["previous_since"], period["since"], zone)
     summary = figures["summary"]
     # the charts and their tables have a point per day, week or month, as the terminal's
     # "Over time" has: a year is 53 weeks, not 365 days
@@ -90,8 +90,10 @@ def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
         "unit": unit,
         "lang": words.lang,
         "headline": headline(figures, words),
-        "period": f"{words.day(first, 'year')} → {words.day(last, 'year')}",
-        "previous": f"{words.day(before_first, 'year')} → {words.day(before_last, 'year')}",
+        "period": period_label(period["since"], period["until"], zone, words, compact=False),
+        "previous": period_label(
+            period["previous_since"], period["since"], zone, words, compact=False
+        ),
         "timezone": period["timezone"],
         "filters": _filters(figures.get("filters", {}), words),
         "summary": {
