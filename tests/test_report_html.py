@@ -804,3 +804,18 @@ def test_the_reports_say_one_mention_and_one_handled(tmp_path: Path, count: int)
         )
         for shown in (text, terminal):
             assert headline in shown and triage in shown
+
+
+def test_every_id_in_the_page_is_unique(reports) -> None:
+    for lang in ("en", "fr"):
+        page = lxml.html.fromstring(reports[lang])
+        ids = [element.get("id") for element in page.iter() if element.get("id")]
+        assert len(ids) > 20 and len(ids) == len(set(ids))
+        # and every reference points to one of them
+        targets = {
+            value[1:] if key.endswith("href") else value[5:-1]
+            for element in page.iter()
+            for key, value in element.items()
+            if (key.endswith("href") and value.startswith("#")) or value.startswith("url(#")
+        }
+        assert targets and targets <= set(ids)

@@ -80,8 +80,10 @@ def _figure(height: float) -> Figure:
     return Figure(figsize=(WIDTH, height), layout="constrained")
 
 
-def _svg(figure: Figure) -> str:
-    """The figure as an SVG element to inline: no XML prologue, no metadata, scaled by CSS."""
+def _svg(figure: Figure, name: str) -> str:
+    """The figure as an SVG element to inline: no XML prologue, no metadata, scaled by CSS,
+    its ids (and the references to them) prefixed with `name`: matplotlib gives every
+    chart the same ones (`figure_1`, `axes_1`…), which must be unique in one page."""
     import matplotlib
 
     buffer = io.StringIO()
@@ -93,7 +95,16 @@ def _svg(figure: Figure) -> str:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
-    return re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)
+    svg = re.sub(r' width="[\d.]+pt" height="[\d.]+pt"', "", svg, count=1)
+    return re.sub(r"<[^>]+>", lambda tag: _prefixed(tag.group(0), name), svg)
+
+
+def _prefixed(tag: str, name: str) -> str:
+    """An SVG tag with its id and its references to ids prefixed with `name`; only tags are
+    changed, never text (a brand may be named `id="x"`)."""
+    tag = re.sub(r'(\s)id="([^"]+)"', rf'\1id="{name}-\2"', tag)
+    tag = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", tag)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', tag)
 
 
 def _day_axis(axes: Axes, figures: Mapping[str, Any], words: Wording) -> None:
@@ -158,7 +169,7 @@ def volume_chart(figures: Mapping[str, Any], words: Wording) -> str:
         _count_axis(axes, words)
         if brands:
             axes.legend(loc="upper left", frameon=False, ncols=min(len(brands), 4))
-    return _svg(figure)
+    return _svg(figure, "volume")
 
 
 def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
@@ -187,7 +198,7 @@ def tone_chart(figures: Mapping[str, Any], words: Wording) -> str:
         _count_axis(axes, words)
         axes.set_axisbelow(True)
         axes.legend(loc="upper left", frameon=False, ncols=3)
-    return _svg(figure)
+    return _svg(figure, "tone")
 
 
 def _brand_axes(brands: Sequence[Any], per_brand: float) -> tuple[Figure, Axes, range]:
@@ -234,7 +245,7 @@ def net_chart(figures: Mapping[str, Any], words: Wording) -> str:
         axes.axvline(0, color="#555555", linewidth=0.8)
         axes.set_xticks([-1, -0.5, 0, 0.5, 1], [words.signed(v, 1) for v in (-1, -0.5, 0, 0.5, 1)])
         axes.legend(loc="lower right", frameon=False, fontsize=8)
-    return _svg(figure)
+    return _svg(figure, "net")
 
 
 def voice_chart(figures: Mapping[str, Any], words: Wording) -> str:
@@ -263,4 +274,4 @@ def voice_chart(figures: Mapping[str, Any], words: Wording) -> str:
         axes.invert_yaxis()
         axes.set_xlim(0, 110)
         axes.set_xticks([0, 25, 50, 75, 100], [words.percent(v) for v in (0, 25, 50, 75, 100)])
-    return _svg(figure)
+    return _svg(figure, "voice")
