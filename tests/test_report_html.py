@@ -819,3 +819,30 @@ def test_every_id_in_the_page_is_unique(reports) -> None:
             if (key.endswith("href") and value.startswith("#")) or value.startswith("url(#")
         }
         assert targets and targets <= set(ids)
+
+
+def test_brands_never_wear_a_tones_colour_and_differ_from_the_first(tmp_path: Path) -> None:
+    db_path = tmp_path / "seven.db"
+    busy_week(db_path, [f"Brand {n}" for n in range(7)])
+    path = tmp_path / "seven.html"
+    result = run("report", "--db", str(db_path), *PERIOD, "--html", str(path))
+    assert result.exit_code == 0, result.output
+    volume = lxml.html.fromstring(path.read_text(encoding="utf-8")).xpath(
+        "//figure[@data-chart='volume']"
+    )[0]
+    lines = [
+        (
+            re.search(r"stroke: (#\w+)", style).group(1),
+            (re.findall(r"stroke-dasharray: ([^;]+)", style) or ["solid"])[0],
+        )
+        for style in volume.xpath(".//*[local-name()='g'][contains(@id, '-line2d_')]"
+                                  "[not(ancestor::*[contains(@id, '-legend_')])]"
+                                  "/*[local-name()='path']/@style")
+        if "stroke-width: 1.8" in style
+    ]  # fmt: skip
+    assert len(lines) == 7
+    colours = [colour.lower() for colour, _ in lines]
+    assert not {"#009e73", "#d55e00"} & set(colours)
+    # the first two brands differ by their dashes as well as their colour
+    assert lines[0][1] != lines[1][1] and colours[0] != colours[1]
+    assert len(set(lines)) == 7

@@ -5,7 +5,8 @@ nothing that needs a display. Text stays text (`svg.fonttype: none`), so a chart
 searchable and read aloud with its page; a fixed hash salt and no date make the same
 figures give the same bytes. Colours are Okabe and Ito's, which colour-blind readers tell
 apart: the tones as the terminal shows them (positive green, negative red, neutral plain
-grey), and the brands each with their own marker and line style too.
+grey); the brands in the others (blue, orange, sky blue, reddish purple, black), never a
+tone's, each with its own marker and line style from the first brand on.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 TONE_COLOURS = {"positive": "#009E73", "neutral": "#999999", "negative": "#D55E00"}
 TONE_HATCHES = {"positive": "//", "neutral": "", "negative": "xx"}
-BRAND_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#000000", "#009E73", "#D55E00")
+# The Okabe–Ito colours the tones leave: a brand never looks "positive" (green) or
+# "negative" (vermillion); yellow is left out too, unreadable as a thin line on white.
+BRAND_COLOURS = ("#0072B2", "#E69F00", "#56B4E9", "#CC79A7", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINE_STYLES = ("-", "--", "-.", ":")
 STYLE: dict[Any, Any] = {
@@ -53,10 +56,12 @@ def brand_styles(figures: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _style(index: int) -> dict[str, Any]:
+    """The `index`th brand's: colour, marker and line style each change from one brand to
+    the next, so the first 40 brands differ in all three taken together."""
     return {
         "color": BRAND_COLOURS[index % len(BRAND_COLOURS)],
         "marker": MARKERS[index % len(MARKERS)],
-        "linestyle": LINE_STYLES[(index // len(BRAND_COLOURS)) % len(LINE_STYLES)],
+        "linestyle": LINE_STYLES[index % len(LINE_STYLES)],
     }
 
 
