@@ -277,3 +277,83 @@ def test_printing_keeps_the_brands_and_the_headline(
     for brand in BRANDS:
         assert brand in text
     assert words(headline) and words(headline) in words(text)
+    # the figures' tables print, folded or not: a day's row, which no chart names in full
+    first_day = {"en": "Saturday 21 November", "fr": "samedi 21 novembre"}[lang]
+    assert first_day in words(text)
+
+
+LONG_AUTHOR = "Long-named author " + "x" * 182
+LONG_SOURCE = "Long-named source " + "y" * 182
+LONG_BRAND = "Longbrand " + "z" * 150
+
+
+@pytest.fixture(scope="module")
+def long_names(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The week's report with a 200-character author and source and a 160-character brand,
+    each of them in the who, where and attention tables and in the charts."""
+    from veille.models import Source
+
+    folder = tmp_path_factory.mktemp("long")
+    db_path = folder / "veille.db"
+    write_report_db(db_path)
+    with Store(db_path) as store:
+        store.sync_sources([Source(name=LONG_SOURCE, type="forum", url="https://long.example/f")])
+        store.record_source(
+            LONG_SOURCE,
+            {},
+            [
+                make_mention(
+                    brand=brand,
+                    author=LONG_AUTHOR,
+                    source=LONG_SOURCE,
+                    source_type="forum",
+                    domain="long.example",
+                    url=f"https://long.example/{n}",
+                    title="A question " + "w" * 190,
+                    published_at=f"2026-11-2{n}T10:00:00Z",
+                    tone="negative",
+                    flags="question",
+                    status="new",
+                )
+                for n, brand in enumerate(["Acme", LONG_BRAND] * 4)
+            ],
+        )
+    output = folder / "long.html"
+    result = CliRunner().invoke(
+        app,
+        ["report", "--db", str(db_path), "--since", SINCE, "--until", UNTIL, "--top", "10",
+         "--html", str(output)],
+        env={"TZ": "UTC", "LANG": "C.UTF-8"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return output
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_long_names_keep_the_numbers_on_the_screen(
+    page: Page, long_names: Path, width: int
+) -> None:
+    page.open(long_names, width=width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shown = page.evaluate("document.body.innerText")
+    assert LONG_AUTHOR[:40] in shown and LONG_SOURCE[:40] in shown
+    # every cell of the who, where and attention tables lies inside the window
+    cells = page.evaluate(
+        "[...document.querySelectorAll('#who td, #who th, #where td, #where th,"
+        " #attention td, #attention th')].map(c => {"
+        "const r = c.getBoundingClientRect();"
+        "return [c.className, c.innerText.slice(0, 20), r.left, r.right]; })"
+    )
+    numbers = [cell for cell in cells if "num" in cell[0]]
+    assert len(numbers) > 20
+    outside = [cell for cell in cells if cell[2] < 0 or cell[3] > width + 0.5]
+    assert outside == [], outside
+    # no chart's label runs out of its picture
+    texts = page.evaluate(
+        "[...document.querySelectorAll('figure.chart svg')].flatMap(s => {"
+        "const box = s.getBoundingClientRect();"
+        "return [...s.querySelectorAll('text')].map(t => {"
+        "const r = t.getBoundingClientRect();"
+        "return [t.textContent.slice(0, 20), r.left - box.left, box.right - r.right]; }); })"
+    )
+    assert texts and [t for t in texts if t[1] < -1 or t[2] < -1] == []

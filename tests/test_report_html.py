@@ -181,7 +181,7 @@ def test_each_language_writes_its_numbers_days_and_labels(reports) -> None:
     page = lxml.html.fromstring(reports["fr"])
     assert page.xpath("//section[@id='volume']/h2")[0].text_content() == "Mentions par jour"
     headline = page.xpath("//p[@class='headline']")[0].text_content()
-    assert headline.startswith("Mentions de Acme en hausse de 325\u00a0% sur la semaine")
+    assert headline.startswith("Mentions d’Acme en hausse de 325\u00a0% sur la semaine")
     assert "un pic le jeudi 26 novembre\u00a0: 8 mentions, dont 6 négatives, sur Forum B" in (
         headline
     )
@@ -310,10 +310,12 @@ def test_days_are_the_zones_in_the_html_as_in_the_terminal(
     assert seen in terminal
 
 
-def busy_week(db_path: Path) -> None:
-    """5,000 mentions over 7 days, 6 brands, 30 sources, long titles."""
+BUSY_BRANDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
+
+
+def busy_week(db_path: Path, brands: list[str] = BUSY_BRANDS) -> None:
+    """5,000 mentions over 7 days, 6 brands (or `brands`), 30 sources, long titles."""
     sources = [f"Source {n:02d}" for n in range(30)]
-    brands = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark"]
     tones = ("positive", "neutral", "negative")
     with Store(db_path) as store:
         store.sync_sources(
@@ -326,7 +328,7 @@ def busy_week(db_path: Path) -> None:
                 {},
                 [
                     make_mention(
-                        brand=brands[i % 6],
+                        brand=brands[i % len(brands)],
                         source=source,
                         domain=f"s{n}.example",
                         url=f"https://s{n}.example/{i}",
@@ -355,16 +357,62 @@ def test_a_busy_week_stays_small(tmp_path: Path) -> None:
     assert summary == "5\u202f000"  # Babel's French thousands: a narrow no-break space
 
 
-def test_the_demo_writes_its_report(tmp_path: Path) -> None:
-    path = tmp_path / "demo.html"
-    result = run("demo", "--html", str(path))
+def test_twenty_brands_half_of_them_competitors_stay_small(tmp_path: Path) -> None:
+    db_path = tmp_path / "busy.db"
+    brands = [f"Brand {n:02d}" for n in range(20)]
+    busy_week(db_path, brands)
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": str(db_path),
+                "brands": [
+                    {"name": name, "terms": [name], "competitor": n % 2 == 1}
+                    for n, name in enumerate(brands)
+                ],
+                "sources": [{"name": "Source 00", "type": "rss", "url": "https://s0.example/f"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    path = tmp_path / "busy.html"
+    result = run("report", "-c", str(config), *PERIOD, "--html", str(path))
     assert result.exit_code == 0, result.output
-    assert f"Report written to {path}" in result.stdout
+    html = path.read_text(encoding="utf-8")
+    assert len(html.encode()) <= 1_500_000
+    found = charts(html)
+    assert (found["voice"]["brands"], found["volume"]["brands"]) == (20, 20)
+    assert sum("(competitor)" in row[0] for row in found["voice"]["rows"]) == 10
+    # a competitor's bar is marked by what can be seen: no pattern drawn in its own colour
+    voice = lxml.html.fromstring(html).xpath("//figure[@data-chart='voice']")[0]
+    assert not voice.xpath(".//*[local-name()='pattern']")
+
+
+@pytest.mark.parametrize(
+    ("lang", "written", "competitor", "headline"),
+    [
+        (None, "Report written to", "Velix (competitor)", "Mentions of Lumo"),
+        ("fr", "Rapport écrit dans", "Velix (concurrent)", "Mentions de Lumo"),
+    ],
+)
+def test_the_demo_writes_its_report(
+    tmp_path: Path, lang: str | None, written: str, competitor: str, headline: str
+) -> None:
+    path = tmp_path / "demo.html"
+    result = run("demo", "--html", str(path), *(["--lang", lang] if lang else []))
+    assert result.exit_code == 0, result.output
+    assert f"{written} {path}" in result.stdout
     page = lxml.html.fromstring(path.read_text(encoding="utf-8"))
     voice = [row.xpath("./th")[0].text_content() for row in page.xpath(
         "//figure[@data-chart='voice']//tbody/tr")]  # fmt: skip
-    assert voice == ["Lumo", "Velix (competitor)"]
-    assert page.xpath("//p[@class='headline']")[0].text_content().startswith("Mentions of Lumo")
+    assert voice == ["Lumo", competitor]
+    assert page.xpath("//p[@class='headline']")[0].text_content().startswith(headline)
+
+
+def test_the_demo_refuses_an_unknown_language_before_its_scan() -> None:
+    result = run("demo", "--lang", "de", "--html", "x.html")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "--lang 'de'" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -412,3 +460,389 @@ def test_mention_lang_filters_the_report(reports) -> None:
     figures = json.loads(result.stdout)
     assert figures["summary"]["mentions"] == 4  # Globex's, in English
     assert figures["filters"] == {"langs": ["en"]}
+
+
+@pytest.mark.parametrize("target", ["database", "config", "config by another path"])
+def test_html_never_overwrites_the_database_or_the_config(reports, target: str) -> None:
+    config = reports["config"]
+    db_path = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["database"])
+    path = {
+        "database": db_path,
+        "config": config,
+        "config by another path": config.parent / ".." / config.parent.name / config.name,
+    }[target]
+    before = path.read_bytes()
+    result = run("report", "-c", str(config), *PERIOD, "--html", str(path))
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "--html needs another file" in (
+        result.stderr
+    )
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "message"),
+    [
+        ("report", "/dev/full", "not a regular file"),
+        ("report", "{folder}", "a folder"),
+        ("demo", "{folder}", "a folder"),
+        ("demo", "{folder}/x.db", "that is the database"),
+    ],
+)
+def test_a_bad_html_target_is_refused_before_any_work(
+    reports, tmp_path: Path, command: str, target: str, message: str
+) -> None:
+    (tmp_path / "x.db").write_bytes(b"kept")
+    html = target.format(folder=tmp_path)
+    args = ["-c", str(reports["config"]), *PERIOD] if command == "report" else ["--db", html]
+    result = run(command, *args, "--html", html)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""  # the demo's scan did not run
+    assert (tmp_path / "x.db").read_bytes() == b"kept"
+
+
+def _limit_file_size() -> None:
+    """In the child: files can grow to 40 KB (this report is some 60 KB, SQLite's shared memory
+    file smaller), and a write past that fails (EFBIG) rather than killing the process, as
+    on a full disk."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (40_960, 40_960))
+
+
+def test_a_failed_write_leaves_the_old_file_whole(reports, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "out").mkdir()
+    path = tmp_path / "out" / "kept.html"
+    path.write_text("the report of last week", encoding="utf-8")
+    # matplotlib's font cache, larger than the limit, is made first by a run without it
+    env = {**os.environ, "TZ": "UTC", "LANG": "C.UTF-8", "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    command = [sys.executable, "-B", "-m", "veille", "report", "-c", str(reports["config"]),
+               *PERIOD, "--html"]  # fmt: skip
+    first = subprocess.run([*command, str(tmp_path / "first.html")], env=env, check=False)
+    assert first.returncode == 0
+    result = subprocess.run(
+        [*command, str(path)], capture_output=True, text=True, preexec_fn=_limit_file_size,
+        env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "kept.html: cannot write" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert path.read_text(encoding="utf-8") == "the report of last week"
+    assert [p.name for p in path.parent.iterdir()] == ["kept.html"]
+
+
+def test_the_html_replaces_an_old_report_whole(reports, tmp_path: Path) -> None:
+    path = tmp_path / "r.html"
+    path.write_text("old", encoding="utf-8")
+    path.chmod(0o640)
+    result = run("report", "-c", str(reports["config"]), *PERIOD, "--html", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+@pytest.mark.parametrize("columns", ["200", "80"])
+def test_the_french_terminal_report_writes_a_whole_hundred_percent(reports, columns: str) -> None:
+    result = run(
+        "report", "-c", str(reports["config"]), *PERIOD, "--tone", "negative", "--lang", "fr",
+        env={"COLUMNS": columns},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = result.stdout.split("Ton et part de voix")[1].split("Dans le temps")[0]
+    rows = [line for line in table.splitlines() if line.lstrip().startswith(("Acme", "Globex"))]
+    assert len(rows) == 2 and all(len(row) <= int(columns) for row in rows)
+    # each brand's mentions are all negative: 100 % in the Nég column, never cut
+    assert all("100\u00a0%" in row for row in rows)
+    assert "100…" not in result.stdout
+
+
+def _axis_texts(html: str, chart: str) -> list[str]:
+    """The text of a chart's y axis ticks."""
+    figure = lxml.html.fromstring(html).xpath(f"//figure[@data-chart='{chart}']")[0]
+    ticks = figure.xpath(
+        ".//*[local-name()='g'][starts-with(@id, 'ytick_') or contains(@id, '-ytick_')]"
+    )
+    return [t.text_content().strip() for t in ticks]
+
+
+def test_the_charts_axes_write_numbers_in_the_language(tmp_path: Path) -> None:
+    db_path = tmp_path / "many.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url=f"https://example.fr/{n}", published_at="2026-11-26T10:00:00Z")
+                for n in range(1200)
+            ],
+        )
+    for lang, thousands in (("fr", "1\u202f[0-9]{3}"), ("en", "1,[0-9]{3}")):
+        path = tmp_path / f"many-{lang}.html"
+        result = run("report", "--db", str(db_path), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        for chart in ("volume", "tone-days"):
+            ticks = _axis_texts(html, chart)
+            assert any(re.fullmatch(thousands, t) for t in ticks), (chart, ticks)
+            assert not any(re.search("[0-9]{4}", t) for t in ticks), (chart, ticks)
+    # an empty period's tone chart counts from 0 in whole numbers
+    path = tmp_path / "empty.html"
+    result = run("report", "--db", str(db_path), "--since", "2026-10-01", "--until", "2026-10-08",
+                 "--html", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for chart in ("volume", "tone-days"):
+        ticks = _axis_texts(path.read_text(encoding="utf-8"), chart)
+        assert ticks and ticks[0] == "0" and all(re.fullmatch(r"\d+", t) for t in ticks), ticks
+
+
+HOSTILE_BRANDS = ["Brand\x1b[31mRed", "🚲 Vélo", "Acme"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A config whose brands carry an escape sequence and an emoji, and their mentions."""
+    folder = tmp_path_factory.mktemp("hostile")
+    db_path = folder / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(
+                    brand=HOSTILE_BRANDS[n % 3],
+                    url=f"https://example.fr/{n}",
+                    published_at=f"2026-11-2{1 + n % 7}T10:00:00Z",
+                    tone=("positive", "negative")[n % 2],
+                )
+                for n in range(30)
+            ],
+        )
+    config = folder / "sources.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "database": str(db_path),
+                "brands": [
+                    {"name": name, "terms": ["Acme"], "competitor": n == 1}
+                    for n, name in enumerate(HOSTILE_BRANDS)
+                ],
+                "sources": [{"name": "Feed", "type": "rss", "url": "https://example.fr/f"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_brand_names_are_cleaned_of_escapes_everywhere(hostile: Path, tmp_path: Path) -> None:
+    path = tmp_path / "hostile.html"
+    for lang in ("en", "fr"):
+        result = run("report", "-c", str(hostile), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        assert "\x1b" not in html and "BrandRed" in visible_text(html)
+        terminal = run("report", "-c", str(hostile), *PERIOD, "--lang", lang)
+        assert terminal.exit_code == 0, terminal.output
+        assert "\x1b" not in terminal.stdout and "BrandRed" in terminal.stdout
+
+
+def test_drawing_a_name_the_fonts_lack_warns_nobody(hostile: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "hostile.html"
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "veille", "report", "-c", str(hostile), *PERIOD,
+         "--html", str(path)],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "TZ": "UTC", "LANG": "C.UTF-8", "MPLCONFIGDIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "🚲 Vélo" in path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def year_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mention every third day of 2026 until late November, Acme's and Globex's in turn."""
+    from datetime import date, timedelta
+
+    db_path = tmp_path_factory.mktemp("year") / "year.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(
+                    brand=("Acme", "Globex")[n % 2],
+                    url=f"https://example.fr/{n}",
+                    published_at=f"{date(2026, 1, 1) + timedelta(days=3 * n)}T10:00:00Z",
+                    tone=("positive", "neutral", "negative")[n % 3],
+                )
+                for n in range(110)
+            ],
+        )
+    return db_path
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "grouping", "points"),
+    [
+        ("2026-01-01", "2026-11-28", "month", 11),
+        ("2026-08-31", "2026-11-23", "week", 12),
+        ("2026-10-28", "2026-11-04", "day", 7),
+    ],
+)
+def test_the_charts_group_the_days_as_the_report_does(
+    year_db: Path, tmp_path: Path, since: str, until: str, grouping: str, points: int
+) -> None:
+    period = ["--db", str(year_db), "--since", since, "--until", until]
+    figures = json.loads(run("report", *period, "--json").stdout)
+    assert figures["grouping"] == grouping
+    path = tmp_path / "grouped.html"
+    for lang in ("en", "fr"):
+        result = run("report", *period, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        html = path.read_text(encoding="utf-8")
+        found = charts(html)
+        for chart in ("volume", "tone-days"):
+            assert found[chart]["days"] == len(found[chart]["rows"]) == points
+        volume = [values for _, values, _ in found["volume"]["rows"]]
+        assert [sum(column) for column in zip(*volume, strict=True)] == [
+            sum(day["counts"][brand] for day in figures["days"]) for brand in ("Acme", "Globex")
+        ]
+        tones = [values for _, values, _ in found["tone-days"]["rows"]]
+        assert [sum(column) for column in zip(*tones, strict=True)] == [
+            figures["summary"]["tones"][tone] for tone in ("positive", "neutral", "negative")
+        ]
+        labels = [
+            t.text_content()
+            for t in lxml.html.fromstring(html).xpath(
+                "//figure[@data-chart='volume']//*[local-name()='g']"
+                "[starts-with(@id, 'xtick_') or contains(@id, '-xtick_')]"
+            )
+        ]
+        # every label names its month (the days of late October and early November too)
+        months = ("Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec" if lang == "en" else
+                  "janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc")  # fmt: skip
+        assert labels and all(re.search(months, label) for label in labels), labels
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["0 mentions", "1 mention", "2 mentions", "0 handled", "1 still new", "2 negative"]),
+        ("fr", ["0 mention", "1 mention", "2 mentions", "0 traitée", "1 encore nouvelle",
+                "2 négatives"]),
+    ],
+)  # fmt: skip
+def test_counts_are_singular_or_plural_by_the_language(lang: str, expected: list[str]) -> None:
+    from veille.wording import Wording
+
+    words = Wording(lang)
+    said = [words.count("n_mentions", n) for n in (0, 1, 2)]
+    said += [words.count("n_handled", 0), words.count("n_new", 1), words.count("n_negative", 2)]
+    assert said == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "fr", "en"),
+    [
+        ("Acme", "d’Acme", "of Acme"),
+        ("Écolo", "d’Écolo", "of Écolo"),
+        ("Hooli", "de Hooli", "of Hooli"),
+        ("Globex", "de Globex", "of Globex"),
+    ],
+)
+def test_french_elides_de_before_a_vowel(name: str, fr: str, en: str) -> None:
+    from veille.wording import Wording
+
+    assert (Wording("fr").of(name), Wording("en").of(name)) == (fr, en)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_the_reports_say_one_mention_and_one_handled(tmp_path: Path, count: int) -> None:
+    db_path = tmp_path / "one.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Feed", type="rss", url="https://example.fr/f")])
+        store.record_source(
+            "Feed",
+            {},
+            [
+                make_mention(url=f"https://example.fr/{n}", published_at="2026-11-26T10:00:00Z",
+                             status="handled")
+                for n in range(count)
+            ],
+        )  # fmt: skip
+    plural = "s" if count > 1 else ""
+    expected = {
+        "en": (f"{count} mention{plural} of Acme, none the week before", f"{count} handled,"),
+        "fr": (
+            f"{count} mention{plural} d’Acme, aucune la semaine précédente",
+            f"{count} traitée{plural}, 0 ignorée, 0 encore nouvelle",
+        ),
+    }
+    for lang, (headline, triage) in expected.items():
+        path = tmp_path / f"one-{lang}.html"
+        result = run("report", "--db", str(db_path), *PERIOD, "--lang", lang, "--html", str(path))
+        assert result.exit_code == 0, result.output
+        text = visible_text(path.read_text(encoding="utf-8"))
+        terminal = " ".join(
+            run("report", "--db", str(db_path), *PERIOD, "--lang", lang).stdout.split()
+        )
+        for shown in (text, terminal):
+            assert headline in shown and triage in shown
+
+
+def test_every_id_in_the_page_is_unique(reports) -> None:
+    for lang in ("en", "fr"):
+        page = lxml.html.fromstring(reports[lang])
+        ids = [element.get("id") for element in page.iter() if element.get("id")]
+        assert len(ids) > 20 and len(ids) == len(set(ids))
+        # and every reference points to one of them
+        targets = {
+            value[1:] if key.endswith("href") else value[5:-1]
+            for element in page.iter()
+            for key, value in element.items()
+            if (key.endswith("href") and value.startswith("#")) or value.startswith("url(#")
+        }
+        assert targets and targets <= set(ids)
+
+
+def test_brands_never_wear_a_tones_colour_and_differ_from_the_first(tmp_path: Path) -> None:
+    db_path = tmp_path / "seven.db"
+    busy_week(db_path, [f"Brand {n}" for n in range(7)])
+    path = tmp_path / "seven.html"
+    result = run("report", "--db", str(db_path), *PERIOD, "--html", str(path))
+    assert result.exit_code == 0, result.output
+    volume = lxml.html.fromstring(path.read_text(encoding="utf-8")).xpath(
+        "//figure[@data-chart='volume']"
+    )[0]
+    lines = [
+        (
+            re.search(r"stroke: (#\w+)", style).group(1),
+            (re.findall(r"stroke-dasharray: ([^;]+)", style) or ["solid"])[0],
+        )
+        for style in volume.xpath(".//*[local-name()='g'][contains(@id, '-line2d_')]"
+                                  "[not(ancestor::*[contains(@id, '-legend_')])]"
+                                  "/*[local-name()='path']/@style")
+        if "stroke-width: 1.8" in style
+    ]  # fmt: skip
+    assert len(lines) == 7
+    colours = [colour.lower() for colour, _ in lines]
+    assert not {"#009e73", "#d55e00"} & set(colours)
+    # the first two brands differ by their dashes as well as their colour
+    assert lines[0][1] != lines[1][1] and colours[0] != colours[1]
+    assert len(set(lines)) == 7

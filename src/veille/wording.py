@@ -120,10 +120,21 @@ WORDS: dict[str, tuple[str, str]] = {
     "status": ("Status", "Statut"),
     "note": ("Note", "Note"),
     "triage": ("Triage", "Traitement"),
-    "triage_line": (
-        "{handled} handled, {ignored} ignored, {new} still new",
-        "{handled} traitées, {ignored} ignorées, {new} encore nouvelles",
-    ),
+    "triage_line": ("{handled}, {ignored}, {new}", "{handled}, {ignored}, {new}"),
+    # counted: `Wording.count` takes the `_one` form when the language's plural rule says
+    # "one" (English: 1; French: 0 and 1)
+    "n_mentions": ("{n} mentions", "{n} mentions"),
+    "n_mentions_one": ("{n} mention", "{n} mention"),
+    "n_negative": ("{n} negative", "{n} négatives"),
+    "n_negative_one": ("{n} negative", "{n} négative"),
+    "n_handled": ("{n} handled", "{n} traitées"),
+    "n_handled_one": ("{n} handled", "{n} traitée"),
+    "n_ignored": ("{n} ignored", "{n} ignorées"),
+    "n_ignored_one": ("{n} ignored", "{n} ignorée"),
+    "n_new": ("{n} still new", "{n} encore nouvelles"),
+    "n_new_one": ("{n} still new", "{n} encore nouvelle"),
+    "of": ("of {name}", "de {name}"),
+    "of_elided": ("of {name}", "d’{name}"),
     "triage_intro": (
         "Where the period's mentions stand now, and the notes left on them.",
         "Où en sont les mentions de la période, et les notes laissées dessus.",
@@ -152,49 +163,40 @@ WORDS: dict[str, tuple[str, str]] = {
     # the headline
     "headline_none": ("No mention in this period.", "Aucune mention dans cette période."),
     "headline_up": (
-        "Mentions of {brand} up {pct} on {before}",
-        "Mentions de {brand} en hausse de {pct} sur {before}",
+        "Mentions {of_brand} up {pct} on {before}",
+        "Mentions {of_brand} en hausse de {pct} sur {before}",
     ),
     "headline_down": (
-        "Mentions of {brand} down {pct} on {before}",
-        "Mentions de {brand} en baisse de {pct} sur {before}",
+        "Mentions {of_brand} down {pct} on {before}",
+        "Mentions {of_brand} en baisse de {pct} sur {before}",
     ),
     "headline_same": (
-        "Mentions of {brand} level with {before}",
-        "Mentions de {brand} stables par rapport à {before}",
+        "Mentions {of_brand} level with {before}",
+        "Mentions {of_brand} stables par rapport à {before}",
     ),
     "headline_new": (
-        "{count} mentions of {brand}, none {before}",
-        "{count} mentions de {brand}, aucune {before}",
+        "{mentions} {of_brand}, none {before}",
+        "{mentions} {of_brand}, aucune {before}",
     ),
     "the_week_before": ("the week before", "la semaine précédente"),
     "the_period_before": ("the period before", "la période précédente"),
     "headline_negative": ("{pct} negative", "{pct} négatives"),
     "headline_spike": (
-        "a spike on {day}: {count} mentions, {negative} negative, on {source}",
-        "un pic le {day}\u00a0: {count} mentions, dont {negative} négatives, sur {source}",
+        "a spike on {day}: {mentions}, {negative}, on {source}",
+        "un pic le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
     ),
     "headline_spike_brand": (
-        "a spike of {brand} on {day}: {count} mentions, {negative} negative, on {source}",
-        "un pic de {brand} le {day}\u00a0: {count} mentions, dont {negative} négatives, "
-        "sur {source}",
-    ),
-    "headline_attention": (
-        "{count} mentions still need an answer",
-        "{count} mentions attendent encore une réponse",
-    ),
-    "headline_attention_one": (
-        "1 mention still needs an answer",
-        "1 mention attend encore une réponse",
+        "a spike {of_brand} on {day}: {mentions}, {negative}, on {source}",
+        "un pic {of_brand} le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
     ),
     # the HTML report's sections and charts
-    "volume": ("Mentions per day", "Mentions par jour"),
+    "volume": ("Mentions per {unit}", "Mentions par {unit}"),
     "volume_intro": (
-        "Each brand's mentions per day, competitors included; spike days are marked.",
-        "Les mentions de chaque marque par jour, concurrents compris\u00a0; "
-        "les jours de pic sont marqués.",
+        "Each brand's mentions per {unit}, competitors included; spikes are marked.",
+        "Les mentions de chaque marque par {unit}, concurrents compris\u00a0; "
+        "les pics sont marqués.",
     ),
-    "tone_days": ("Tone per day", "Ton par jour"),
+    "tone_days": ("Tone per {unit}", "Ton par {unit}"),
     "net_chart": (
         "Net sentiment per brand, against the period before",
         "Sentiment net par marque, comparé à la période précédente",
@@ -212,8 +214,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "figures_caption": ("The figures", "Les chiffres"),
     "spike_n": ("Spike {n}", "Pic {n}"),
     "spike_note": (
-        "{brand}: {count} mentions, {negative} negative, on {source}",
-        "{brand}\u00a0: {count} mentions, dont {negative} négatives, sur {source}",
+        "{brand}: {mentions}, {negative}, on {source}",
+        "{brand}\u00a0: {mentions}, dont {negative}, sur {source}",
     ),
     "unknown_source": ("an unnamed source", "une source sans nom"),
     "nobody": ("Nobody named.", "Personne de nommé."),
@@ -307,19 +309,31 @@ class Wording:
 
     def day(self, day: date | str, form: str = "short") -> str:
         """A day: `short` "Nov 27" / "27 nov.", `long` "Friday 27 November" / "vendredi 27
-        novembre", `tick` "Fri 27" / "ven. 27", `year` "Nov 27, 2026" / "27 nov. 2026"."""
+        novembre", `tick` "Fri 27" / "ven. 27", `tick_month` "Fri 27 Nov" / "ven. 27 nov.",
+        `year` "Nov 27, 2026" / "27 nov. 2026"; its month: `month` "Nov 2026" / "nov.
+        2026", `month_long` "November 2026" / "novembre 2026"."""
         from babel.dates import format_date, format_skeleton
 
         moment = date.fromisoformat(day) if isinstance(day, str) else day
         if form == "long":
             return format_date(moment, "EEEE d MMMM", locale=self.lang)
-        if form == "tick":
-            return format_date(moment, "EEE d", locale=self.lang)
-        skeleton = "yMMMd" if form == "year" else "MMMd"
-        return format_skeleton(skeleton, moment, locale=self.lang)
+        if form in ("tick", "tick_month"):
+            return format_date(moment, "EEE d" + " MMM" * (form == "tick_month"), locale=self.lang)
+        skeletons = {"year": "yMMMd", "month": "yMMM", "month_long": "yMMMM"}
+        return format_skeleton(skeletons.get(form, "MMMd"), moment, locale=self.lang)
 
-    def moment(self, value: Any) -> str:
-        """A date and time, in the language's medium form."""
-        from babel.dates import format_datetime
+    def count(self, key: str, n: int) -> str:
+        """`n` things as `key` says them, singular or plural by the language's rule (from
+        CLDR, by Babel): "1 mention", "2 mentions"; "0 mention" in French."""
+        from babel import Locale
 
-        return format_datetime(value, "medium", locale=self.lang)
+        one = f"{key}_one"
+        if one in WORDS and Locale.parse(self.lang).plural_form(n) == "one":
+            key = one
+        return self(key, n=self.number(n))
+
+    def of(self, name: str) -> str:
+        """ "of Acme"; in French "de Globex" but "d’Acme", elided before a vowel (not
+        before an h: "de Hooli")."""
+        elided = bool(name) and name[0].lower() in "aeiouàâäéèêëîïôöùûü"
+        return self("of_elided" if elided else "of", name=name)

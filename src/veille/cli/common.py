@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -190,6 +190,12 @@ FlagOption = Annotated[
 StatusOption = Annotated[
     list[str] | None, typer.Option("--status", metavar="STATUS", help="new, handled, ignored.")
 ]
+ReportLangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", metavar="CODE", help="The report's language: fr or en (default: $LANG)."
+    ),
+]
 LangOption = Annotated[
     list[str] | None, typer.Option("--lang", metavar="CODE", help="Language code: fr, en…")
 ]
@@ -299,14 +305,27 @@ def _listing_filter(
     )
 
 
-def check_html_target(html: Path | None, as_json: bool = False) -> None:
-    """Refuse, before any work, an --html that cannot be honoured."""
+def check_html_target(
+    html: Path | None, as_json: bool = False, protected: Mapping[str, Path | None] | None = None
+) -> None:
+    """Refuse, before any work, an --html that cannot be honoured: stdout, a folder or a
+    device, a missing folder, or one of the files veille works on (`protected`, by what they
+    are: the database, the config), which writing the report would destroy."""
     if html is None:
         return
     if str(html) == "-":
         raise UsageError("--html needs a file name: the report is not written to stdout")
     if as_json:
         raise UsageError("--html and --json: choose one")
+    if html.exists() and not html.is_file():
+        kind = "a folder" if html.is_dir() else "not a regular file"
+        raise UsageError(f"{html}: {kind}; --html needs a file to write")
+    if not html.parent.is_dir():
+        raise UsageError(f"{html}: cannot write (no such folder {html.parent})")
+    target = html.resolve()
+    for what, path in (protected or {}).items():
+        if path is not None and path.exists() and path.resolve() == target:
+            raise UsageError(f"{html}: that is {what}; --html needs another file")
 
 
 def show_report(figures: dict[str, Any], zone: tzinfo, lang: str, html: Path | None) -> None:

@@ -24,6 +24,7 @@ from veille.cli.common import (
     FlagOption,
     JsonOption,
     LangOption,
+    ReportLangOption,
     SinceOption,
     SourceOption,
     StatusOption,
@@ -182,12 +183,7 @@ def report(
             "--mention-lang", metavar="CODE", help="Only mentions in this language: fr, en…"
         ),
     ] = None,
-    lang: Annotated[
-        str | None,
-        typer.Option(
-            "--lang", metavar="CODE", help="The report's language: fr or en (default: $LANG)."
-        ),
-    ] = None,
+    lang: ReportLangOption = None,
     html: Annotated[
         Path | None,
         typer.Option("--html", metavar="FILE", help="Write the report as one HTML file."),
@@ -212,6 +208,13 @@ def report(
         loaded,
         zone,
     ):
+        check_html_target(
+            html,
+            protected={
+                "the database": store.path,
+                "the config file": loaded.path if loaded else None,
+            },
+        )
         # The default period is whole days of the zone, known once the config is read.
         filters = starting(filters, since or default_since(now, zone=zone), now, zone)
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()

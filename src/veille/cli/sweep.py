@@ -24,6 +24,7 @@ from veille.cli.common import (
     ConfigOption,
     DbOption,
     JsonOption,
+    ReportLangOption,
     SourceOption,
     _console,
     _print_json_lines,
@@ -272,6 +273,7 @@ def demo(
         Path | None,
         typer.Option("--html", metavar="FILE", help="Write the demo's report as one HTML file."),
     ] = None,
+    lang: ReportLangOption = None,
 ) -> None:
     """Scan a bundled sample of feeds from a loopback server and print the report."""
     import tempfile
@@ -284,7 +286,8 @@ def demo(
     from veille.times import utc_now
     from veille.wording import report_language
 
-    check_html_target(html)
+    language = report_language(lang, os.environ)
+    check_html_target(html, protected={"the database": db})
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"
         summary = run_demo(db_path)
@@ -299,7 +302,7 @@ def demo(
                 zone=zone,
                 competitors={b.name for b in DEMO_BRANDS if b.competitor},
             )
-        show_report(figures, zone, report_language(None, os.environ), html)
+        show_report(figures, zone, language, html)
     if db is None:
         console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
 

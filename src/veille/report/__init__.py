@@ -19,6 +19,7 @@ from veille.report.mentions import (
     plain_marked,
     search_results,
 )
+from veille.report.periods import elsewhere_line
 from veille.report.sweep import (
     alert_line,
     alerts_data,
@@ -36,7 +37,7 @@ from veille.report.tables import (
     tone_text,
     web_text,
 )
-from veille.report.terminal import elsewhere_line, report_view
+from veille.report.terminal import report_view
 
 __all__ = [
     "TONE_STYLES",

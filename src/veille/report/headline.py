@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from veille.text import clean_text
 from veille.wording import Wording
 
 
@@ -37,11 +38,9 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
         clauses.append(
             words(
                 key,
-                brand=detail["brand"],
+                of_brand=words.of(clean_text(detail["brand"])),
                 day=words.day(day, "long"),
-                count=words.number(detail["mentions"]),
-                negative=words.number(detail["negative"]),
-                source=detail["source"] or words("unknown_source"),
+                **spike_counts(detail, words),
             )
         )
     sentence = words("semicolon").join(clauses)
@@ -50,13 +49,25 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
 
 def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
     now, then = brand["mentions"], brand["previous_mentions"]
+    name = words.of(clean_text(brand["brand"]))
     if not then:
-        return words("headline_new", count=words.number(now), brand=brand["brand"], before=before)
+        return words(
+            "headline_new", mentions=words.count("n_mentions", now), of_brand=name, before=before
+        )
     change = round(100 * (now - then) / then)
     if change == 0:
-        return words("headline_same", brand=brand["brand"], before=before)
+        return words("headline_same", of_brand=name, before=before)
     key = "headline_up" if change > 0 else "headline_down"
-    return words(key, brand=brand["brand"], pct=words.percent(abs(change)), before=before)
+    return words(key, of_brand=name, pct=words.percent(abs(change)), before=before)
+
+
+def spike_counts(detail: Mapping[str, Any], words: Wording) -> dict[str, str]:
+    """A spike's mentions, negatives and main source, as its sentences write them."""
+    return {
+        "mentions": words.count("n_mentions", detail["mentions"]),
+        "negative": words.count("n_negative", detail["negative"]),
+        "source": clean_text(detail["source"]) or words("unknown_source"),
+    }
 
 
 def _largest_spike(figures: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:

@@ -13,19 +13,19 @@ Jinja2, matplotlib and Babel are imported here, when a report is written, never 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, timedelta, tzinfo
+from datetime import tzinfo
 from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from veille.models import TONES
 from veille.report import charts
-from veille.report.headline import headline
+from veille.report.headline import headline, spike_counts
+from veille.report.periods import change, elsewhere_line, period_label, points, triage_line
 from veille.text import clean_text
-from veille.times import from_stored, local_day, show_time
+from veille.times import from_stored, local_day
 from veille.wording import Wording
-
-TONES = ("positive", "neutral", "negative")
 
 
 def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
@@ -42,32 +42,63 @@ def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
         undefined=jinja2.StrictUndefined,
     )
     template = environment.get_template("report.html")
-    return template.render(page=page(figures, words, zone), t=words, markup=markupsafe.Markup)
+    return template.render(
+        page=page(figures, words, zone), t=words, tones=TONES, markup=markupsafe.Markup
+    )
 
 
 def write_html(figures: Mapping[str, Any], path: Path, *, lang: str, zone: tzinfo) -> None:
-    """Write the page to `path`; OSError when it cannot be written."""
-    html = render_html(figures, lang=lang, zone=zone)
-    path.write_text(html, encoding="utf-8")
+    """Write the page to `path` whole or not at all: into a file beside it, then renamed
+    over it, so a full disk never leaves half a report (nor a file it replaced, truncated);
+    OSError when it cannot be written."""
+    import os
+    import tempfile
+
+    data = render_html(figures, lang=lang, zone=zone).encode("utf-8")
+    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(scratch, _mode(path))
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+def _mode(path: Path) -> int:
+    """The permissions a file written in place would have: the replaced file's, else the
+    umask's."""
+    import os
+
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, Any]:
     """Everything the template shows, its numbers and dates already in the language."""
     period = figures["period"]
-    first, last = _span(period["since"], period["until"], zone)
-    before_first, before_last = _span(period["previous_since"], period["since"], zone)
     summary = figures["summary"]
-    days = figures["days"]
+    # the charts and their tables have a point per day, week or month, as the terminal's
+    # "Over time" has: a year is 53 weeks, not 365 days
+    drawn = {**figures, "days": points(figures)}
+    unit = words(figures.get("grouping", "day"))
     return {
+        "unit": unit,
         "lang": words.lang,
         "headline": headline(figures, words),
-        "period": f"{words.day(first, 'year')} → {words.day(last, 'year')}",
-        "previous": f"{words.day(before_first, 'year')} → {words.day(before_last, 'year')}",
+        "period": period_label(period["since"], period["until"], zone, words, compact=False),
+        "previous": period_label(
+            period["previous_since"], period["since"], zone, words, compact=False
+        ),
         "timezone": period["timezone"],
         "filters": _filters(figures.get("filters", {}), words),
         "summary": {
             "mentions": words.number(summary["mentions"]),
-            "change": _change(summary, words),
+            "change": change(summary, words),
             "net": words.signed(summary["net_sentiment"]),
             "tones": [
                 {
@@ -79,13 +110,15 @@ def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
                 for tone in TONES
             ],
         },
-        "elsewhere": _elsewhere(figures.get("elsewhere"), words, zone),
-        "volume": _volume(figures, words),
-        "spikes": _spikes(days, words),
+        "elsewhere": elsewhere_line(figures["elsewhere"], zone, words)
+        if figures.get("elsewhere")
+        else None,
+        "volume": _volume(drawn, words),
+        "spikes": _spikes(drawn["days"], words),
         "spike_rule": words.spike_rule(),
-        "tone_days": _tone_days(figures, words),
-        "net": _net(figures, words),
-        "voice": _voice(figures, words),
+        "tone_days": _tone_days(drawn, words),
+        "net": _net(drawn, words),
+        "voice": _voice(drawn, words),
         "who": [
             {
                 "author": clean_text(row["author"]),
@@ -122,14 +155,6 @@ def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
     }
 
 
-def _span(since: str, until: str, zone: tzinfo) -> tuple[date, date]:
-    """The first and last day of [since, until) in `zone`."""
-    return (
-        local_day(from_stored(since), zone),
-        local_day(from_stored(until) - timedelta(seconds=1), zone),
-    )
-
-
 def _filters(filters: Mapping[str, Sequence[str]], words: Wording) -> str:
     if not filters:
         return words("no_filter")
@@ -141,31 +166,6 @@ def _filters(filters: Mapping[str, Sequence[str]], words: Wording) -> str:
         shown = [words.term(v) if name in ("tones", "flags", "statuses") else v for v in values]
         parts.append(label + words("colon") + ", ".join(clean_text(v) for v in shown))
     return words("semicolon").join(parts)
-
-
-def _change(summary: Mapping[str, Any], words: Wording) -> str:
-    change = words.signed(summary["change"], 0)
-    if summary["change_pct"] is None:
-        return words("none_before", change=change)
-    return words(
-        "versus",
-        change=change,
-        change_pct=words.percent(summary["change_pct"], signed=True),
-        previous=words.number(summary["previous"]),
-    )
-
-
-def _elsewhere(elsewhere: Mapping[str, Any] | None, words: Wording, zone: tzinfo) -> str | None:
-    if not elsewhere:
-        return None
-    newest = words.day(local_day(from_stored(elsewhere["newest_mention_at"]), zone), "year")
-    count = elsewhere["mentions"]
-    line = (
-        words("elsewhere_one", newest=newest)
-        if count == 1
-        else words("elsewhere", count=words.number(count), newest=newest)
-    )
-    return line + (words("elsewhere_try", hint=elsewhere["try"]) if elsewhere["try"] else "")
 
 
 def _cell(value: float | None, text: str) -> dict[str, Any]:
@@ -195,7 +195,7 @@ def _volume(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
     brands = sorted({brand for day in days for brand in day["counts"]})
     rows = [
         {
-            "label": words.day(day["date"], "long"),
+            "label": _point_label(day, figures, words),
             "cells": [
                 _cell(day["counts"].get(b, 0), words.number(day["counts"].get(b, 0)))
                 for b in brands
@@ -206,13 +206,28 @@ def _volume(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
     ]
     return _chart(
         "volume",
-        words("volume"),
+        words("volume", unit=words(figures["grouping"])),
         charts.volume_chart(figures, words),
-        [words("date"), *brands],
+        [_point_heading(figures, words), *(clean_text(b) for b in brands)],
         rows,
         len(days),
         len(brands),
     )
+
+
+def _point_label(point: Mapping[str, Any], figures: Mapping[str, Any], words: Wording) -> str:
+    """A chart point's row: "Friday 27 November", "Nov 23 → Nov 29", "November 2026"."""
+    grouping = figures["grouping"]
+    if grouping == "month":
+        return words.day(point["date"], "month_long")
+    if grouping == "week":
+        return f"{words.day(point['date'], 'short')} → {words.day(point['last'], 'short')}"
+    return words.day(point["date"], "long")
+
+
+def _point_heading(figures: Mapping[str, Any], words: Wording) -> str:
+    grouping = figures["grouping"]
+    return words("date") if grouping == "day" else words(grouping).capitalize()
 
 
 def _spikes(days: Sequence[Mapping[str, Any]], words: Wording) -> list[str]:
@@ -221,14 +236,10 @@ def _spikes(days: Sequence[Mapping[str, Any]], words: Wording) -> list[str]:
     for day in days:
         for detail in day.get("spike_details", []):
             explained = words(
-                "spike_note",
-                brand=detail["brand"],
-                count=words.number(detail["mentions"]),
-                negative=words.number(detail["negative"]),
-                source=detail["source"] or words("unknown_source"),
+                "spike_note", brand=clean_text(detail["brand"]), **spike_counts(detail, words)
             )
             spike = words("spike_n", n=len(notes) + 1)
-            notes.append(f"{spike}, {words.day(day['date'], 'long')}. {explained}.")
+            notes.append(f"{spike}, {words.day(detail['date'], 'long')}. {explained}.")
     return notes
 
 
@@ -236,7 +247,7 @@ def _tone_days(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
     days = figures["days"]
     rows = [
         {
-            "label": words.day(day["date"], "long"),
+            "label": _point_label(day, figures, words),
             "cells": [
                 _cell(day["tones"][tone], words.number(day["tones"][tone])) for tone in TONES
             ],
@@ -246,9 +257,9 @@ def _tone_days(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
     brands = len({brand for day in days for brand in day["counts"]})
     return _chart(
         "tone-days",
-        words("tone_days"),
+        words("tone_days", unit=words(figures["grouping"])),
         charts.tone_chart(figures, words),
-        [words("date"), *(words.term(tone) for tone in TONES)],
+        [_point_heading(figures, words), *(words.term(tone) for tone in TONES)],
         rows,
         len(days),
         brands,
@@ -256,7 +267,7 @@ def _tone_days(figures: Mapping[str, Any], words: Wording) -> dict[str, Any]:
 
 
 def _brand_label(row: Mapping[str, Any], words: Wording) -> str:
-    return row["brand"] + (f" ({words('competitor')})" if row["competitor"] else "")
+    return clean_text(row["brand"]) + (f" ({words('competitor')})" if row["competitor"] else "")
 
 
 def _brand_chart(
@@ -338,7 +349,6 @@ def _mention(row: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
     moment = row.get("published_at") or row.get("found_at") or row.get("mentioned_at")
     return {
         "id": row["id"],
-        "date": show_time(moment, zone) if moment else "",
         "day": words.day(local_day(from_stored(moment), zone), "short") if moment else "",
         "brand": clean_text(row.get("brand")),
         "tone": row.get("tone") or "",
@@ -360,12 +370,7 @@ def _triage(
     if triage is None:
         return None
     return {
-        "line": words(
-            "triage_line",
-            handled=words.number(triage["handled"]),
-            ignored=words.number(triage["ignored"]),
-            new=words.number(triage["new"]),
-        ),
+        "line": triage_line(triage, words),
         "counts": {k: triage[k] for k in ("new", "handled", "ignored")},
         "notes": [_mention(row, words, zone) for row in triage["notes"]],
     }

@@ -4,7 +4,7 @@ what needs attention."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta, timezone, tzinfo
+from datetime import timezone, tzinfo
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,6 +14,7 @@ from rich.text import Text
 from veille.models import TONES
 from veille.report.headline import headline
 from veille.report.mentions import mentions_table
+from veille.report.periods import change, elsewhere_line, grouped, period_label, triage_line
 from veille.report.tables import (
     TONE_STYLES,
     Column,
@@ -22,7 +23,7 @@ from veille.report.tables import (
     sparkline,
     web_text,
 )
-from veille.times import from_stored, local_day, show_time, zone_name
+from veille.times import zone_name
 from veille.wording import Wording
 
 
@@ -41,28 +42,9 @@ def _tone_columns() -> list[Column]:
     return [Column("+", 6, "right"), Column("=", 6, "right"), Column("-", 6, "right")]
 
 
-def _period_label(since: str, until: str, zone: tzinfo, words: Wording) -> str:
-    """`since` to the last day before `until`, as days of `zone`."""
-    first = local_day(from_stored(since), zone)
-    last = local_day(from_stored(until) - timedelta(seconds=1), zone)
-    if words.lang == "en":
-        return f"{first.isoformat()} → {last.isoformat()}"
-    return f"{words.day(first, 'year')} → {words.day(last, 'year')}"
-
-
 def _summary(figures: Mapping[str, Any], zone: tzinfo, words: Wording) -> Text:
     summary = figures["summary"]
-    change = words.signed(summary["change"], 0)
-    versus = (
-        words(
-            "versus",
-            change=change,
-            change_pct=words.percent(summary["change_pct"], signed=True),
-            previous=words.number(summary["previous"]),
-        )
-        if summary["change_pct"] is not None
-        else words("none_before", change=change)
-    )
+    versus = change(summary, words)
     text = Text.assemble(
         (words.label("mentions_label"), "bold"), f"{words.number(summary['mentions'])} ({versus})"
     )
@@ -70,7 +52,10 @@ def _summary(figures: Mapping[str, Any], zone: tzinfo, words: Wording) -> Text:
     text.append_text(_signed(summary["net_sentiment"], words))
     text.append("\n")
     if figures.get("elsewhere"):
-        text.append(elsewhere_line(figures["elsewhere"], zone, words) + "\n", style="yellow")
+        text.append(
+            elsewhere_line(figures["elsewhere"], zone, words, compact=words.lang == "en") + "\n",
+            style="yellow",
+        )
     text.append(words.label("tone_label"), style="bold")
     for index, tone in enumerate(TONES):
         if index:
@@ -87,40 +72,6 @@ def _summary(figures: Mapping[str, Any], zone: tzinfo, words: Wording) -> Text:
     return text
 
 
-def _grouped(days: list[Mapping[str, Any]], grouping: str) -> list[list[Mapping[str, Any]]]:
-    """The days in runs of one day, one calendar week (Monday first) or one month."""
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for day in days:
-        moment = date.fromisoformat(day["date"])
-        if grouping == "week":
-            key = (moment - timedelta(days=moment.weekday())).isoformat()
-        elif grouping == "month":
-            key = day["date"][:7]
-        else:
-            key = day["date"]
-        groups.setdefault(key, []).append(day)
-    return list(groups.values())
-
-
-def elsewhere_line(
-    elsewhere: Mapping[str, Any], zone: tzinfo = timezone.utc, words: Wording | None = None
-) -> str:
-    """What an empty period misses: "207 mentions stored, none in this period; …"."""
-    words = words or Wording()
-    count = elsewhere["mentions"]
-    newest = (
-        show_time(elsewhere["newest_mention_at"], zone)[:10]
-        if words.lang == "en"
-        else words.day(local_day(from_stored(elsewhere["newest_mention_at"]), zone), "year")
-    )
-    line = (
-        words("elsewhere_one", newest=newest)
-        if count == 1
-        else words("elsewhere", count=words.number(count), newest=newest)
-    )
-    return line + (words("elsewhere_try", hint=elsewhere["try"]) if elsewhere["try"] else "")
-
-
 def _over_time(figures: Mapping[str, Any], width: int, words: Wording) -> Table:
     """One character per day, week or month (`figures["grouping"]`), the newest on the right.
 
@@ -130,7 +81,7 @@ def _over_time(figures: Mapping[str, Any], width: int, words: Wording) -> Table:
     """
     days = figures["days"]
     grouping = figures.get("grouping", "day")
-    groups = _grouped(days, grouping)[-max(9, width - 51) :]
+    groups = grouped(days, grouping)[-max(9, width - 51) :]
     shown = [day for group in groups for day in group]
     brands = sorted({brand for day in days for brand in day["counts"]})
     rows = []
@@ -188,13 +139,14 @@ def report_view(
     days were counted in."""
     words = words or Wording()
     period = figures["period"]
+    compact = words.lang == "en"  # the English terminal keeps its numeric dates
     pct = words.percent
     parts: list[RenderableType] = [
         Text.assemble(
             (f"{words('report')} ", "bold"),
-            _period_label(period["since"], period["until"], zone, words),
+            period_label(period["since"], period["until"], zone, words, compact),
             f" {zone_name(zone)} · {words.label('before')}",
-            _period_label(period["previous_since"], period["since"], zone, words),
+            period_label(period["previous_since"], period["since"], zone, words, compact),
         ),
         Text(headline(figures, words), style="bold"),
         _summary(figures, zone, words),
@@ -204,14 +156,15 @@ def report_view(
                 Column(words("brand"), 24),
                 Column(words("mentions_label"), 8, "right"),
                 Column(words("voice"), 5, "right"),
-                Column(words("pos"), 4, "right"),
-                Column(words("neu"), 4, "right"),
-                Column(words("neg"), 4, "right"),
+                # "100 %" in French: five characters
+                Column(words("pos"), 5, "right"),
+                Column(words("neu"), 5, "right"),
+                Column(words("neg"), 5, "right"),
                 Column(words("net"), 5, "right"),
             ],
             [
                 [
-                    Text(row["brand"])
+                    web_text(row["brand"])
                     + Text(f" ({words('competitor')})" if row["competitor"] else "", style="dim"),
                     words.number(row["mentions"]),
                     pct(row["share_of_voice_pct"]),
@@ -306,12 +259,7 @@ def _triage(triage: Mapping[str, Any], words: Wording) -> Text:
     """How many of the period's mentions were handled or ignored, and the notes left."""
     text = Text.assemble(
         (words.label("triage"), "bold"),
-        words(
-            "triage_line",
-            handled=words.number(triage["handled"]),
-            ignored=words.number(triage["ignored"]),
-            new=words.number(triage["new"]),
-        ),
+        triage_line(triage, words),
     )
     for note in triage["notes"]:
         text.append(f"\n  #{note['id']} {words.term(note['status'])}{words('colon')}")
