@@ -5,12 +5,15 @@ a loopback server, and read by `parse_forum_date` and `extract_forum` with a pin
 from __future__ import annotations
 
 import pickle
+import re
 import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from test_source_types import serve_html
 
@@ -23,6 +26,8 @@ PARIS = zone_named("Europe/Paris")
 NEW_YORK = zone_named("America/New_York")
 # 00:10 on 28 November in Paris, still the 27th in UTC.
 AFTER_MIDNIGHT = datetime(2026, 11, 27, 23, 10, tzinfo=timezone.utc)
+UTC = timezone.utc
+STORED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 SELECTORS = {"post": "div.post", "author": ".author", "body": ".content", "date": ".date"}
 
 
@@ -112,13 +117,13 @@ def _forum(httpserver: HTTPServer, path: str, dates: list[str]) -> str:
     return httpserver.url_for(path)
 
 
-def _sweep(runner, write_config, sources: list[dict], settings: dict, env=None) -> list[str]:
+def _sweep(runner, write_config, sources: list[dict], options: dict, env=None) -> list[str]:
     config = write_config(
         {
             "database": "veille.db",
             "brands": [{"name": "Acme", "terms": ["Acme"]}],
             "sources": sources,
-            "settings": {"timeout": 5, **settings},
+            "settings": {"timeout": 5, **options},
         }
     )
     result = runner.invoke(app, ["scan", "-c", str(config), "--quiet"], env=env)
@@ -216,3 +221,23 @@ def test_a_machine_zone_read_from_a_copied_file_reaches_worker_processes(
     assert getattr(zone, "key", None) is None
     copied = pickle.loads(pickle.dumps(zone))
     assert parse_forum_date("27/11/2026 23:30", AFTER_MIDNIGHT, copied) == "2026-11-27T22:30:00Z"
+
+
+DATE_PIECES = [
+    "hier", "aujourd'hui", "yesterday", "à", "at", "le", "27", "11", "2026", "/", ".", "-",
+    ":", "23:30", "02:30", "00:00", "PM", "AM", "UTC", "Z", "+05:00", "-0330", "novembre",
+    "mars", "Oct", "il y a", "3", "heures", "ago", "年", "月", "日", "9999", "0001", " ",
+]  # fmt: skip
+
+
+@given(
+    pieces=st.lists(st.sampled_from(DATE_PIECES), max_size=12),
+    zone=st.sampled_from(["Europe/Paris", "Pacific/Kiritimati", "Australia/Lord_Howe", "UTC"]),
+    now=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    ),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_forum_date_in_any_zone_never_raises(pieces: list[str], zone: str, now) -> None:
+    parsed = parse_forum_date("".join(pieces), now, zone_named(zone))
+    assert parsed is None or STORED.fullmatch(parsed), parsed

@@ -243,7 +243,7 @@ def parse_forum_date(text: str, now: datetime, zone: tzinfo = timezone.utc) -> s
     """
     try:
         value = _parse(text, _as_utc(now), zone)
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, OverflowError, TypeError, OSError):  # OSError: the C library's zones
         return None
     return to_stored(value) if value is not None else None
 
