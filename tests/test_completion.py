@@ -61,6 +61,8 @@ def _complete(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ("veille mentions --li", 2, ["--limit"]),
         ("veille comp", 1, ["completion"]),
         ("veille completion ", 2, ["bash", "zsh", "fish"]),
+        ("veille tone tr", 2, ["train"]),
+        ("veille tone --db x.db tr", 4, ["train"]),
     ],
 )
 def test_a_bash_request_is_answered(words: str, cword: int, expected: list[str]) -> None:
@@ -85,7 +87,13 @@ def test_zsh_and_fish_requests_are_answered() -> None:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
-def test_bash_completes_through_the_printed_script(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [("veille men", 1, ["mentions"]), ("veille tone tr", 2, ["train"])],
+)
+def test_bash_completes_through_the_printed_script(
+    tmp_path: Path, words: str, cword: int, expected: list[str]
+) -> None:
     """The script as bash sources it, calling a `veille` found on the PATH."""
     program = tmp_path / "bin" / "veille"
     program.parent.mkdir()
@@ -93,7 +101,7 @@ def test_bash_completes_through_the_printed_script(tmp_path: Path) -> None:
     program.chmod(0o755)
     script = (
         "source <(veille completion bash)\n"
-        "COMP_WORDS=(veille men); COMP_CWORD=1; _veille_completion veille\n"
+        f"COMP_WORDS=({words}); COMP_CWORD={cword}; _veille_completion veille\n"
         'echo "${COMPREPLY[@]}"\n'
     )
     env = {**ENV, "PATH": f"{program.parent}{os.pathsep}{ENV['PATH']}"}
@@ -105,7 +113,7 @@ def test_bash_completes_through_the_printed_script(tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["mentions"]
+    assert out.stdout.split() == expected
 
 
 def test_a_request_loads_no_config_store_or_view(tmp_path: Path) -> None:

@@ -188,6 +188,7 @@ FULL: dict[str, Any] = {
             "selectors": {"post": "article.post", "author": " .author ", "next": "a.next"},
             "max_pages": 1000,
             "full_text": False,
+            "timezone": " America/New_York",
         },
         {"name": "News", "type": "search", "providers": ["google_news", "reddit", "reddit"]},
     ],
@@ -353,6 +354,7 @@ def valid_configs(draw: st.DrawFn, pads: list[str] = ASCII_PADS) -> dict[str, An
     common = {
         "max_pages": st.sampled_from([1, 3, 1000]),
         "full_text": st.sampled_from([None, True, False]),
+        "timezone": padded(["Europe/Paris", "UTC", "Asia/Tokyo"], pads),
     }
     selectors = st.dictionaries(
         st.sampled_from(SELECTOR_KEYS[1:]), padded(["a.b", ".author", "p > a"], pads), max_size=3

@@ -204,6 +204,19 @@ def test_explain_shows_the_layer_as_a_rule(runner, tmp_path: Path, trained: Path
     assert rules[-1]["rule"] == "your trained layer"
 
 
+def test_options_before_the_sub_command_name_are_the_sub_commands(
+    runner, tmp_path: Path, trained: Path
+) -> None:
+    db_path = copy_of(trained, tmp_path)
+    reset = runner.invoke(app, ["tone", "--db", str(db_path), "train", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert "Forgot the trained tone layer" in reset.stdout
+    assert stored_layer_bytes(db_path) is None
+    refused = runner.invoke(app, ["tone", "--db", str(tmp_path / "missing.db"), "train"])
+    assert refused.exit_code == 2
+    assert "missing.db: no such database" in refused.stderr
+
+
 def test_the_word_train_alone_is_judged_after_a_double_dash(runner) -> None:
     result = runner.invoke(app, ["tone", "--", "train"])
     assert result.exit_code == 0, result.output

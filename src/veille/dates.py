@@ -16,9 +16,13 @@ handled, tried in this order:
 
 Numeric day/month order: dots mean day first (German, French); with slashes or hyphens the
 month comes first when the text has an AM/PM marker (the US habit) and the day first
-otherwise; a first number above 12 is always the day. A time without a zone is taken as
-UTC, since the page rarely says which zone it means. Nothing here raises: a text that is not
-a date gives None.
+otherwise; a first number above 12 is always the day. A date or time without an offset
+(and not `Z`, `UTC` or `GMT`) is a wall-clock time of the zone given, the forum's (the page
+rarely says which it means), and "yesterday" is the day before today there. A time the clock
+shows twice, when it goes back, is the first of the two; one it skips, when it goes forward,
+is read with the offset before the change, which puts it as far past the change as it was
+written past the skipped hour (02:30 in Paris on the spring change is 03:30 there). Nothing
+here raises: a text that is not a date gives None.
 
 Feed dates (`feed_date`) are read by feedparser's own date parser, as feedparser reads them,
 with two corrections of this module's: a 12-hour time is put in 24-hour form first, and a
@@ -30,7 +34,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from feedparser.datetimes import _parse_date  # the parser feedparser.parse uses
 from feedparser.datetimes.rfc822 import _parse_date_rfc822, timezone_names
@@ -231,11 +235,15 @@ def _english_date(text: str) -> str | None:
     return " ".join(english) if month else None
 
 
-def parse_forum_date(text: str, now: datetime) -> str | None:
-    """The UTC timestamp a forum date means, or None when `text` is not one (never raises)."""
+def parse_forum_date(text: str, now: datetime, zone: tzinfo = timezone.utc) -> str | None:
+    """The UTC timestamp a forum date means, or None when `text` is not one (never raises).
+
+    `zone` is the forum's: what a date without an offset is a wall-clock time of, and whose
+    days "today" and "yesterday" are. A naive `now` is UTC.
+    """
     try:
-        value = _parse(text, _as_utc(now))
-    except (ValueError, OverflowError, TypeError):
+        value = _parse(text, _as_utc(now), zone)
+    except (ValueError, OverflowError, TypeError, OSError):  # OSError: the C library's zones
         return None
     return to_stored(value) if value is not None else None
 
@@ -252,7 +260,7 @@ def _fold(text: str) -> str:
     return " ".join(bare.lower().split())
 
 
-def _parse(text: str, now: datetime) -> datetime | None:
+def _parse(text: str, now: datetime, zone: tzinfo) -> datetime | None:
     if not text or not isinstance(text, str):
         return None
     raw = text.strip()[:_MAX_INPUT]
@@ -260,7 +268,7 @@ def _parse(text: str, now: datetime) -> datetime | None:
         return None
     iso = _ISO.match(raw.lower())
     if iso:
-        return _from_iso(iso)
+        return _from_iso(iso, zone)
     if _EPOCH.match(raw):
         number = int(raw)
         seconds = number / 1000 if len(raw) >= 12 else number
@@ -271,23 +279,33 @@ def _parse(text: str, now: datetime) -> datetime | None:
     relative = _relative(folded, now)
     if relative is not None:
         return relative
+    today = now.astimezone(zone).date()
     for pattern, days in _DAY_WORDS:
         if pattern.search(folded):
-            day = (now + timedelta(days=days)).date()
-            return _at_time(day.year, day.month, day.day, folded)
-    return _absolute(folded, now)
+            day = today + timedelta(days=days)
+            return _at_time(day.year, day.month, day.day, folded, zone)
+    return _absolute(folded, today, zone)
 
 
-def _from_iso(match: re.Match[str]) -> datetime:
+def _from_iso(match: re.Match[str], zone: tzinfo) -> datetime:
     year, month, day = int(match[1]), int(match[2]), int(match[3])
     hour, minute, second = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
-    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
-    zone = match[7]
-    if zone and zone[0] in "+-":
-        digits = zone[1:].replace(":", "")
+    value = datetime(year, month, day, hour, minute, second)
+    written = match[7]
+    if not written:
+        return _wall_clock(value, zone)
+    value = value.replace(tzinfo=timezone.utc)
+    if written[0] in "+-":
+        digits = written[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        value -= offset if zone[0] == "+" else -offset
+        value -= offset if written[0] == "+" else -offset
     return value
+
+
+def _wall_clock(value: datetime, zone: tzinfo) -> datetime:
+    """A naive wall-clock time of `zone` as the moment it is: of a time shown twice, the
+    first (`fold=0`); a skipped time with the offset before the change (see the module)."""
+    return value.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
 
 
 def _relative(folded: str, now: datetime) -> datetime | None:
@@ -307,8 +325,9 @@ def _relative(folded: str, now: datetime) -> datetime | None:
     return (now - delta).replace(microsecond=0)
 
 
-def _at_time(year: int, month: int, day: int, folded: str) -> datetime:
-    """The given day at the first time of day found in `folded` (midnight when none)."""
+def _at_time(year: int, month: int, day: int, folded: str, zone: tzinfo) -> datetime:
+    """The given day at the first time of day found in `folded` (midnight when none), in the
+    offset written after that time, else in `zone`."""
     hour = minute = second = 0
     time_match = _TIME.search(folded)
     if time_match:
@@ -319,18 +338,21 @@ def _at_time(year: int, month: int, day: int, folded: str) -> datetime:
             hour += 12
         elif meridiem == "a" and hour == 12:
             hour = 0
-    value = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
-    zone = _ZONE.search(folded[time_match.end() :]) if time_match else None
-    if zone and zone[1]:
-        offset = timedelta(hours=int(zone[2]), minutes=int(zone[3]))
-        value -= offset if zone[1] == "+" else -offset
+    value = datetime(year, month, day, hour, minute, second)
+    written = _ZONE.search(folded[time_match.end() :]) if time_match else None
+    if written is None:
+        return _wall_clock(value, zone)
+    value = value.replace(tzinfo=timezone.utc)
+    if written[1]:
+        offset = timedelta(hours=int(written[2]), minutes=int(written[3]))
+        value -= offset if written[1] == "+" else -offset
     return value
 
 
-def _absolute(folded: str, now: datetime) -> datetime | None:
+def _absolute(folded: str, today: date, zone: tzinfo) -> datetime | None:
     cjk = _CJK_DATE.search(folded)
     if cjk:
-        return _at_time(int(cjk[1]), int(cjk[2]), int(cjk[3]), folded[cjk.end() :])
+        return _at_time(int(cjk[1]), int(cjk[2]), int(cjk[3]), folded[cjk.end() :], zone)
     numeric = _NUMERIC_DATE.search(folded)
     if numeric:
         if numeric[1]:
@@ -344,11 +366,11 @@ def _absolute(folded: str, now: datetime) -> datetime | None:
             else:
                 month, day = first, second
         rest = folded[: numeric.start()] + " " + folded[numeric.end() :]
-        return _at_time(year, month, day, rest)
-    return _with_month_name(folded, now)
+        return _at_time(year, month, day, rest, zone)
+    return _with_month_name(folded, today, zone)
 
 
-def _with_month_name(folded: str, now: datetime) -> datetime | None:
+def _with_month_name(folded: str, today: date, zone: tzinfo) -> datetime | None:
     words = list(_WORD.finditer(folded))
     month_match = next((w for w in words if w[0] in _MONTHS), None)
     if month_match is None:
@@ -374,7 +396,7 @@ def _with_month_name(folded: str, now: datetime) -> datetime | None:
         if short and day_before:
             year = 2000 + int(short[1])
         else:
-            year = now.year
-            if datetime(year, month, day, tzinfo=timezone.utc) > now + timedelta(days=1):
+            year = today.year
+            if date(year, month, day) > today + timedelta(days=1):
                 year -= 1
-    return _at_time(year, month, day, folded)
+    return _at_time(year, month, day, folded, zone)

@@ -24,6 +24,7 @@ import functools
 from collections.abc import Callable, Collection
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -39,6 +40,7 @@ from veille.fetch import Fetcher
 from veille.models import Brand, Fetched, Item, Settings, Source
 from veille.parse import parse_feed
 from veille.search import search_feed_urls
+from veille.times import configured_zone
 from veille.urls import canonical_url
 
 T = TypeVar("T")
@@ -223,6 +225,7 @@ async def _fetch_page(context: HarvestContext, url: str, accept: str = HTML_ACCE
 async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
     assert source.url is not None
     selectors = dict(source.selectors) or None
+    zone = _source_zone(context, source)
     harvest = Harvest()
     visited: set[str] = set()
     reasons: list[str] = []
@@ -256,6 +259,7 @@ async def _harvest_forum(context: HarvestContext, source: Source) -> Harvest:
                 engine=source.engine,
                 selectors=selectors,
                 content_type=fetched.content_type,
+                zone=zone,
             )
             harvest.items += page.items
             if page.empty_reason:
@@ -282,6 +286,7 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
         harvest.error = home.error
         return harvest
     base = home.final_url or source.url
+    zone = _source_zone(context, source)
     for feed_url in await context.run_cpu(discover_feeds, home.body, base):
         feed = await _harvest_feed(context, feed_url)
         if not feed.error and feed.items:
@@ -301,7 +306,7 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
             feed.status = home.status
             return feed
     links = await context.run_cpu(article_links, home.body, base)
-    start = await context.run_cpu(extract_article, home.body, base)
+    start = await context.run_cpu(extract_article, home.body, base, zone=zone)
     harvest.items = [start] if start is not None else []
     pages = await asyncio.gather(
         *(_fetch_page(context, link) for link in links[: max(source.max_pages, ARTICLES_MIN)])
@@ -310,13 +315,22 @@ async def _harvest_blog(context: HarvestContext, source: Source) -> Harvest:
         if page.error:
             harvest.warnings.append(f"{page.url}: {page.error}")
             continue
-        article = await context.run_cpu(extract_article, page.body, page.final_url or page.url)
+        article = await context.run_cpu(
+            extract_article, page.body, page.final_url or page.url, zone=zone
+        )
         if article is not None:
             harvest.items.append(article)
     harvest.items = unique_items(harvest.items)
     if not harvest.items:
         harvest.error = "no feed found and no article could be extracted from the page"
     return harvest
+
+
+def _source_zone(context: HarvestContext, source: Source) -> tzinfo:
+    """The zone a page's dates without an offset are read in: the source's own `timezone`
+    (a forum in another country), else `settings.timezone`, else the machine's. Feeds'
+    dates are left to feedparser."""
+    return configured_zone(source.timezone or context.settings.timezone)
 
 
 async def _add_page_texts(context: HarvestContext, harvest: Harvest) -> None:

@@ -41,6 +41,7 @@ class Source:
     max_pages: int = 1
     providers: tuple[str, ...] = ()
     full_text: bool | None = None
+    timezone: str | None = None  # IANA name of the zone its dates are in; None: the user's
 
 
 @dataclass(frozen=True)

@@ -144,8 +144,7 @@ def machine_zone() -> tzinfo:
         zone = None
     if zone is None:
         try:
-            with open(LOCALTIME, "rb") as handle:
-                zone = ZoneInfo.from_file(handle)
+            zone = _zone_file(LOCALTIME)
         except (OSError, ValueError):
             zone = None
     return zone or timezone.utc
@@ -196,11 +195,29 @@ def _zone_from(name: str) -> tzinfo | None:
         pass
     if os.path.isabs(name):
         try:
-            with open(name, "rb") as handle:
-                return ZoneInfo.from_file(handle)
+            return _zone_file(name)
         except (OSError, ValueError):
             pass
     return None
+
+
+class _FileZone(ZoneInfo):
+    """A zone read from a zone file rather than named (an `/etc/localtime` that is a copy, not
+    a link): pickled as its path, where a `ZoneInfo.from_file` cannot be pickled at all, so
+    that it reaches the sweep's worker processes, which read forum dates in it."""
+
+    path: str
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return _zone_file, (self.path,)
+
+
+def _zone_file(path: str) -> ZoneInfo:
+    """The zone a zone file holds; OSError or ValueError when it cannot be read."""
+    with open(path, "rb") as handle:
+        zone = _FileZone.from_file(handle)
+    zone.path = path
+    return zone
 
 
 def configured_zone(name: str | None) -> tzinfo:

@@ -37,9 +37,10 @@ class ToneGroup(VeilleGroup):
 
     A group's own arguments would take `train` for TEXT, and a group reads no option after
     its argument: here a first word that names a sub-command runs it (the group's own
-    parameters left at their defaults), and anything else is parsed as one command's
-    arguments and options, in any order. The word "train" alone is judged from stdin:
-    `echo train | veille tone`, or `veille tone -- train`.
+    parameters left at their defaults), with the options written before it passed on to it
+    (`veille tone --db x train` is `veille tone train --db x`), and anything else is parsed
+    as one command's arguments and options, in any order. The word "train" alone is judged
+    from stdin: `echo train | veille tone`, or `veille tone -- train`.
     """
 
     allow_interspersed_args = True
@@ -48,11 +49,42 @@ class ToneGroup(VeilleGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # A plain command's parsing (a group's, skipped, would look for a sub-command).
         as_command = super(TyperGroup, self).parse_args
-        if args and args[0] in self.commands:
+        first = self._first_word(ctx, args)
+        if first is not None and args[first] in self.commands:
             as_command(ctx, [])
-            ctx._protected_args, ctx.args = args[:1], args[1:]
+            ctx._protected_args = args[first : first + 1]
+            ctx.args = args[:first] + args[first + 1 :]
             return list(ctx.args)
         return as_command(ctx, args)
+
+    def _first_word(self, ctx: Any, args: list[str]) -> int | None:
+        """Where the first argument that is neither an option nor an option's value stands;
+        None when there is none, or only after `--`."""
+        valued = {
+            name
+            for param in self.get_params(ctx)
+            if param.param_type_name == "option" and not (param.is_flag or param.count)
+            for name in param.opts
+        }
+        index = 0
+        while index < len(args):
+            word = args[index]
+            if word == "--":
+                return None
+            if not word.startswith("-") or word == "-":
+                return index
+            index += 2 if word in valued else 1
+        return None
+
+
+def _subcommand_names(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """What Tab offers for TEXT: the sub-commands (`veille tone tr<Tab>` gives `train`)."""
+    commands = getattr(ctx.command, "commands", {})
+    return [
+        (name, command.get_short_help_str())
+        for name, command in commands.items()
+        if name.startswith(incomplete)
+    ]
 
 
 tone_app = typer.Typer(
@@ -68,7 +100,11 @@ def tone(
     ctx: typer.Context,
     text: Annotated[
         str | None,
-        typer.Argument(metavar="TEXT", help="Text to judge; without it, each line of stdin."),
+        typer.Argument(
+            metavar="TEXT",
+            help="Text to judge; without it, each line of stdin.",
+            autocompletion=_subcommand_names,
+        ),
     ] = None,
     lang: Annotated[
         str | None, typer.Option("--lang", help="Language code (else detected).")

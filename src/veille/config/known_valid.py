@@ -44,7 +44,9 @@ SOURCE_TYPES = ("rss", "forum", "blog", "search")
 # The keys of each of the models' mappings.
 _CONFIG_KEYS = frozenset("database brands sources alerts settings".split())
 _BRAND_KEYS = frozenset("name terms exclude require_any domains case_sensitive competitor".split())
-_SOURCE_KEYS = frozenset("name type url engine selectors max_pages providers full_text".split())
+_SOURCE_KEYS = frozenset(
+    "name type url engine selectors max_pages providers full_text timezone".split()
+)
 _ALERT_KEYS = frozenset("name urls on brand min_mentions quiet_hours limit".split())
 _SETTINGS_KEYS = frozenset(
     "concurrency per_host timeout max_bytes user_agent full_text search_urls tone_engine "
@@ -134,6 +136,7 @@ def _source(data: Any) -> Source:
         max_pages=_int(data.get("max_pages", 1), 1, 1000),
         providers=tuple(providers),
         full_text=_maybe(_bool, data.get("full_text")),
+        timezone=_zone_name(data.get("timezone")),
     )
 
 
@@ -167,9 +170,7 @@ def _settings(data: Any) -> Settings:
     tone_engine = _text(data.get("tone_engine", "builtin"))
     if engine_spec_problem(tone_engine):
         raise _Unsure
-    timezone = _maybe(_text, data.get("timezone"))
-    if timezone is not None:
-        _vouched(zone_named, timezone)
+    timezone = _zone_name(data.get("timezone"))
     return Settings(
         concurrency=_int(data.get("concurrency", 32), 1, 1024),
         per_host=_int(data.get("per_host", 2), 1, 64),
@@ -249,6 +250,14 @@ def _timeout(value: Any) -> float:
     if type(value) not in (int, float) or not 0 < value <= 600:
         raise _Unsure
     return float(value)
+
+
+def _zone_name(value: Any) -> str | None:
+    """An optional IANA zone name that names a zone."""
+    name = _maybe(_text, value)
+    if name is not None:
+        _vouched(zone_named, name)
+    return name
 
 
 def _maybe(check: Callable[[Any], _T], value: Any) -> _T | None:

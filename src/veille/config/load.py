@@ -458,6 +458,7 @@ def _source(model: _Source) -> Source:
         max_pages=model.max_pages,
         providers=tuple(model.providers),
         full_text=model.full_text,
+        timezone=model.timezone,
     )
 
 

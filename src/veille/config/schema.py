@@ -71,6 +71,7 @@ class _Source(_Strict):
     max_pages: int = Field(default=1, ge=1, le=1000)
     providers: list[Literal[SEARCH_PROVIDERS]] = []  # type: ignore[valid-type]
     full_text: bool | None = None
+    timezone: NonEmpty | None = None  # an IANA name; None: settings.timezone
 
     @field_validator("url")
     @classmethod
@@ -79,6 +80,11 @@ class _Source(_Strict):
         if problem:
             raise ValueError(problem)
         return url.strip() if url else url
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str | None) -> str | None:
+        return _known_zone(name)
 
     @model_validator(mode="after")
     def _fits_type(self) -> _Source:
@@ -138,9 +144,7 @@ class _Settings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str | None) -> str | None:
-        if name is not None:
-            zone_named(name)  # ValueError: "unknown time zone 'Europe/Pari'"
-        return name
+        return _known_zone(name)
 
     @field_validator("tone_engine")
     @classmethod
@@ -180,6 +184,12 @@ class _Config(_Strict):
                     ("alerts", index, "brand"), f"unknown brand {alert.brand!r}"
                 )
         return self
+
+
+def _known_zone(name: str | None) -> str | None:
+    if name is not None:
+        zone_named(name)  # ValueError: "unknown time zone 'Europe/Pari'"
+    return name
 
 
 class _LocatedValueError(ValueError):

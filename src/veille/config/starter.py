@@ -32,6 +32,7 @@ sources:
   #   url: https://forum.example.fr/viewforum.php?f=12
   #   engine: phpbb  # discourse | phpbb | xenforo | vbulletin | invision | flarum | reddit
   #   max_pages: 3
+  #   timezone: Europe/Paris       # the zone its dates are written in (default: settings')
   # - name: Blog Dupont
   #   type: blog                   # its feed is discovered, else its articles are extracted
   #   url: https://blog.example.fr/

@@ -52,6 +52,9 @@ packages (htmldate, justext, courlan, dateparser …) for one function whose job
 lines of lxml do well enough on the pages we meet; readability-lxml would add a dependency
 for less than the scoring in `article`.
 
+Dates: `now` is when the page was read and `zone` the forum's (the source's `timezone`, else
+the user's): a date printed without an offset is a wall-clock time there (`veille.dates`).
+
 Hostile input: bytes are decoded by `veille.charset.decode_html`, the decoder feeds use (BOM,
 HTTP charset, `<meta charset>`, UTF-8, undeclared legacy encodings, windows-1252 fallback);
 lxml's recovering parser takes broken markup; nothing recurses over the tree, and post and

@@ -7,7 +7,7 @@ import html as html_lib
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -171,8 +171,11 @@ _LIKELY = re.compile(
 )
 
 
-def extract_article(body: bytes, url: str, now: datetime | None = None) -> Item | None:
-    """An article page's main text and metadata, or None when it holds no article."""
+def extract_article(
+    body: bytes, url: str, now: datetime | None = None, zone: tzinfo = timezone.utc
+) -> Item | None:
+    """An article page's main text and metadata, or None when it holds no article; a date
+    without an offset is a time of `zone`, the site's."""
     now = now or utc_now()
     root = _document(body)
     base = _page_base(root, url)
@@ -218,7 +221,7 @@ def extract_article(body: bytes, url: str, now: datetime | None = None) -> Item 
         _first_time(root),
     ):
         if candidate:
-            published = parse_forum_date(str(candidate), now)
+            published = parse_forum_date(str(candidate), now, zone)
             if published:
                 break
     return Item(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -56,16 +56,20 @@ def extract_forum(
     selectors: Mapping[str, str] | None = None,
     content_type: str | None = None,
     now: datetime | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> ForumPage:
-    """Posts, next page and thread links of one forum page (see the `veille.extract` docstring)."""
+    """Posts, next page and thread links of one forum page (see the `veille.extract` docstring).
+
+    `zone` is the forum's: its dates without an offset are wall-clock times there.
+    """
     now = now or utc_now()
     engine = engine.lower().strip() if engine else None
     if _is_json(body, content_type):
-        page = _forum_json(body, url, engine, now)
+        page = _forum_json(body, url, engine, now, zone)
         if page is not None:
             return page
     root = _document(body, content_type)
-    page = _read_page(root, body, url, engine, selectors, now)
+    page = _read_page(root, body, url, engine, selectors, now, zone)
     if page.items or page.thread_urls:
         return page
     return replace(page, empty_reason=_why_empty(root, body, url, engine, selectors))
@@ -78,23 +82,24 @@ def _read_page(
     engine: str | None,
     selectors: Mapping[str, str] | None,
     now: datetime,
+    zone: tzinfo,
 ) -> ForumPage:
     base = _page_base(root, url)
     if selectors:
         preset = dict(PRESETS.get(engine or "", {}))
         preset.update({k: v for k, v in selectors.items() if v})
-        return _with_preset(root, url, base, preset, "selectors", engine or "", now)
+        return _with_preset(root, url, base, preset, "selectors", engine or "", now, zone)
     if engine is None:
         engine = detect_engine(body if isinstance(body, bytes) else str(body))
     if engine in PRESETS:
-        page = _with_preset(root, url, base, PRESETS[engine], engine, engine, now)
+        page = _with_preset(root, url, base, PRESETS[engine], engine, engine, now, zone)
         if page.items or page.thread_urls:
             return page
-        generic = _generic(root, url, base, now)
+        generic = _generic(root, url, base, now, zone)
         if generic.items:
             return generic
         return page
-    return _generic(root, url, base, now)
+    return _generic(root, url, base, now, zone)
 
 
 # Below this many words a page holds a login wall, an error or nothing: no reason to give.
@@ -141,6 +146,7 @@ def _with_preset(
     label: str,
     engine: str,
     now: datetime,
+    zone: tzinfo,
 ) -> ForumPage:
     page_url = _canonical_page(root, url)
     title = _first_text(root, preset.get("title")) or _og_title(root)
@@ -149,7 +155,7 @@ def _with_preset(
     items: list[Item] = []
     seen: set[str] = set()
     for index, post in enumerate(posts):
-        item = _preset_item(post, index, owner, preset, engine, page_url, base, title, now)
+        item = _preset_item(post, index, owner, preset, engine, page_url, base, title, now, zone)
         if item is None or item.key in seen:
             continue
         seen.add(item.key)
@@ -176,6 +182,7 @@ def _preset_item(
     base: str,
     title: str,
     now: datetime,
+    zone: tzinfo,
 ) -> Item | None:
     if _SPONSOR_CLASS.search(post.get("class", "") + " " + post.get("id", "")):
         return None
@@ -193,7 +200,7 @@ def _preset_item(
         links = _body_links(markup, base)
     if (not author and not text) or _SPONSORED.match(author):
         return None
-    published = _preset_date(post, owner, preset.get("date"), body_element, now)
+    published = _preset_date(post, owner, preset.get("date"), body_element, now, zone)
     url = _preset_url(post, owner, preset, engine, page_url, base, author, text)
     return Item(
         key=_post_key(url),
@@ -246,14 +253,15 @@ def _preset_date(
     selector: str | None,
     body: etree._Element | None,
     now: datetime,
+    zone: tzinfo,
 ) -> str | None:
     for element, value in _select(post, selector, owner):
         candidates = [value] if value is not None else [_text_of(element), element.get("title")]
         for candidate in candidates:
-            parsed = parse_forum_date(clean_text(candidate), now) if candidate else None
+            parsed = parse_forum_date(clean_text(candidate), now, zone) if candidate else None
             if parsed:
                 return parsed
-    return _fallback_date(post, body, owner, now)
+    return _fallback_date(post, body, owner, now, zone)
 
 
 def _preset_url(

@@ -6,7 +6,7 @@ import html as html_lib
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -49,19 +49,21 @@ def forum_api_url(engine: str, url: str) -> str | None:
     return None
 
 
-def _forum_json(body: bytes, url: str, engine: str | None, now: datetime) -> ForumPage | None:
+def _forum_json(
+    body: bytes, url: str, engine: str | None, now: datetime, zone: tzinfo
+) -> ForumPage | None:
     try:
         data = json.loads(decode_body(body)[0])
     except (ValueError, RecursionError):
         return None
     if isinstance(data, dict) and ("post_stream" in data or "topic_list" in data):
-        return _discourse_json(data, url, now)
+        return _discourse_json(data, url, now, zone)
     if _is_reddit_json(data):
         return _reddit_json(data, url, now)
     return None
 
 
-def _discourse_json(data: Mapping[str, Any], url: str, now: datetime) -> ForumPage:
+def _discourse_json(data: Mapping[str, Any], url: str, now: datetime, zone: tzinfo) -> ForumPage:
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     if "topic_list" in data:
@@ -96,7 +98,7 @@ def _discourse_json(data: Mapping[str, Any], url: str, now: datetime) -> ForumPa
                 title=title,
                 text=html_to_text(markup, keep_lines=True),
                 author=clean_text(str(post.get("username") or post.get("name") or "")),
-                published_at=parse_forum_date(str(post.get("created_at") or ""), now),
+                published_at=parse_forum_date(str(post.get("created_at") or ""), now, zone),
                 links=_body_links(markup, url) if markup else (),
             )
         )

@@ -7,7 +7,7 @@ import re
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from lxml import etree
@@ -75,7 +75,7 @@ class _Candidate:
     body_like: bool
 
 
-def _generic(root: etree._Element, url: str, base: str, now: datetime) -> ForumPage:
+def _generic(root: etree._Element, url: str, base: str, now: datetime, zone: tzinfo) -> ForumPage:
     page_url = _canonical_page(root, url)
     authors = _author_elements(root)
     keys = _author_keys(authors)
@@ -130,7 +130,7 @@ def _generic(root: etree._Element, url: str, base: str, now: datetime) -> ForumP
     seen: set[str] = set()
     title = _generic_title(root)
     for post in chosen[:_MAX_POSTS]:
-        item = _generic_item(post, page_url, base, title, now, anchors)
+        item = _generic_item(post, page_url, base, title, now, zone, anchors)
         if item is None or item.key in seen:
             continue
         seen.add(item.key)
@@ -384,7 +384,9 @@ _JOIN_WORDS = re.compile(
 )
 
 
-def _generic_date(post: etree._Element, body: etree._Element | None, now: datetime) -> str | None:
+def _generic_date(
+    post: etree._Element, body: etree._Element | None, now: datetime, zone: tzinfo
+) -> str | None:
     """A date outside the body: machine attributes first, then the shortest texts holding one.
 
     An element's whole text is read before its own text, so a date printed in pieces
@@ -395,7 +397,7 @@ def _generic_date(post: etree._Element, body: etree._Element | None, now: dateti
     body_nodes = set(body.iter()) if body is not None else set()
     holders = set(body.iterancestors()) if body is not None else set()
     elements = [e for e in post.iter() if isinstance(e.tag, str) and e not in body_nodes][:3000]
-    parsed = _attribute_date(elements, now)
+    parsed = _attribute_date(elements, now, zone)
     if parsed:
         return parsed
     for element in elements:
@@ -410,7 +412,7 @@ def _generic_date(post: etree._Element, body: etree._Element | None, now: dateti
         for text in texts:
             text = clean_text(text)
             if 6 <= len(text) <= 60 and re.search(r"\d", text) and not _JOIN_WORDS.search(text):
-                parsed = parse_forum_date(text, now)
+                parsed = parse_forum_date(text, now, zone)
                 if parsed:
                     return parsed
     return None
@@ -433,6 +435,7 @@ def _generic_item(
     base: str,
     title: str,
     now: datetime,
+    zone: tzinfo,
     anchors: _PostAnchors,
 ) -> Item | None:
     markup = ""
@@ -440,7 +443,7 @@ def _generic_item(
         markup = _body_html(_without_quote_blocks(found.body), None, None)
     # A post that only quotes someone (or only shows an image) is still a post: keep it.
     text = _SIGNATURE_RULE.sub("", html_to_text(markup, keep_lines=True)).strip()
-    published = _generic_date(found.element, found.body, now)
+    published = _generic_date(found.element, found.body, now, zone)
     url = ""
     for anchor in found.element.iter("a"):
         classes = anchor.get("class", "").lower()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from lxml import etree
 
@@ -39,7 +39,11 @@ def _og_title(root: etree._Element) -> str:
 
 
 def _fallback_date(
-    post: etree._Element, body: etree._Element | None, owner: _Owner | None, now: datetime
+    post: etree._Element,
+    body: etree._Element | None,
+    owner: _Owner | None,
+    now: datetime,
+    zone: tzinfo,
 ) -> str | None:
     """A date anywhere in the post outside its body: attributes first, then short texts."""
     body_nodes = set(body.iter()) if body is not None else set()
@@ -48,7 +52,7 @@ def _fallback_date(
         for e in post.iter()
         if isinstance(e.tag, str) and e not in body_nodes and (owner is None or owner.owns(post, e))
     ][:3000]
-    parsed = _attribute_date(elements, now)
+    parsed = _attribute_date(elements, now, zone)
     if parsed:
         return parsed
     for element in elements:
@@ -58,24 +62,24 @@ def _fallback_date(
             + " ".join((child.tail or "") for child in element if isinstance(child.tag, str))
         )
         if 6 <= len(own) <= 60 and re.search(r"\d", own):
-            parsed = parse_forum_date(own, now)
+            parsed = parse_forum_date(own, now, zone)
             if parsed and not _is_join_date(element):
                 return parsed
     return None
 
 
-def _attribute_date(elements: list[etree._Element], now: datetime) -> str | None:
+def _attribute_date(elements: list[etree._Element], now: datetime, zone: tzinfo) -> str | None:
     """The first date written for machines: `<time datetime>` or schema.org's dates, then
     the `data-time` attributes engines print timestamps in."""
     for element in elements:
         if element.tag == "time" or element.get("itemprop") in ("datePublished", "dateCreated"):
             for attr in ("datetime", "content"):
-                parsed = parse_forum_date(element.get(attr) or "", now)
+                parsed = parse_forum_date(element.get(attr) or "", now, zone)
                 if parsed:
                     return parsed
     for element in elements:
         for attr in ("data-time", "data-timestamp", "data-datetime"):
-            parsed = parse_forum_date(element.get(attr) or "", now)
+            parsed = parse_forum_date(element.get(attr) or "", now, zone)
             if parsed:
                 return parsed
     return None
