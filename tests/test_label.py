@@ -406,7 +406,7 @@ def test_labels_survive_reopening_and_an_old_database_upgrades_to_take_them(
 
     result = invoke(runner, old, "label", str(first), "negative", "--flag", "complaint")
     assert result.exit_code == 0, result.output
-    assert rows(old, "PRAGMA user_version") == [(schema_version(),)] == [(8,)]
+    assert rows(old, "PRAGMA user_version") == [(schema_version(),)] == [(9,)]
     after = rows(old, "SELECT id, tone, status, note FROM mentions ORDER BY id")
     assert after[0] == (first, "negative", *before[0][2:])
     assert after[1:] == before[1:]  # triage and the other tones as they were
