@@ -182,7 +182,13 @@ def test_xlsx_dates_are_in_the_zone(runner, zoned, tmp_path: Path) -> None:
     assert LATE in csv_out.stdout and "2026-11-28T00:30" not in csv_out.stdout
 
 
-def test_an_unknown_zone_is_a_located_config_error(runner, write_config) -> None:
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("Europe/Pari", "Europe/Pari"), ("Europe/" + "x" * 5000, "Europe/" + "x" * 33 + "…")],
+)
+def test_an_unknown_zone_is_a_located_config_error(
+    runner, write_config, name: str, shown: str
+) -> None:
     config = write_config(
         "brands:\n"
         "  - name: Acme\n"
@@ -193,12 +199,12 @@ def test_an_unknown_zone_is_a_located_config_error(runner, write_config) -> None
         "    url: https://a.example/f\n"
         "settings:\n"
         "  concurrency: 4\n"
-        "  timezone: Europe/Pari\n"
+        f"  timezone: {name}\n"
     )
     result = runner.invoke(app, ["mentions", "-c", str(config)])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"veille: error: {config}:10: settings.timezone: unknown time zone 'Europe/Pari'\n"
+        f"veille: error: {config}:10: settings.timezone: unknown time zone '{shown}'\n"
     )
     assert "Traceback" not in result.output
 

@@ -113,11 +113,16 @@ def offsets(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime
 
 
 def zone_named(name: str) -> tzinfo:
-    """The IANA zone `name` (`Europe/Paris`); ValueError saying so when there is none."""
+    """The IANA zone `name` (`Europe/Paris`); ValueError saying so when there is none, with
+    the name cut to 40 characters (it comes from a config file, of any length)."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+        shown = name if len(name) <= _SHOWN_NAME else f"{name[:_SHOWN_NAME]}…"
+        raise ValueError(f"unknown time zone {shown!r}") from None
+
+
+_SHOWN_NAME = 40
 
 
 def machine_zone() -> tzinfo:
