@@ -164,9 +164,20 @@ class _SystemZone(tzinfo):
         time_module.tzset()  # `$TZ` as it is now, not as the process started with
 
     def _local(self, moment: datetime) -> time_module.struct_time:
-        """The C library's view of a wall-clock time of this zone."""
-        fields = (*moment.timetuple()[:8], -1)  # -1: let it decide summer or winter time
-        return time_module.localtime(time_module.mktime(time_module.struct_time(fields)))
+        """The C library's view of a wall-clock time of this zone, chosen as `ZoneInfo`
+        chooses: of a time shown twice, the first (`fold=0`) or the second; a skipped time
+        with the offset before the change (or after it, `fold=1`).
+
+        Read as winter time and as summer time, and kept where the clock shows it: asked to
+        decide (`tm_isdst=-1`), the C library answers from what it was asked before.
+        """
+        fields = moment.timetuple()[:8]
+        moments = sorted(
+            {time_module.mktime(time_module.struct_time((*fields, dst))) for dst in (0, 1)}
+        )
+        shown = [at for at in moments if time_module.localtime(at)[:6] == fields[:6]]
+        chosen = shown or moments  # none shown: a skipped time, between the two readings
+        return time_module.localtime(chosen[-1] if moment.fold else chosen[0])
 
     def utcoffset(self, moment: datetime | None) -> timedelta:
         if moment is None:
