@@ -63,6 +63,13 @@ def _complete(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ("veille completion ", 2, ["bash", "zsh", "fish"]),
         ("veille tone tr", 2, ["train"]),
         ("veille tone --db x.db tr", 4, ["train"]),
+        # Only where `train` would run: the first word, after options it has.
+        ("veille tone -- tr", 3, []),
+        ("veille tone hello tr", 3, []),
+        ("veille tone hello ", 3, []),
+        ("veille tone --lang fr tr", 4, []),
+        ("veille tone --js", 2, ["--json"]),
+        ("veille tone train --re", 3, ["--reset"]),
     ],
 )
 def test_a_bash_request_is_answered(words: str, cword: int, expected: list[str]) -> None:

@@ -66,6 +66,44 @@ def test_a_date_without_a_zone_is_a_time_of_the_forums_zone(text: str, zone, exp
     assert parse_forum_date(text, AFTER_MIDNIGHT, zone) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("27/11/2026 23:30 GMT+2", "2026-11-27T21:30:00Z"),
+        ("27/11/2026 23:30 UTC+1", "2026-11-27T22:30:00Z"),
+        ("27/11/2026 23:30 GMT-5", "2026-11-28T04:30:00Z"),
+        ("27/11/2026 23:30 UTC+5:30", "2026-11-27T18:00:00Z"),
+        ("27/11/2026 23:30 GMT +02:00", "2026-11-27T21:30:00Z"),
+        ("27/11/2026 23:30 GMT+14", "2026-11-27T09:30:00Z"),
+        ("Yesterday at 10:00 GMT+2", "2026-11-27T08:00:00Z"),
+        ("Mar 12, 2024 2:05 pm EST", "2024-03-12T19:05:00Z"),
+        ("27/11/2026 23:30 CET", "2026-11-27T22:30:00Z"),
+        ("12/07/2026 23:30 CET", "2026-07-12T22:30:00Z"),  # CET says winter time
+        ("12/07/2026 23:30 (CEST)", "2026-07-12T21:30:00Z"),
+        ("27/11/2026 23:30 WET", "2026-11-27T23:30:00Z"),
+        ("27/11/2026 23:30 EEST", "2026-11-27T20:30:00Z"),
+        ("27/11/2026 23:30 BST", "2026-11-27T22:30:00Z"),
+        ("27/11/2026 11:30 PM PDT", "2026-11-28T06:30:00Z"),
+        ("27/11/2026 23:30 JST", "2026-11-27T14:30:00Z"),
+        ("27/11/2026 23:30 AEDT", "2026-11-27T12:30:00Z"),
+        # Not a zone: a word that only starts like one, one that is not next, an ambiguous one.
+        ("27/11/2026 23:30 cetera", "2026-11-27T22:30:00Z"),
+        ("27/11/2026 23:30 est-ce", "2026-11-27T22:30:00Z"),
+        ("27/11/2026 23:30 par marie, CET", "2026-11-27T22:30:00Z"),
+        ("27/11/2026 23:30 IST", "2026-11-27T22:30:00Z"),
+        # Offsets that are not ones, and AM/PM that contradict the hour: no date, no guess.
+        ("27/11/2026 23:30 GMT+15", None),
+        ("27/11/2026 23:30 +9999", None),
+        ("2026-11-27T23:30+15:00", None),
+        ("12/03/2024 0:30 PM", None),
+        ("0:30 PM 12/03/2024", None),
+        ("12/03/2024 13:00 AM", None),
+    ],
+)
+def test_a_written_zone_or_offset_wins_over_the_forums(text: str, expected: str | None) -> None:
+    assert parse_forum_date(text, AFTER_MIDNIGHT, PARIS) == expected
+
+
 def test_without_a_zone_dates_stay_utc() -> None:
     assert parse_forum_date("27/11/2026 23:30", AFTER_MIDNIGHT) == "2026-11-27T23:30:00Z"
     assert parse_forum_date("hier à 00:30", AFTER_MIDNIGHT) == "2026-11-26T00:30:00Z"
@@ -227,6 +265,7 @@ DATE_PIECES = [
     "hier", "aujourd'hui", "yesterday", "à", "at", "le", "27", "11", "2026", "/", ".", "-",
     ":", "23:30", "02:30", "00:00", "PM", "AM", "UTC", "Z", "+05:00", "-0330", "novembre",
     "mars", "Oct", "il y a", "3", "heures", "ago", "年", "月", "日", "9999", "0001", " ",
+    "GMT+2", "UTC+5:30", "GMT-14", "GMT+99", "CET", "EST", "(", ")", "+", "13:00",
 ]  # fmt: skip
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -16,6 +17,7 @@ from test_report import _store_dated
 
 from veille.alerts import deliver_alerts, quiet_until
 from veille.cli import app
+from veille.dates import parse_forum_date
 from veille.models import Alert
 from veille.store import Store
 from veille.times import (
@@ -182,7 +184,13 @@ def test_xlsx_dates_are_in_the_zone(runner, zoned, tmp_path: Path) -> None:
     assert LATE in csv_out.stdout and "2026-11-28T00:30" not in csv_out.stdout
 
 
-def test_an_unknown_zone_is_a_located_config_error(runner, write_config) -> None:
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("Europe/Pari", "Europe/Pari"), ("Europe/" + "x" * 5000, "Europe/" + "x" * 33 + "…")],
+)
+def test_an_unknown_zone_is_a_located_config_error(
+    runner, write_config, name: str, shown: str
+) -> None:
     config = write_config(
         "brands:\n"
         "  - name: Acme\n"
@@ -193,12 +201,12 @@ def test_an_unknown_zone_is_a_located_config_error(runner, write_config) -> None
         "    url: https://a.example/f\n"
         "settings:\n"
         "  concurrency: 4\n"
-        "  timezone: Europe/Pari\n"
+        f"  timezone: {name}\n"
     )
     result = runner.invoke(app, ["mentions", "-c", str(config)])
     assert result.exit_code == 2
     assert result.stderr == (
-        f"veille: error: {config}:10: settings.timezone: unknown time zone 'Europe/Pari'\n"
+        f"veille: error: {config}:10: settings.timezone: unknown time zone '{shown}'\n"
     )
     assert "Traceback" not in result.output
 
@@ -240,9 +248,33 @@ def test_the_machine_zone_comes_from_tz(monkeypatch, tz: str, expected: str) -> 
 
 @pytest.fixture
 def tz_restored() -> Iterator[None]:
-    """The C library's zone set back from `$TZ` after a test changed it."""
+    """`$TZ` and the C library's zone set back after a test changed them (monkeypatch puts
+    `$TZ` back only after this fixture ends)."""
+    saved = os.environ.get("TZ")
     yield
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
     time.tzset()
+
+
+def test_a_posix_rule_reads_changeover_days_as_zoneinfo_does(monkeypatch, tz_restored) -> None:
+    """Every 10 minutes of both 2026 changeover days, after other dates were read: a time the
+    clock shows twice is the first, a skipped one is read past the change, as in Paris."""
+    monkeypatch.setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+    zone, paris = machine_zone(), zone_named("Europe/Paris")
+    now = datetime(2026, 11, 27, 23, 10, tzinfo=timezone.utc)
+    for day in ("29/03/2026", "25/10/2026"):
+        for minutes in range(0, 24 * 60, 10):
+            for before in ("12/07/2026 14:05", "27/11/2026 23:30"):  # summer, winter
+                parse_forum_date(before, now, zone)
+                text = f"{day} {minutes // 60:02d}:{minutes % 60:02d}"
+                assert parse_forum_date(text, now, zone) == parse_forum_date(text, now, paris)
+    for fold in (0, 1):
+        for wall in (datetime(2026, 10, 25, 2, 30), datetime(2026, 3, 29, 2, 30)):
+            mine = wall.replace(tzinfo=zone, fold=fold).utcoffset()
+            assert mine == wall.replace(tzinfo=paris, fold=fold).utcoffset(), (wall, fold)
 
 
 def test_a_posix_rule_in_tz_gives_each_moment_its_offset(monkeypatch, tz_restored) -> None:

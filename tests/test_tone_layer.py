@@ -217,6 +217,29 @@ def test_options_before_the_sub_command_name_are_the_sub_commands(
     assert "missing.db: no such database" in refused.stderr
 
 
+@pytest.mark.parametrize(
+    ("before", "lang"),
+    [(["--lang", "fr"], "fr"), (["--lang=fr"], "fr"), (["--explain"], "en"), (["--json"], "en")],
+)
+def test_an_option_train_lacks_makes_train_the_text(runner, before: list[str], lang: str) -> None:
+    """`train` has no --lang or --explain: written before it, they are the judging's, and
+    "train" is the text, as `veille tone -- train` has it (`--json` is train's too)."""
+    result = runner.invoke(app, ["tone", *before, "train"])
+    if before == ["--json"]:
+        assert result.exit_code == 2 and "no such database" in result.stderr
+        return
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"neutral\t+0.000\t{lang}\t-\ttrain"
+
+
+def test_options_train_has_and_lacks_before_it_judge(runner, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["tone", "--db", str(tmp_path / "missing.db"), "--lang", "fr", "train"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "neutral\t+0.000\tfr\t-\ttrain\n"
+
+
 def test_the_word_train_alone_is_judged_after_a_double_dash(runner) -> None:
     result = runner.invoke(app, ["tone", "--", "train"])
     assert result.exit_code == 0, result.output

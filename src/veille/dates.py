@@ -17,16 +17,18 @@ handled, tried in this order:
 Numeric day/month order: dots mean day first (German, French); with slashes or hyphens the
 month comes first when the text has an AM/PM marker (the US habit) and the day first
 otherwise; a first number above 12 is always the day. A date or time without an offset
-(and not `Z`, `UTC` or `GMT`) is a wall-clock time of the zone given, the forum's (the page
-rarely says which it means), and "yesterday" is the day before today there. A time the clock
-shows twice, when it goes back, is the first of the two; one it skips, when it goes forward,
-is read with the offset before the change, which puts it as far past the change as it was
-written past the skipped hour (02:30 in Paris on the spring change is 03:30 there). Nothing
-here raises: a text that is not a date gives None.
+(`+01:00`, `GMT+2`, `UTC+5:30`), `Z`, `UTC`, `GMT` or a zone abbreviation with one meaning
+right after the time (`CET`, `EST`, `JST`…) is a wall-clock time of the zone given, the
+forum's (the page rarely says which it means), and "yesterday" is the day before today
+there. A time the clock shows twice, when it goes back, is the first of the two; one it
+skips, when it goes forward, is read with the offset before the change, which puts it as far
+past the change as it was written past the skipped hour (02:30 in Paris on the spring change
+is 03:30 there). Nothing here raises: a text that is not a date gives None.
 
 Feed dates (`feed_date`) are read by feedparser's own date parser, as feedparser reads them,
-with two corrections of this module's: a 12-hour time is put in 24-hour form first, and a
-date feedparser cannot read is tried again with its day and month names put in English.
+with three corrections of this module's: a 12-hour time is put in 24-hour form first, a zone
+it misreads at the end (`GMT+2`, `CET`) is written as its offset, and a date feedparser
+cannot read is tried again with its day and month names put in English.
 """
 
 from __future__ import annotations
@@ -166,7 +168,26 @@ _NUMERIC_DATE = re.compile(
 )
 _CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _WORD = re.compile(r"[a-z]+")
-_ZONE = re.compile(r"(?:\b(?:utc|gmt)\s*)?([+-])(\d{2}):?(\d{2})\b|\b(?:utc|gmt|z)\b")
+# A written offset: `GMT+2`, `UTC+5:30`, `gmt +02:00` (one- or two-digit hours after GMT or
+# UTC), or a bare `+0100` / `-03:30`; else a `UTC`, `GMT` or `Z` anywhere after the time.
+_ZONE = re.compile(
+    r"\b(?:utc|gmt)\s*([+-])(\d{1,2})(?::?(\d{2}))?(?!\d)"
+    r"|([+-])(\d{2}):?(\d{2})\b"
+    r"|\b(?:utc|gmt|z)\b"
+)
+# Zone abbreviations with one meaning and a fixed offset (hours), read only as the word right
+# after the time: `2:05 pm EST`, `23:30 CET`, `14:05 (CEST)`. Others (IST, AST…) name several.
+_ZONE_ABBREVIATIONS: dict[str, int] = {
+    "utc": 0, "gmt": 0, "z": 0, "wet": 0, "west": 1, "bst": 1, "cet": 1, "cest": 2,
+    "eet": 2, "eest": 3, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6,
+    "pst": -8, "pdt": -7, "jst": 9, "aest": 10, "aedt": 11,
+}  # fmt: skip
+_ZONE_WORD = re.compile(r"\s*\(?([a-z]{1,4})\)?(?![\w'’+-])")
+# The same at the end of a feed date, put in the numeric form feedparser reads.
+_FEED_ZONE = re.compile(
+    r"(?<=\s)(?:(?:utc|gmt)\s*([+-])(\d{1,2})(?::?(\d{2}))?|([a-z]{1,4}))$", re.IGNORECASE
+)
+_MAX_OFFSET = timedelta(hours=14)
 
 
 def feed_date(text: str | None) -> time.struct_time | None:
@@ -189,6 +210,9 @@ def feed_date(text: str | None) -> time.struct_time | None:
         text = _twenty_four_hour(text)
         if text is None:
             return None
+    text = _numeric_zone(text.rstrip())
+    if text is None:
+        return None
     try:
         parsed = _parse_date(text)
         if parsed is None and (english := _english_date(text)):
@@ -204,12 +228,46 @@ def _twenty_four_hour(text: str) -> str | None:
     match = _MERIDIEM.search(text)
     if match is None:
         return text
-    hour, afternoon = int(match[1]), match[3] in "Pp"
-    if 1 <= hour <= 12:
-        hour = hour % 12 + (12 if afternoon else 0)
-    elif afternoon != (hour > 12):  # 13:00 PM says it twice; 13:00 AM and 0:30 PM contradict
+    hour = _hour_of_day(int(match[1]), match[3] in "Pp")
+    if hour is None:
         return None
     return f"{text[: match.start()]}{hour:02d}{match[2]}{text[match.end() :]}"
+
+
+def _hour_of_day(hour: int, afternoon: bool) -> int | None:
+    """A 12-hour clock's hour in 24-hour form; None when the marker contradicts the hour
+    (`13:00 AM`, `0:30 PM`) rather than a guess. `13:00 PM` says it twice: 13."""
+    if 1 <= hour <= 12:
+        return hour % 12 + (12 if afternoon else 0)
+    return hour if afternoon == (hour > 12) else None
+
+
+def _numeric_zone(text: str) -> str | None:
+    """`text` with a zone feedparser misreads at its end (`GMT+2`, `UTC+5:30`, `CET`) written
+    as the offset it is (`+0200`); None when that offset is not one (beyond ±14 hours)."""
+    match = _FEED_ZONE.search(text)
+    if match is None:
+        return text
+    if match[4] is not None and match[4].lower() not in _ZONE_ABBREVIATIONS:
+        return text
+    offset = (
+        timedelta(hours=_ZONE_ABBREVIATIONS[match[4].lower()])
+        if match[4] is not None
+        else _offset(match[1], match[2], match[3])
+    )
+    if offset is None:
+        return None
+    minutes = int(abs(offset).total_seconds()) // 60
+    sign = "-" if offset < timedelta(0) else "+"
+    return f"{text[: match.start()]}{sign}{minutes // 60:02d}{minutes % 60:02d}"
+
+
+def _offset(sign: str, hours: str, minutes: str | None) -> timedelta | None:
+    """A written UTC offset; None beyond ±14 hours or with 60 minutes or more."""
+    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if int(minutes or 0) > 59 or offset > _MAX_OFFSET:
+        return None
+    return -offset if sign == "-" else offset
 
 
 def _english_date(text: str) -> str | None:
@@ -294,12 +352,13 @@ def _from_iso(match: re.Match[str], zone: tzinfo) -> datetime:
     written = match[7]
     if not written:
         return _wall_clock(value, zone)
-    value = value.replace(tzinfo=timezone.utc)
-    if written[0] in "+-":
-        digits = written[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-        value -= offset if written[0] == "+" else -offset
-    return value
+    if written[0] not in "+-":
+        return value.replace(tzinfo=timezone.utc)
+    digits = written[1:].replace(":", "")
+    offset = _offset(written[0], digits[:2], digits[2:4] or None)
+    if offset is None:
+        raise ValueError(written)
+    return value.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
 
 
 def _wall_clock(value: datetime, zone: tzinfo) -> datetime:
@@ -333,20 +392,36 @@ def _at_time(year: int, month: int, day: int, folded: str, zone: tzinfo) -> date
     if time_match:
         hour, minute = int(time_match[1]), int(time_match[2])
         second = int(time_match[3] or 0)
-        meridiem = time_match[4]
-        if meridiem == "p" and hour < 12:
-            hour += 12
-        elif meridiem == "a" and hour == 12:
-            hour = 0
+        if time_match[4]:
+            twenty_four = _hour_of_day(hour, time_match[4] == "p")
+            if twenty_four is None:
+                raise ValueError(time_match[0])  # no date rather than a guess
+            hour = twenty_four
     value = datetime(year, month, day, hour, minute, second)
-    written = _ZONE.search(folded[time_match.end() :]) if time_match else None
-    if written is None:
+    offset = _written_offset(folded[time_match.end() :]) if time_match else None
+    if offset is None:
         return _wall_clock(value, zone)
-    value = value.replace(tzinfo=timezone.utc)
-    if written[1]:
-        offset = timedelta(hours=int(written[2]), minutes=int(written[3]))
-        value -= offset if written[1] == "+" else -offset
-    return value
+    return value.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+
+
+def _written_offset(after: str) -> timedelta | None:
+    """The UTC offset written after a time: a numeric one anywhere, else a known abbreviation
+    as the next word, else `UTC`, `GMT` or `Z` anywhere; None when there is none. ValueError
+    for an offset that is not one (`GMT+25`)."""
+    written = _ZONE.search(after)
+    if written is not None and (written[1] or written[4]):
+        offset = (
+            _offset(written[1], written[2], written[3])
+            if written[1]
+            else _offset(written[4], written[5], written[6])
+        )
+        if offset is None:
+            raise ValueError(written[0])
+        return offset
+    word = _ZONE_WORD.match(after)
+    if word is not None and word[1] in _ZONE_ABBREVIATIONS:
+        return timedelta(hours=_ZONE_ABBREVIATIONS[word[1]])
+    return timedelta(0) if written is not None else None
 
 
 def _absolute(folded: str, today: date, zone: tzinfo) -> datetime | None:

@@ -113,11 +113,16 @@ def offsets(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[datetime
 
 
 def zone_named(name: str) -> tzinfo:
-    """The IANA zone `name` (`Europe/Paris`); ValueError saying so when there is none."""
+    """The IANA zone `name` (`Europe/Paris`); ValueError saying so when there is none, with
+    the name cut to 40 characters (it comes from a config file, of any length)."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {name!r}") from None
+        shown = name if len(name) <= _SHOWN_NAME else f"{name[:_SHOWN_NAME]}…"
+        raise ValueError(f"unknown time zone {shown!r}") from None
+
+
+_SHOWN_NAME = 40
 
 
 def machine_zone() -> tzinfo:
@@ -159,9 +164,20 @@ class _SystemZone(tzinfo):
         time_module.tzset()  # `$TZ` as it is now, not as the process started with
 
     def _local(self, moment: datetime) -> time_module.struct_time:
-        """The C library's view of a wall-clock time of this zone."""
-        fields = (*moment.timetuple()[:8], -1)  # -1: let it decide summer or winter time
-        return time_module.localtime(time_module.mktime(time_module.struct_time(fields)))
+        """The C library's view of a wall-clock time of this zone, chosen as `ZoneInfo`
+        chooses: of a time shown twice, the first (`fold=0`) or the second; a skipped time
+        with the offset before the change (or after it, `fold=1`).
+
+        Read as winter time and as summer time, and kept where the clock shows it: asked to
+        decide (`tm_isdst=-1`), the C library answers from what it was asked before.
+        """
+        fields = moment.timetuple()[:8]
+        moments = sorted(
+            {time_module.mktime(time_module.struct_time((*fields, dst))) for dst in (0, 1)}
+        )
+        shown = [at for at in moments if time_module.localtime(at)[:6] == fields[:6]]
+        chosen = shown or moments  # none shown: a skipped time, between the two readings
+        return time_module.localtime(chosen[-1] if moment.fold else chosen[0])
 
     def utcoffset(self, moment: datetime | None) -> timedelta:
         if moment is None:

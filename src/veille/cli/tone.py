@@ -38,8 +38,9 @@ class ToneGroup(VeilleGroup):
     A group's own arguments would take `train` for TEXT, and a group reads no option after
     its argument: here a first word that names a sub-command runs it (the group's own
     parameters left at their defaults), with the options written before it passed on to it
-    (`veille tone --db x train` is `veille tone train --db x`), and anything else is parsed
-    as one command's arguments and options, in any order. The word "train" alone is judged
+    (`veille tone --db x train` is `veille tone train --db x`) when it has them all; anything
+    else is parsed as one command's arguments and options, in any order, so that
+    `veille tone --lang fr train` judges the word "train". The word "train" alone is judged
     from stdin: `echo train | veille tone`, or `veille tone -- train`.
     """
 
@@ -49,42 +50,76 @@ class ToneGroup(VeilleGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # A plain command's parsing (a group's, skipped, would look for a sub-command).
         as_command = super(TyperGroup, self).parse_args
-        first = self._first_word(ctx, args)
-        if first is not None and args[first] in self.commands:
+        first, options = self._first_word(ctx, args)
+        if ctx.resilient_parsing:  # a Tab request: what the word being completed may be
+            ctx.meta[_OPTIONS_BEFORE] = options if first == len(args) else None
+        if first is not None and first < len(args) and self._runs(ctx, args[first], options):
             as_command(ctx, [])
             ctx._protected_args = args[first : first + 1]
             ctx.args = args[:first] + args[first + 1 :]
             return list(ctx.args)
         return as_command(ctx, args)
 
-    def _first_word(self, ctx: Any, args: list[str]) -> int | None:
-        """Where the first argument that is neither an option nor an option's value stands;
-        None when there is none, or only after `--`."""
+    def _runs(self, ctx: Any, word: str, options: list[str]) -> bool:
+        """Whether `word` runs a sub-command: it names one, and that command has each of the
+        `options` written before it (`veille tone --lang fr train` judges "train")."""
+        command = self.commands.get(word)
+        if command is None:
+            return False
+        own = {name for param in command.get_params(ctx) for name in param.opts}
+        return all(option.partition("=")[0] in own for option in options)
+
+    def _first_word(self, ctx: Any, args: list[str]) -> tuple[int | None, list[str]]:
+        """Where the first argument that is neither an option nor an option's value stands
+        (`len(args)` when there is none, None when there is one only after `--`), and the
+        options written before it."""
         valued = {
             name
             for param in self.get_params(ctx)
             if param.param_type_name == "option" and not (param.is_flag or param.count)
             for name in param.opts
         }
+        options: list[str] = []
         index = 0
         while index < len(args):
             word = args[index]
             if word == "--":
-                return None
+                return None, options
             if not word.startswith("-") or word == "-":
-                return index
+                return index, options
+            options.append(word)
             index += 2 if word in valued else 1
-        return None
+        return len(args), options
+
+    def offered(self, ctx: Any, incomplete: str) -> list[tuple[str, str]]:
+        """The sub-commands Tab offers for the word being completed: only where it is the
+        first word, not an option's value, and after options the sub-command has all."""
+        options = ctx.meta.get(_OPTIONS_BEFORE)
+        if options is None:
+            return []
+        return [
+            (name, command.get_short_help_str())
+            for name, command in self.commands.items()
+            if name.startswith(incomplete) and self._runs(ctx, name, options)
+        ]
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        # A group's offers every sub-command after any word: keep those `offered` allows.
+        offered = {name for name, _ in self.offered(ctx, incomplete)}
+        return [
+            item
+            for item in super().shell_complete(ctx, incomplete)
+            if item.value in offered or item.value not in self.commands
+        ]
+
+
+_OPTIONS_BEFORE = "veille.tone.options_before"
 
 
 def _subcommand_names(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """What Tab offers for TEXT: the sub-commands (`veille tone tr<Tab>` gives `train`)."""
-    commands = getattr(ctx.command, "commands", {})
-    return [
-        (name, command.get_short_help_str())
-        for name, command in commands.items()
-        if name.startswith(incomplete)
-    ]
+    group = ctx.command
+    return group.offered(ctx, incomplete) if isinstance(group, ToneGroup) else []
 
 
 tone_app = typer.Typer(
