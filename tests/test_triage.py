@@ -203,3 +203,40 @@ def test_the_report_counts_the_triage_done_in_its_period(runner, triage_db: Path
         ).fetchone() == (triaged_at,)
     runner.invoke(app, ["mark", "1", "--new", "--db", str(triage_db)])
     assert _report_triage(runner, triage_db, today, tomorrow)["handled"] == 0
+
+
+def _report_html(runner, db_path: Path, tmp_path: Path, *options: str) -> str:
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", str(db_path), *options, "--html", str(output)])
+    assert result.exit_code == 0, result.output
+    return output.read_text(encoding="utf-8")
+
+
+def _today(db_path: Path, mention_id: int, column: str = "triaged_at") -> tuple[str, str]:
+    with Store(db_path) as store:
+        (moment,) = store.conn.execute(
+            f"SELECT {column} FROM mention_rows WHERE id = ?", [mention_id]
+        ).fetchone()
+    today = moment[:10]
+    return today, (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+
+
+def test_a_post_without_a_title_shows_its_text_in_the_triage_table(runner, tmp_path: Path) -> None:
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Social", type="mastodon", url="https://m.fr/@a")])
+        store.record_source(
+            "Social",
+            {},
+            [make_mention(source="Social", url="https://m.fr/1", title="",
+                          snippet="Acme a perdu mon colis")],
+        )  # fmt: skip
+    marked = runner.invoke(
+        app, ["mark", "1", "--handled", "--note", "refunded", "--db", str(db_path)]
+    )
+    assert marked.exit_code == 0, marked.output
+    since, until = _today(db_path, 1)
+    page = _report_html(runner, db_path, tmp_path, "--since", since, "--until", until)
+    triage = page[page.index('<section id="triage">') :]
+    assert "refunded" in triage
+    assert "Acme a perdu mon colis" in triage and "(no title)" not in triage

@@ -214,8 +214,9 @@ class Listing:
         thousands of handled mentions without a note are not read one by one."""
         sql, params = _latest_triaged(filters)
         sql = (
-            f"SELECT id, brand, source, url, title, author, {DATE_COLUMN} AS mentioned_at, "
-            f"triaged_at, tone, flags, status, note FROM mention_rows WHERE id IN ({sql}) "
+            "SELECT id, brand, source, url, title, snippet, author, "
+            f"{DATE_COLUMN} AS mentioned_at, triaged_at, tone, flags, status, note "
+            f"FROM mention_rows WHERE id IN ({sql}) "
             f"AND coalesce(note, '') != '' "
             f"ORDER BY coalesce(triaged_at, {DATE_COLUMN}) DESC, id DESC LIMIT ?"
         )
