@@ -127,6 +127,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "n_mentions_one": ("{n} mention", "{n} mention"),
     "n_negative": ("{n} negative", "{n} négatives"),
     "n_negative_one": ("{n} negative", "{n} négative"),
+    # a spike's negatives, after its mentions; left out when there are none
+    "of_them": (", {part}", ", dont {part}"),
     "n_handled": ("{n} handled", "{n} traitées"),
     "n_handled_one": ("{n} handled", "{n} traitée"),
     "n_ignored": ("{n} ignored", "{n} ignorées"),
@@ -182,12 +184,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "the_period_before": ("the period before", "la période précédente"),
     "headline_negative": ("{pct} negative", "{pct} négatives"),
     "headline_spike": (
-        "a spike on {day}: {mentions}, {negative}, on {source}",
-        "un pic le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "a spike on {day}: {mentions}{negative}, on {source}",
+        "un pic le {day}\u00a0: {mentions}{negative}, sur {source}",
     ),
     "headline_spike_brand": (
-        "a spike {of_brand} on {day}: {mentions}, {negative}, on {source}",
-        "un pic {of_brand} le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "a spike {of_brand} on {day}: {mentions}{negative}, on {source}",
+        "un pic {of_brand} le {day}\u00a0: {mentions}{negative}, sur {source}",
     ),
     # the HTML report's sections and charts
     "volume": ("Mentions per {unit}", "Mentions par {unit}"),
@@ -214,8 +216,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "figures_caption": ("The figures", "Les chiffres"),
     "spike_n": ("Spike {n}", "Pic {n}"),
     "spike_note": (
-        "{brand}: {mentions}, {negative}, on {source}",
-        "{brand}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "{brand}: {mentions}{negative}, on {source}",
+        "{brand}\u00a0: {mentions}{negative}, sur {source}",
     ),
     "unknown_source": ("an unnamed source", "une source sans nom"),
     "nobody": ("Nobody named.", "Personne de nommé."),

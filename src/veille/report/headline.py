@@ -62,10 +62,12 @@ def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
 
 
 def spike_counts(detail: Mapping[str, Any], words: Wording) -> dict[str, str]:
-    """A spike's mentions, negatives and main source, as its sentences write them."""
+    """A spike's mentions, negatives and main source, as its sentences write them: no
+    negative clause when there are none ("5 mentions, 0 negative" tells nothing)."""
+    negative = detail["negative"]
     return {
         "mentions": words.count("n_mentions", detail["mentions"]),
-        "negative": words.count("n_negative", detail["negative"]),
+        "negative": words("of_them", part=words.count("n_negative", negative)) if negative else "",
         "source": clean_text(detail["source"]) or words("unknown_source"),
     }
 
