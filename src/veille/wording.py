@@ -119,6 +119,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "flags": ("Flags", "Signaux"),
     "status": ("Status", "Statut"),
     "note": ("Note", "Note"),
+    "noted": ("Noted", "Notée le"),
     "triage": ("Triage", "Traitement"),
     "triage_line": ("{handled}, {ignored}, {new}", "{handled}, {ignored}, {new}"),
     # counted: `Wording.count` takes the `_one` form when the language's plural rule says
@@ -138,10 +139,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "of": ("of {name}", "de {name}"),
     "of_elided": ("of {name}", "d’{name}"),
     "triage_intro": (
-        "Where the period's mentions stand now, and the notes left on them.",
-        "Où en sont les mentions de la période, et les notes laissées dessus.",
+        "Handled and ignored: the mentions marked so during the period, whenever they were "
+        "written. Still new: the period's mentions nobody has marked yet. Notes: those "
+        "written during the period, on any mention; only a mention's latest mark and note "
+        "are kept.",
+        "Traitées et ignorées\u00a0: les mentions marquées ainsi pendant la période, quelle "
+        "que soit leur date. Encore nouvelles\u00a0: les mentions de la période que personne "
+        "n’a encore marquées. Notes\u00a0: celles écrites pendant la période, sur toute "
+        "mention\u00a0; seuls la dernière marque et la dernière note d’une mention sont gardées.",
     ),
-    "triage_no_notes": ("No note was left.", "Aucune note n’a été laissée."),
+    "triage_no_notes": (
+        "No note was written in the period.",
+        "Aucune note n’a été écrite pendant la période.",
+    ),
     "spikes_rule": ("Spikes: {rule}.", "Pics\u00a0: {rule}."),
     "spike_rule": (
         SPIKE_RULE,

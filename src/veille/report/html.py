@@ -372,5 +372,14 @@ def _triage(
     return {
         "line": triage_line(triage, words),
         "counts": {k: triage[k] for k in ("new", "handled", "ignored")},
-        "notes": [_mention(row, words, zone) for row in triage["notes"]],
+        "notes": [_noted(row, words, zone) for row in triage["notes"]],
     }
+
+
+def _noted(row: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, Any]:
+    """A note's row, dated by when it was written (or, written before veille dated notes,
+    when its mention was marked): a note written today on last month's mention is today's."""
+    shown = _mention(row, words, zone)
+    moment = row.get("noted_at") or row.get("triaged_at")
+    shown["day"] = words.day(local_day(from_stored(moment), zone), "short") if moment else ""
+    return shown
