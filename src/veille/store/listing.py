@@ -61,11 +61,13 @@ class Listing:
             yield with_judged(dict(zip(names, row, strict=True)))
 
     def mention(self, mention_id: int) -> dict[str, Any] | None:
-        """One mention with its item's full text, the site it was credited to and its tone
-        correction (`label`, `judged`); None when no mention has this id."""
+        """One mention with its item's full text, the site it was credited to, when it was
+        marked and noted (`triaged_at`, `noted_at`) and its tone correction (`label`,
+        `judged`); None when no mention has this id."""
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
         rows = self._dicts(
-            f"SELECT {columns}, coalesce(i.site, '') AS site, {LABEL_COLUMNS} FROM mentions AS m "
+            f"SELECT {columns}, coalesce(i.site, '') AS site, r.triaged_at, r.noted_at, "
+            f"{LABEL_COLUMNS} FROM mentions AS m JOIN mention_rows AS r ON r.id = m.id "
             f"LEFT JOIN items AS i ON i.id = m.item_id {label_join('m')} WHERE m.id = ?",
             [mention_id],
         )
