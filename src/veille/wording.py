@@ -47,7 +47,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "{change}, {change_pct} vs {previous}",
         "{change}, {change_pct} par rapport à {previous}",
     ),
-    "none_before": ("{change}, none the period before", "{change}, aucune la période d’avant"),
+    "none_before": ("{change}, none {before}", "{change}, aucune {before}"),
     "tone_label": ("Tone", "Ton"),
     "tone_count": ("{count} {tone} ({pct})", "{tone} {count} ({pct})"),
     # tones, flags and triage states
@@ -59,9 +59,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "insult": ("insult", "insulte"),
     "adult": ("adult", "adulte"),
     "spam": ("spam", "spam"),
-    "new": ("new", "nouveau"),
-    "handled": ("handled", "traité"),
-    "ignored": ("ignored", "ignoré"),
+    # said of mentions: feminine in French
+    "new": ("new", "nouvelle"),
+    "handled": ("handled", "traitée"),
+    "ignored": ("ignored", "ignorée"),
     # tables
     "tone_and_voice": ("Tone and share of voice", "Ton et part de voix"),
     "brand": ("Brand", "Marque"),
@@ -71,7 +72,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "neu": ("Neu", "Neu"),
     "neg": ("Neg", "Nég"),
     "net": ("Net", "Net"),
-    "over_time": ("Over time ({cut}{first} → {last})", "Dans le temps ({cut}{first} → {last})"),
+    "over_time": ("Over time ({cut}{first} → {last})", "Évolution ({cut}{first} → {last})"),
     "last_groups": ("last {count} {grouping}: ", "{count} derniers {grouping}\u00a0: "),
     "day": ("day", "jour"),
     "week": ("week", "semaine"),
@@ -83,7 +84,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "per_week": ("Per week", "Par semaine"),
     "per_month": ("Per month", "Par mois"),
     "total": ("Total", "Total"),
-    "peak": ("Peak", "Pic"),
+    "peak": ("Peak", "Max"),
     "spikes": ("Spikes", "Pics"),
     "negative_spike": (", negative", ", négatif"),
     "who": ("Who is talking", "Qui parle"),
@@ -102,8 +103,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "domain_column": ("Domain", "Domaine"),
     "attention": ("Needs attention", "À traiter"),
     "attention_none": (
-        "Needs attention: nothing new that is negative or asks a question.",
-        "À traiter\u00a0: rien de nouveau qui soit négatif ou pose une question.",
+        "Nothing new that is negative or asks a question.",
+        "Rien de nouveau qui soit négatif ou pose une question.",
     ),
     "attention_intro": (
         "Mentions still new that are negative or ask something, newest first.",
@@ -119,7 +120,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "flags": ("Flags", "Signaux"),
     "status": ("Status", "Statut"),
     "note": ("Note", "Note"),
-    "noted": ("Noted", "Notée le"),
+    "noted": ("Noted", "Notée"),
     "triage": ("Triage", "Traitement"),
     "triage_line": ("{handled}, {ignored}, {new}", "{handled}, {ignored}, {new}"),
     # counted: `Wording.count` takes the `_one` form when the language's plural rule says
@@ -163,13 +164,13 @@ WORDS: dict[str, tuple[str, str]] = {
         "une fois que la marque a {days} jours d’historique",
     ),
     "elsewhere": (
-        "{count} mentions stored, none in this period; the newest is from {newest}",
-        "{count} mentions enregistrées, aucune dans cette période\u00a0; "
+        "{n} mentions stored, none in this period; the newest is from {newest}",
+        "{n} mentions enregistrées, aucune dans cette période\u00a0; "
         "la plus récente date du {newest}",
     ),
     "elsewhere_one": (
-        "1 mention stored, none in this period; the newest is from {newest}",
-        "1 mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
+        "{n} mention stored, none in this period; it is from {newest}",
+        "{n} mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
     ),
     "elsewhere_try": (": try `{hint}`", "\u00a0: essayez `{hint}`"),
     # the headline
@@ -230,7 +231,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "{brand}\u00a0: {mentions}{negative}, sur {source}",
     ),
     "unknown_source": ("an unnamed source", "une source sans nom"),
-    "nobody": ("Nobody named.", "Personne de nommé."),
+    "nobody": ("Nobody named.", "Aucun auteur nommé."),
     "nothing": ("Nothing in this period.", "Rien dans cette période."),
 }
 
@@ -334,15 +335,16 @@ class Wording:
         skeletons = {"year": "yMMMd", "month": "yMMM", "month_long": "yMMMM"}
         return format_skeleton(skeletons.get(form, "MMMd"), moment, locale=self.lang)
 
-    def count(self, key: str, n: int) -> str:
-        """`n` things as `key` says them, singular or plural by the language's rule (from
-        CLDR, by Babel): "1 mention", "2 mentions"; "0 mention" in French."""
+    def count(self, key: str, n: int, **values: Any) -> str:
+        """`n` things as `key` says them (with its other fields' `values`), singular or
+        plural by the language's rule (from CLDR, by Babel): "1 mention", "2 mentions";
+        "0 mention" in French."""
         from babel import Locale
 
         one = f"{key}_one"
         if one in WORDS and Locale.parse(self.lang).plural_form(n) == "one":
             key = one
-        return self(key, n=self.number(n))
+        return self(key, n=self.number(n), **values)
 
     def of(self, name: str) -> str:
         """ "of Acme"; in French "de Globex" but "d’Acme", elided before a vowel (not

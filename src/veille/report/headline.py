@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from veille.report.periods import before
 from veille.text import clean_text
 from veille.wording import Wording
 
@@ -27,8 +28,7 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
         or brands
     )
     subject = max(candidates, key=lambda b: b["mentions"])
-    before = words("the_week_before" if len(figures["days"]) == 7 else "the_period_before")
-    clauses = [_change(subject, before, words)]
+    clauses = [_change(subject, before(figures, words), words)]
     if subject["negative_pct"]:
         clauses[0] += ", " + words("headline_negative", pct=words.percent(subject["negative_pct"]))
     spike = _largest_spike(figures)

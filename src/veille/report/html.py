@@ -98,7 +98,7 @@ def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
         "filters": _filters(figures.get("filters", {}), words),
         "summary": {
             "mentions": words.number(summary["mentions"]),
-            "change": change(summary, words),
+            "change": change(figures, words),
             "net": words.signed(summary["net_sentiment"]),
             "tones": [
                 {
