@@ -173,6 +173,42 @@ WORDS: dict[str, tuple[str, str]] = {
         "{n} mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
     ),
     "elsewhere_try": (": try `{hint}`", "\u00a0: essayez `{hint}`"),
+    # a sweep's summary (`veille demo` in its language; `veille scan` in English)
+    "scan_sources": ("Sources", "Sources"),
+    "n_sources_ok": ("{n} ok", "{n} ok"),
+    "n_unchanged": ("{n} unchanged", "{n} inchangées"),
+    "n_unchanged_one": ("{n} unchanged", "{n} inchangée"),
+    "n_failed": ("{n} failed", "{n} en échec"),
+    "scan_items": (
+        " · items seen: {items} · new mentions: {new}",
+        " · articles lus\u00a0: {items} · nouvelles mentions\u00a0: {new}",
+    ),
+    "scan_interrupted": (
+        " · interrupted: what was fetched before is stored",
+        " · interrompu\u00a0: ce qui a été lu avant est enregistré",
+    ),
+    "scan_archive": ("Archive", "Archives"),
+    "scan_archive_found": (
+        "{n} found in the archive for {brand}",
+        "{n} trouvées dans les archives pour {brand}",
+    ),
+    "scan_archive_found_one": (
+        "{n} found in the archive for {brand}",
+        "{n} trouvée dans les archives pour {brand}",
+    ),
+    "scan_archive_why": (
+        " (rules changed; stored, not alerted)",
+        " (règles changées\u00a0; enregistrées, sans alerte)",
+    ),
+    "new_mentions": ("New mentions", "Nouvelles mentions"),
+    "source_problems": ("Source problems", "Problèmes de sources"),
+    "problem": ("Problem", "Problème"),
+    "failed": ("failed: ", "échec\u00a0: "),
+    "warning": ("warning: ", "avertissement\u00a0: "),
+    "demo_keep": (
+        "Run `veille demo --db demo.db` to keep the database and explore it.",
+        "Lancez `veille demo --db demo.db` pour garder la base et l’explorer.",
+    ),
     # the headline
     "headline_none": ("No mention in this period.", "Aucune mention dans cette période."),
     "headline_up": (
