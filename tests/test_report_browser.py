@@ -316,6 +316,20 @@ def long_names(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     status="new",
                 )
                 for n, brand in enumerate(["Acme", LONG_BRAND] * 4)
+            ]
+            + [
+                make_mention(
+                    author="@camille_pedale",
+                    source=LONG_SOURCE,
+                    source_type="forum",
+                    domain="long.example",
+                    url="https://long.example/camille",
+                    title="Toujours pas de vélo",
+                    published_at="2026-11-27T11:00:00Z",
+                    tone="negative",
+                    flags="complaint",
+                    status="new",
+                )
             ],
         )
     output = folder / "long.html"
@@ -364,7 +378,7 @@ def test_one_word_headings_stay_on_one_line(
     page: Page, long_names: Path, tmp_path: Path, lang: str
 ) -> None:
     """Long free text in a table squeezes the title and author columns, never a heading
-    into "Statu/t"."""
+    into "Statu/t" nor a short name into "@camille_/pedale"."""
     report = long_names
     if lang == "fr":
         report = tmp_path / "long-fr.html"
@@ -378,8 +392,8 @@ def test_one_word_headings_stay_on_one_line(
         assert result.exit_code == 0, result.output
     page.open(report, width=1280)
     broken = page.evaluate(
-        "[...document.querySelectorAll('thead th')]"
-        ".filter(th => /^\\S+$/.test(th.innerText.trim()))"
+        "[...document.querySelectorAll('thead th, #who tbody > tr > *, #attention tbody td')]"
+        ".filter(th => /^\\S{1,24}$/.test(th.innerText.trim()))"
         ".map(th => { const r = document.createRange(); r.selectNodeContents(th);"
         " return [th.innerText, r.getClientRects().length]; }).filter(x => x[1] !== 1)"
     )

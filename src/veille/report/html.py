@@ -43,8 +43,23 @@ def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
     )
     template = environment.get_template("report.html")
     return template.render(
-        page=page(figures, words, zone), t=words, tones=TONES, markup=markupsafe.Markup
+        page=page(figures, words, zone),
+        t=words,
+        tones=TONES,
+        markup=markupsafe.Markup,
+        free=free_class,
     )
+
+
+# Characters past which a word of free text (a name, a title) may break anywhere in a table.
+LONG_WORD = 24
+
+
+def free_class(*texts: str | None) -> str:
+    """ "free" for a cell whose text holds a word longer than LONG_WORD: that one may break
+    anywhere, where breaking "@camille_pedale" at a wide screen would only be ugly."""
+    long = any(len(word) > LONG_WORD for text in texts for word in (text or "").split())
+    return "free" if long else ""
 
 
 def write_html(figures: Mapping[str, Any], path: Path, *, lang: str, zone: tzinfo) -> None:
