@@ -48,3 +48,14 @@ def test_demo_without_db_leaves_nothing_behind(runner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "veille demo --db demo.db" in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_demo_in_french_says_its_scan_and_hint_in_french(runner) -> None:
+    result = runner.invoke(app, ["demo", "--lang", "fr"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Sources : 5 ok, 0 inchangée, 0 en échec" in out
+    assert "nouvelles mentions : 40" in out and "Nouvelles mentions" in out
+    assert "Lancez `veille demo --db demo.db` pour garder la base" in out
+    for english in ("unchanged", "items seen", "new mentions", "Run `veille demo"):
+        assert english not in out

@@ -469,3 +469,24 @@ def test_dates_of_another_year_show_the_year(tmp_path: Path, runner, monkeypatch
     assert short_date("2024-06-01T09:00:00Z", 2026) == "2024-06-01"
     assert short_date("2026-06-01T09:00:00Z", 2026, time=True) == "06-01 09:00"
     assert short_date(None) == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_spike_without_negatives_says_nothing_of_them(tmp_path: Path, runner, lang: str) -> None:
+    """ "8 mentions, 0 negative" says nothing a reader needs: the clause is left out."""
+    db_path = tmp_path / "veille.db"
+    days = [datetime(2026, 11, 13 + n, 9, tzinfo=timezone.utc) for n in range(14)]
+    burst = [datetime(2026, 11, 27, 9, n, tzinfo=timezone.utc) for n in range(8)]
+    _store_dated(db_path, days + burst, tone="positive")
+    output = tmp_path / "report.html"
+    result = runner.invoke(
+        app,
+        ["report", "--db", str(db_path), "--since", SINCE, "--until", UNTIL, "--lang", lang,
+         "--html", str(output)],
+        env={"TZ": "UTC"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = output.read_text(encoding="utf-8")
+    spike = {"en": "8 mentions, on Blog A", "fr": "8 mentions, sur Blog A"}[lang]
+    assert page.count(spike) == 2  # the headline and the spike's note
+    assert "0 negative" not in page and "0 négative" not in page

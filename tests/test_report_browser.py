@@ -316,6 +316,20 @@ def long_names(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     status="new",
                 )
                 for n, brand in enumerate(["Acme", LONG_BRAND] * 4)
+            ]
+            + [
+                make_mention(
+                    author="@camille_pedale",
+                    source=LONG_SOURCE,
+                    source_type="forum",
+                    domain="long.example",
+                    url="https://long.example/camille",
+                    title="Toujours pas de vélo",
+                    published_at="2026-11-27T11:00:00Z",
+                    tone="negative",
+                    flags="complaint",
+                    status="new",
+                )
             ],
         )
     output = folder / "long.html"
@@ -357,3 +371,34 @@ def test_long_names_keep_the_numbers_on_the_screen(
         "return [t.textContent.slice(0, 20), r.left - box.left, box.right - r.right]; }); })"
     )
     assert texts and [t for t in texts if t[1] < -1 or t[2] < -1] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_one_word_headings_stay_on_one_line(
+    page: Page, long_names: Path, tmp_path: Path, lang: str
+) -> None:
+    """Long free text in a table squeezes the title and author columns, never a heading
+    into "Statu/t" nor a short name into "@camille_/pedale"."""
+    report = long_names
+    if lang == "fr":
+        report = tmp_path / "long-fr.html"
+        config = long_names.parent
+        result = CliRunner().invoke(
+            app,
+            ["report", "--db", str(config / "veille.db"), "--since", SINCE, "--until", UNTIL,
+             "--top", "10", "--lang", "fr", "--html", str(report)],
+            env={"TZ": "UTC", "LANG": "C.UTF-8"},
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    page.open(report, width=1280)
+    broken = page.evaluate(
+        "[...document.querySelectorAll('thead th, #who tbody > tr > *, #attention tbody td')]"
+        ".filter(th => /^\\S{1,24}$/.test(th.innerText.trim()))"
+        ".map(th => { const r = document.createRange(); r.selectNodeContents(th);"
+        " return [th.innerText, r.getClientRects().length]; }).filter(x => x[1] !== 1)"
+    )
+    assert broken == []
+    status = "Statut" if lang == "fr" else "Status"
+    assert status in page.evaluate(
+        "[...document.querySelectorAll('#attention thead th')].map(th => th.innerText)"
+    )

@@ -190,7 +190,7 @@ def test_each_language_writes_its_numbers_days_and_labels(reports) -> None:
     assert "Mentions of Acme up 325% on the week before" in reports["en"]
     terminal = reports["fr terminal"]
     assert "Rapport 21 nov. 2026 → 27 nov. 2026 UTC" in terminal
-    assert "Dans le temps (21 nov. → 27 nov.)" in terminal
+    assert "Évolution (21 nov. → 27 nov.)" in terminal
     assert "26 nov. (8, négatif)" in terminal
 
 
@@ -556,7 +556,7 @@ def test_the_french_terminal_report_writes_a_whole_hundred_percent(reports, colu
         env={"COLUMNS": columns},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    table = result.stdout.split("Ton et part de voix")[1].split("Dans le temps")[0]
+    table = result.stdout.split("Ton et part de voix")[1].split("Évolution")[0]
     rows = [line for line in table.splitlines() if line.lstrip().startswith(("Acme", "Globex"))]
     assert len(rows) == 2 and all(len(row) <= int(columns) for row in rows)
     # each brand's mentions are all negative: 100 % in the Nég column, never cut
@@ -846,3 +846,63 @@ def test_brands_never_wear_a_tones_colour_and_differ_from_the_first(tmp_path: Pa
     # the first two brands differ by their dashes as well as their colour
     assert lines[0][1] != lines[1][1] and colours[0] != colours[1]
     assert len(set(lines)) == 7
+
+
+def test_french_words_agree_with_mention_and_name_the_columns(reports) -> None:
+    page = lxml.html.fromstring(reports["fr"])
+    statuses = {td.text_content() for td in page.xpath("//section[@id='attention']//tr/td[6]")}
+    assert statuses == {"nouvelle"}  # une mention nouvelle, traitée, ignorée
+    terminal = " ".join(reports["fr terminal"].split())
+    assert "Évolution (21 nov. → 27 nov.)" in terminal
+    assert re.search(r"Marque +Par jour +Total +Max +Pics", reports["fr terminal"])
+
+
+def test_a_first_period_says_none_before_in_the_same_words(tmp_path: Path) -> None:
+    """The headline and the summary say "the week before" alike; nobody named is said so."""
+    db_path = tmp_path / "veille.db"
+    moments = [datetime(2026, 11, 25, 9, n, tzinfo=timezone.utc) for n in range(3)]
+    _store_dated(db_path, moments, author="", tone="positive")
+    said = {}
+    for lang in ("en", "fr"):
+        output = tmp_path / f"{lang}.html"
+        result = run("report", "--db", str(db_path), *PERIOD, "--lang", lang, "--html", str(output))
+        assert result.exit_code == 0, result.output
+        said[lang] = visible_text(output.read_text(encoding="utf-8"))
+    assert said["en"].count("none the week before") == 2
+    assert said["fr"].count("aucune la semaine précédente") == 2
+    assert "d’avant" not in said["fr"].replace("les semaines d’avant", "")  # the spike rule
+    assert "Aucun auteur nommé." in said["fr"] and "Nobody named." in said["en"]
+    # nothing needs attention: said once, under its heading
+    assert said["fr"].count("À traiter") == 1 and "Rien de nouveau" in said["fr"]
+    assert said["en"].count("Needs attention") == 1
+
+
+def test_one_stored_mention_is_it(tmp_path: Path) -> None:
+    db_path = tmp_path / "veille.db"
+    _store_dated(db_path, [datetime(2026, 11, 2, 9, tzinfo=timezone.utc)])
+    out = " ".join(run("report", "--db", str(db_path), *PERIOD).stdout.split())
+    assert "1 mention stored, none in this period; it is from 2026-11-02" in out
+
+
+def test_a_french_month_by_week_keeps_its_header_whole(tmp_path: Path) -> None:
+    db_path = tmp_path / "veille.db"
+    _store_dated(db_path, [datetime(2026, 11, 2 + n, 9, tzinfo=timezone.utc) for n in range(25)])
+    result = run(
+        "report", "--db", str(db_path), "--since", "2026-10-29", "--until", UNTIL, "--lang", "fr"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Par semaine" in result.stdout and "Par sema…" not in result.stdout
+
+
+def test_the_net_chart_labels_both_periods_and_keys_them_apart_from_the_tones(reports) -> None:
+    page = lxml.html.fromstring(reports["en"])
+    svg = page.xpath("//figure[@data-chart='net']/*[local-name()='svg']")[0]
+    texts = [t.text_content() for t in svg.xpath(".//*[local-name()='text']")]
+    net = charts(reports["en"])["net"]
+    for _, _, shown in net["rows"]:
+        now, before, _mentions = shown
+        assert now in texts and before in texts
+    legend = svg.xpath(".//*[local-name()='g'][contains(@id, 'legend')]")[0]
+    swatches = [p.get("style") for p in legend.xpath(".//*[local-name()='path']")]
+    tone_fills = {"#009e73", "#d55e00"}
+    assert swatches and not any(fill in swatches[0].lower() for fill in tone_fills)

@@ -89,6 +89,11 @@ def test_show_prints_the_mention_in_full_with_why(runner, show_db: Path) -> None
         assert expected in out, (expected, out)
     why = out[out.index("Why") : out.index("Flags")]
     assert '"injoignable" -2.2' in why, why  # the decisive word, with its weight
+    # when it was marked and its note written, as stored (UTC)
+    data = json.loads(show(runner, show_db, "1", "--json").stdout)
+    assert data["triaged_at"] and data["noted_at"]
+    marked_at = data["triaged_at"][:16].replace("T", " ")
+    assert f"handled ({marked_at} UTC)" in out and f"answered by DM ({marked_at} UTC)" in out
     assert 'complaint "Toujours pas reçu"' in why, why  # the rule, in the words as written
 
 
@@ -98,7 +103,7 @@ def test_show_json_has_every_field_and_explain(runner, show_db: Path) -> None:
     data = json.loads(result.stdout)
     for key in (
         "id brand title text url source source_type domain site author published_at found_at "
-        "lang tone tone_score flags status note matched"
+        "lang tone tone_score flags status note matched triaged_at noted_at"
     ).split():
         assert key in data, key
     assert data["text"] == COMPLAINT

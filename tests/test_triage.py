@@ -203,3 +203,78 @@ def test_the_report_counts_the_triage_done_in_its_period(runner, triage_db: Path
         ).fetchone() == (triaged_at,)
     runner.invoke(app, ["mark", "1", "--new", "--db", str(triage_db)])
     assert _report_triage(runner, triage_db, today, tomorrow)["handled"] == 0
+
+
+def _report_html(runner, db_path: Path, tmp_path: Path, *options: str) -> str:
+    output = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", str(db_path), *options, "--html", str(output)])
+    assert result.exit_code == 0, result.output
+    return output.read_text(encoding="utf-8")
+
+
+def _today(db_path: Path, mention_id: int, column: str = "triaged_at") -> tuple[str, str]:
+    with Store(db_path) as store:
+        (moment,) = store.conn.execute(
+            f"SELECT {column} FROM mention_rows WHERE id = ?", [mention_id]
+        ).fetchone()
+    today = moment[:10]
+    return today, (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+
+
+def test_a_post_without_a_title_shows_its_text_in_the_triage_table(runner, tmp_path: Path) -> None:
+    db_path = tmp_path / "veille.db"
+    with Store(db_path) as store:
+        store.sync_sources([Source(name="Social", type="mastodon", url="https://m.fr/@a")])
+        store.record_source(
+            "Social",
+            {},
+            [make_mention(source="Social", url="https://m.fr/1", title="",
+                          snippet="Acme a perdu mon colis")],
+        )  # fmt: skip
+    marked = runner.invoke(
+        app, ["mark", "1", "--handled", "--note", "refunded", "--db", str(db_path)]
+    )
+    assert marked.exit_code == 0, marked.output
+    since, until = _today(db_path, 1)
+    page = _report_html(runner, db_path, tmp_path, "--since", since, "--until", until)
+    triage = page[page.index('<section id="triage">') :]
+    assert "refunded" in triage
+    assert "Acme a perdu mon colis" in triage and "(no title)" not in triage
+
+
+def test_notes_show_in_the_period_they_were_written(
+    runner, triage_db: Path, tmp_path: Path
+) -> None:
+    # Mention 7, handled before triage was dated, kept its note from then (no noted_at).
+    with Store(triage_db) as store, store.conn:
+        store.conn.execute("UPDATE mention_rows SET note = 'old call' WHERE id = 7")
+    november = ("2026-11-20", "2026-11-28")
+    assert [n["id"] for n in _report_triage(runner, triage_db, *november)["notes"]] == [7]
+    # Today: a note on mention 3, still new, and on mention 2 as it is handled.
+    for args in (["3", "--note", "asked support"], ["2", "--handled", "--note", "refunded"]):
+        marked = runner.invoke(app, ["mark", *args, "--db", str(triage_db)])
+        assert marked.exit_code == 0, marked.output
+    today, tomorrow = _today(triage_db, 3, "noted_at")
+    notes = _report_triage(runner, triage_db, today, tomorrow)["notes"]
+    assert sorted((n["id"], n["status"], n["note"]) for n in notes) == [
+        (2, "handled", "refunded"),
+        (3, "new", "asked support"),
+    ]
+    assert all(n["noted_at"][:10] == today for n in notes)
+    # Written today, the notes are not November's; a new note on mention 7 moves it here.
+    assert [n["id"] for n in _report_triage(runner, triage_db, *november)["notes"]] == [7]
+    runner.invoke(app, ["mark", "7", "--note", "called again", "--db", str(triage_db)])
+    assert _report_triage(runner, triage_db, *november)["notes"] == []
+    now = [n["id"] for n in _report_triage(runner, triage_db, today, tomorrow)["notes"]]
+    assert now[0] == 7 and sorted(now) == [2, 3, 7]  # newest first
+    # The HTML table dates each note by when it was written.
+    page = _report_html(runner, triage_db, tmp_path, "--since", today, "--until", tomorrow)
+    triage = page[page.index('<section id="triage">') :]
+    assert ">Noted<" in triage and "Nov 27" not in triage
+    # A note cleared is no note: not dated, not shown.
+    runner.invoke(app, ["mark", "3", "--note", "", "--db", str(triage_db)])
+    with Store(triage_db) as store:
+        assert store.conn.execute(
+            "SELECT note, noted_at FROM mention_rows WHERE id = 3"
+        ).fetchone() == ("", None)
+    assert [n["id"] for n in _report_triage(runner, triage_db, today, tomorrow)["notes"]] == [7, 2]

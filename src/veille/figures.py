@@ -196,8 +196,8 @@ def _triage(
     store: Store, filters: MentionFilter, brand_rows: list[dict[str, Any]], top: int
 ) -> dict[str, Any]:
     """What was done in the period: how many mentions were marked handled or ignored in it
-    (whenever they were written), the notes left on the latest, and how many of the
-    period's mentions are still new.
+    (whenever they were written), the notes written in it (on any mention), and how many
+    of the period's mentions are still new.
 
     A mention marked before veille dated triage counts in the period it was written in: of
     the period's mentions in a status (`brand_rows`), those whose triage is not dated."""

@@ -455,10 +455,16 @@ def m009_triage_dates(db: Database) -> None:
     # When a mention was last marked handled or ignored (`veille mark`): the report's
     # triage is what was done in its period, not only where the period's mentions stand.
     # NULL for a mention never triaged, set back to new, or marked before this column.
-    db.execute("ALTER TABLE mention_rows ADD COLUMN triaged_at TEXT")
+    # And when its note was last written (`mark --note`), whatever its status: the report
+    # shows the notes written in its period. NULL without a note, or one written before.
+    for column in ("triaged_at", "noted_at"):
+        db.execute(f"ALTER TABLE mention_rows ADD COLUMN {column} TEXT")
     db.execute(
         "CREATE INDEX idx_mention_rows_triaged ON mention_rows (triaged_at) "
         "WHERE triaged_at IS NOT NULL"
+    )
+    db.execute(
+        "CREATE INDEX idx_mention_rows_noted ON mention_rows (noted_at) WHERE noted_at IS NOT NULL"
     )
 
 

@@ -47,7 +47,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "{change}, {change_pct} vs {previous}",
         "{change}, {change_pct} par rapport à {previous}",
     ),
-    "none_before": ("{change}, none the period before", "{change}, aucune la période d’avant"),
+    "none_before": ("{change}, none {before}", "{change}, aucune {before}"),
     "tone_label": ("Tone", "Ton"),
     "tone_count": ("{count} {tone} ({pct})", "{tone} {count} ({pct})"),
     # tones, flags and triage states
@@ -59,9 +59,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "insult": ("insult", "insulte"),
     "adult": ("adult", "adulte"),
     "spam": ("spam", "spam"),
-    "new": ("new", "nouveau"),
-    "handled": ("handled", "traité"),
-    "ignored": ("ignored", "ignoré"),
+    # said of mentions: feminine in French
+    "new": ("new", "nouvelle"),
+    "handled": ("handled", "traitée"),
+    "ignored": ("ignored", "ignorée"),
     # tables
     "tone_and_voice": ("Tone and share of voice", "Ton et part de voix"),
     "brand": ("Brand", "Marque"),
@@ -71,7 +72,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "neu": ("Neu", "Neu"),
     "neg": ("Neg", "Nég"),
     "net": ("Net", "Net"),
-    "over_time": ("Over time ({cut}{first} → {last})", "Dans le temps ({cut}{first} → {last})"),
+    "over_time": ("Over time ({cut}{first} → {last})", "Évolution ({cut}{first} → {last})"),
     "last_groups": ("last {count} {grouping}: ", "{count} derniers {grouping}\u00a0: "),
     "day": ("day", "jour"),
     "week": ("week", "semaine"),
@@ -83,7 +84,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "per_week": ("Per week", "Par semaine"),
     "per_month": ("Per month", "Par mois"),
     "total": ("Total", "Total"),
-    "peak": ("Peak", "Pic"),
+    "peak": ("Peak", "Max"),
     "spikes": ("Spikes", "Pics"),
     "negative_spike": (", negative", ", négatif"),
     "who": ("Who is talking", "Qui parle"),
@@ -102,8 +103,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "domain_column": ("Domain", "Domaine"),
     "attention": ("Needs attention", "À traiter"),
     "attention_none": (
-        "Needs attention: nothing new that is negative or asks a question.",
-        "À traiter\u00a0: rien de nouveau qui soit négatif ou pose une question.",
+        "Nothing new that is negative or asks a question.",
+        "Rien de nouveau qui soit négatif ou pose une question.",
     ),
     "attention_intro": (
         "Mentions still new that are negative or ask something, newest first.",
@@ -119,6 +120,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "flags": ("Flags", "Signaux"),
     "status": ("Status", "Statut"),
     "note": ("Note", "Note"),
+    "noted": ("Noted", "Notée"),
     "triage": ("Triage", "Traitement"),
     "triage_line": ("{handled}, {ignored}, {new}", "{handled}, {ignored}, {new}"),
     # counted: `Wording.count` takes the `_one` form when the language's plural rule says
@@ -127,6 +129,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "n_mentions_one": ("{n} mention", "{n} mention"),
     "n_negative": ("{n} negative", "{n} négatives"),
     "n_negative_one": ("{n} negative", "{n} négative"),
+    # a spike's negatives, after its mentions; left out when there are none
+    "of_them": (", {part}", ", dont {part}"),
     "n_handled": ("{n} handled", "{n} traitées"),
     "n_handled_one": ("{n} handled", "{n} traitée"),
     "n_ignored": ("{n} ignored", "{n} ignorées"),
@@ -136,10 +140,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "of": ("of {name}", "de {name}"),
     "of_elided": ("of {name}", "d’{name}"),
     "triage_intro": (
-        "Where the period's mentions stand now, and the notes left on them.",
-        "Où en sont les mentions de la période, et les notes laissées dessus.",
+        "Handled and ignored: the mentions marked so during the period, whenever they were "
+        "written. Still new: the period's mentions nobody has marked yet. Notes: those "
+        "written during the period, on any mention; only a mention's latest mark and note "
+        "are kept.",
+        "Traitées et ignorées\u00a0: les mentions marquées ainsi pendant la période, quelle "
+        "que soit leur date. Encore nouvelles\u00a0: les mentions de la période que personne "
+        "n’a encore marquées. Notes\u00a0: celles écrites pendant la période, sur toute "
+        "mention\u00a0; seuls la dernière marque et la dernière note d’une mention sont gardées.",
     ),
-    "triage_no_notes": ("No note was left.", "Aucune note n’a été laissée."),
+    "triage_no_notes": (
+        "No note was written in the period.",
+        "Aucune note n’a été écrite pendant la période.",
+    ),
     "spikes_rule": ("Spikes: {rule}.", "Pics\u00a0: {rule}."),
     "spike_rule": (
         SPIKE_RULE,
@@ -151,15 +164,51 @@ WORDS: dict[str, tuple[str, str]] = {
         "une fois que la marque a {days} jours d’historique",
     ),
     "elsewhere": (
-        "{count} mentions stored, none in this period; the newest is from {newest}",
-        "{count} mentions enregistrées, aucune dans cette période\u00a0; "
+        "{n} mentions stored, none in this period; the newest is from {newest}",
+        "{n} mentions enregistrées, aucune dans cette période\u00a0; "
         "la plus récente date du {newest}",
     ),
     "elsewhere_one": (
-        "1 mention stored, none in this period; the newest is from {newest}",
-        "1 mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
+        "{n} mention stored, none in this period; it is from {newest}",
+        "{n} mention enregistrée, aucune dans cette période\u00a0; elle date du {newest}",
     ),
     "elsewhere_try": (": try `{hint}`", "\u00a0: essayez `{hint}`"),
+    # a sweep's summary (`veille demo` in its language; `veille scan` in English)
+    "scan_sources": ("Sources", "Sources"),
+    "n_sources_ok": ("{n} ok", "{n} ok"),
+    "n_unchanged": ("{n} unchanged", "{n} inchangées"),
+    "n_unchanged_one": ("{n} unchanged", "{n} inchangée"),
+    "n_failed": ("{n} failed", "{n} en échec"),
+    "scan_items": (
+        " · items seen: {items} · new mentions: {new}",
+        " · articles lus\u00a0: {items} · nouvelles mentions\u00a0: {new}",
+    ),
+    "scan_interrupted": (
+        " · interrupted: what was fetched before is stored",
+        " · interrompu\u00a0: ce qui a été lu avant est enregistré",
+    ),
+    "scan_archive": ("Archive", "Archives"),
+    "scan_archive_found": (
+        "{n} found in the archive for {brand}",
+        "{n} trouvées dans les archives pour {brand}",
+    ),
+    "scan_archive_found_one": (
+        "{n} found in the archive for {brand}",
+        "{n} trouvée dans les archives pour {brand}",
+    ),
+    "scan_archive_why": (
+        " (rules changed; stored, not alerted)",
+        " (règles changées\u00a0; enregistrées, sans alerte)",
+    ),
+    "new_mentions": ("New mentions", "Nouvelles mentions"),
+    "source_problems": ("Source problems", "Problèmes de sources"),
+    "problem": ("Problem", "Problème"),
+    "failed": ("failed: ", "échec\u00a0: "),
+    "warning": ("warning: ", "avertissement\u00a0: "),
+    "demo_keep": (
+        "Run `veille demo --db demo.db` to keep the database and explore it.",
+        "Lancez `veille demo --db demo.db` pour garder la base et l’explorer.",
+    ),
     # the headline
     "headline_none": ("No mention in this period.", "Aucune mention dans cette période."),
     "headline_up": (
@@ -182,12 +231,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "the_period_before": ("the period before", "la période précédente"),
     "headline_negative": ("{pct} negative", "{pct} négatives"),
     "headline_spike": (
-        "a spike on {day}: {mentions}, {negative}, on {source}",
-        "un pic le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "a spike on {day}: {mentions}{negative}, on {source}",
+        "un pic le {day}\u00a0: {mentions}{negative}, sur {source}",
     ),
     "headline_spike_brand": (
-        "a spike {of_brand} on {day}: {mentions}, {negative}, on {source}",
-        "un pic {of_brand} le {day}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "a spike {of_brand} on {day}: {mentions}{negative}, on {source}",
+        "un pic {of_brand} le {day}\u00a0: {mentions}{negative}, sur {source}",
     ),
     # the HTML report's sections and charts
     "volume": ("Mentions per {unit}", "Mentions par {unit}"),
@@ -214,11 +263,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "figures_caption": ("The figures", "Les chiffres"),
     "spike_n": ("Spike {n}", "Pic {n}"),
     "spike_note": (
-        "{brand}: {mentions}, {negative}, on {source}",
-        "{brand}\u00a0: {mentions}, dont {negative}, sur {source}",
+        "{brand}: {mentions}{negative}, on {source}",
+        "{brand}\u00a0: {mentions}{negative}, sur {source}",
     ),
     "unknown_source": ("an unnamed source", "une source sans nom"),
-    "nobody": ("Nobody named.", "Personne de nommé."),
+    "nobody": ("Nobody named.", "Aucun auteur nommé."),
     "nothing": ("Nothing in this period.", "Rien dans cette période."),
 }
 
@@ -322,15 +371,16 @@ class Wording:
         skeletons = {"year": "yMMMd", "month": "yMMM", "month_long": "yMMMM"}
         return format_skeleton(skeletons.get(form, "MMMd"), moment, locale=self.lang)
 
-    def count(self, key: str, n: int) -> str:
-        """`n` things as `key` says them, singular or plural by the language's rule (from
-        CLDR, by Babel): "1 mention", "2 mentions"; "0 mention" in French."""
+    def count(self, key: str, n: int, **values: Any) -> str:
+        """`n` things as `key` says them (with its other fields' `values`), singular or
+        plural by the language's rule (from CLDR, by Babel): "1 mention", "2 mentions";
+        "0 mention" in French."""
         from babel import Locale
 
         one = f"{key}_one"
         if one in WORDS and Locale.parse(self.lang).plural_form(n) == "one":
             key = one
-        return self(key, n=self.number(n))
+        return self(key, n=self.number(n), **values)
 
     def of(self, name: str) -> str:
         """ "of Acme"; in French "de Globex" but "d’Acme", elided before a vowel (not

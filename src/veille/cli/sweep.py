@@ -284,7 +284,7 @@ def demo(
     from veille.report import scan_summary
     from veille.store import MentionFilter, Store
     from veille.times import utc_now
-    from veille.wording import report_language
+    from veille.wording import Wording, report_language
 
     language = report_language(lang, os.environ)
     check_html_target(html, protected={"the database": db})
@@ -292,7 +292,8 @@ def demo(
         db_path = db or Path(scratch) / "demo.db"
         summary = run_demo(db_path)
         console = _console()
-        console.print(scan_summary(summary, width=console.width))
+        words = Wording(language)
+        console.print(scan_summary(summary, width=console.width, words=words))
         now, zone = utc_now(), _zone(None)
         with Store(db_path) as store:
             figures = build_report(
@@ -304,7 +305,7 @@ def demo(
             )
         show_report(figures, zone, language, html)
     if db is None:
-        console.print("Run `veille demo --db demo.db` to keep the database and explore it.")
+        console.print(words("demo_keep"))
 
 
 def veille_command() -> list[str]:

@@ -226,8 +226,11 @@ def _label_bar(axes: Axes, text: str, value: float, row: float) -> None:
 
 
 def net_chart(figures: Mapping[str, Any], words: Wording) -> str:
-    """Each brand's net sentiment now (solid) and in the period before (hatched, pale)."""
+    """Each brand's net sentiment now (solid, green or vermillion by its sign) and in the
+    period before (hatched, pale), each bar's value written at its end. The legend's
+    swatch for this period is neutral grey: either tone's colour would say its sign."""
     import matplotlib
+    from matplotlib.patches import Patch
 
     brands = figures["brands"]
     with matplotlib.rc_context(STYLE):
@@ -235,21 +238,29 @@ def net_chart(figures: Mapping[str, Any], words: Wording) -> str:
         now = [b["net_sentiment"] or 0 for b in brands]
         before = [b["previous_net_sentiment"] or 0 for b in brands]
         colours = [TONE_COLOURS["positive"] if v >= 0 else TONE_COLOURS["negative"] for v in now]
-        axes.barh([r - 0.2 for r in rows], now, height=0.38, color=colours,
-                  label=words("this_period"))  # fmt: skip
-        axes.barh([r + 0.2 for r in rows], before, height=0.38, color="#cccccc",
-                  hatch="//", edgecolor="#777777", linewidth=0.5,
-                  label=words("the_period_before"))  # fmt: skip
+        axes.barh([r - 0.2 for r in rows], now, height=0.38, color=colours)
+        previous: dict[str, Any] = {
+            "facecolor": "#cccccc",
+            "hatch": "//",
+            "edgecolor": "#777777",
+            "linewidth": 0.5,
+        }
+        axes.barh([r + 0.2 for r in rows], before, height=0.38, **previous)
         for row, brand in zip(rows, brands, strict=True):
-            value = brand["net_sentiment"]
-            if value is not None:
-                _label_bar(axes, words.signed(value), value, row - 0.2)
+            for key, offset in (("net_sentiment", -0.2), ("previous_net_sentiment", 0.2)):
+                value = brand[key]
+                if value is not None:
+                    _label_bar(axes, words.signed(value), value, row + offset)
+        keys = [
+            Patch(color="#555555", label=words("this_period")),
+            Patch(**previous, label=words("the_period_before")),
+        ]
         axes.set_yticks(list(rows), [_short(b["brand"]) for b in brands])
         axes.invert_yaxis()
         axes.set_xlim(-1.15, 1.15)
         axes.axvline(0, color="#555555", linewidth=0.8)
         axes.set_xticks([-1, -0.5, 0, 0.5, 1], [words.signed(v, 1) for v in (-1, -0.5, 0, 0.5, 1)])
-        axes.legend(loc="lower right", frameon=False, fontsize=8)
+        axes.legend(handles=keys, loc="lower right", frameon=False, fontsize=8)
     return _svg(figure, "net")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from veille.report.periods import before
 from veille.text import clean_text
 from veille.wording import Wording
 
@@ -27,8 +28,7 @@ def headline(figures: Mapping[str, Any], words: Wording) -> str:
         or brands
     )
     subject = max(candidates, key=lambda b: b["mentions"])
-    before = words("the_week_before" if len(figures["days"]) == 7 else "the_period_before")
-    clauses = [_change(subject, before, words)]
+    clauses = [_change(subject, before(figures, words), words)]
     if subject["negative_pct"]:
         clauses[0] += ", " + words("headline_negative", pct=words.percent(subject["negative_pct"]))
     spike = _largest_spike(figures)
@@ -62,10 +62,12 @@ def _change(brand: Mapping[str, Any], before: str, words: Wording) -> str:
 
 
 def spike_counts(detail: Mapping[str, Any], words: Wording) -> dict[str, str]:
-    """A spike's mentions, negatives and main source, as its sentences write them."""
+    """A spike's mentions, negatives and main source, as its sentences write them: no
+    negative clause when there are none ("5 mentions, 0 negative" tells nothing)."""
+    negative = detail["negative"]
     return {
         "mentions": words.count("n_mentions", detail["mentions"]),
-        "negative": words.count("n_negative", detail["negative"]),
+        "negative": words("of_them", part=words.count("n_negative", negative)) if negative else "",
         "source": clean_text(detail["source"]) or words("unknown_source"),
     }
 

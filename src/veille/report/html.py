@@ -43,8 +43,23 @@ def render_html(figures: Mapping[str, Any], *, lang: str, zone: tzinfo) -> str:
     )
     template = environment.get_template("report.html")
     return template.render(
-        page=page(figures, words, zone), t=words, tones=TONES, markup=markupsafe.Markup
+        page=page(figures, words, zone),
+        t=words,
+        tones=TONES,
+        markup=markupsafe.Markup,
+        free=free_class,
     )
+
+
+# Characters past which a word of free text (a name, a title) may break anywhere in a table.
+LONG_WORD = 24
+
+
+def free_class(*texts: str | None) -> str:
+    """ "free" for a cell whose text holds a word longer than LONG_WORD: that one may break
+    anywhere, where breaking "@camille_pedale" at a wide screen would only be ugly."""
+    long = any(len(word) > LONG_WORD for text in texts for word in (text or "").split())
+    return "free" if long else ""
 
 
 def write_html(figures: Mapping[str, Any], path: Path, *, lang: str, zone: tzinfo) -> None:
@@ -98,7 +113,7 @@ def page(figures: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, 
         "filters": _filters(figures.get("filters", {}), words),
         "summary": {
             "mentions": words.number(summary["mentions"]),
-            "change": change(summary, words),
+            "change": change(figures, words),
             "net": words.signed(summary["net_sentiment"]),
             "tones": [
                 {
@@ -372,5 +387,14 @@ def _triage(
     return {
         "line": triage_line(triage, words),
         "counts": {k: triage[k] for k in ("new", "handled", "ignored")},
-        "notes": [_mention(row, words, zone) for row in triage["notes"]],
+        "notes": [_noted(row, words, zone) for row in triage["notes"]],
     }
+
+
+def _noted(row: Mapping[str, Any], words: Wording, zone: tzinfo) -> dict[str, Any]:
+    """A note's row, dated by when it was written (or, written before veille dated notes,
+    when its mention was marked): a note written today on last month's mention is today's."""
+    shown = _mention(row, words, zone)
+    moment = row.get("noted_at") or row.get("triaged_at")
+    shown["day"] = words.day(local_day(from_stored(moment), zone), "short") if moment else ""
+    return shown

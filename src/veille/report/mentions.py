@@ -234,10 +234,15 @@ def mention_view(
     field("Tone", tone)
     field("Why", Text("\n".join(clean_text(line) for line in why)))
     field("Flags", flags)
-    field("Status", row.get("status"))
-    field("Note", row.get("note"))
+    field("Status", _dated(row.get("status"), row.get("triaged_at"), zone))
+    field("Note", _dated(row.get("note"), row.get("noted_at"), zone))
     field("Matched", row.get("matched"))
     body = clean_text(row.get("text"), keep_lines=True)
     view.append("\n")
     view.append(body or "(no text)")
     return view
+
+
+def _dated(value: str | None, moment: str | None, zone: tzinfo) -> str | None:
+    """A status or note with when it was set: "handled (2026-12-07 09:12 CET)"."""
+    return f"{value} ({full_date(moment, zone)})" if value and moment else value

@@ -75,11 +75,18 @@ def points(figures: Mapping[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def change(summary: Mapping[str, Any], words: Wording) -> str:
+def before(figures: Mapping[str, Any], words: Wording) -> str:
+    """What the period is compared with, as the headline and the summary both say it:
+    "the week before" for a week, else "the period before"."""
+    return words("the_week_before" if len(figures["days"]) == 7 else "the_period_before")
+
+
+def change(figures: Mapping[str, Any], words: Wording) -> str:
     """The period's mentions against the period before: "+12, +40% vs 30"."""
+    summary = figures["summary"]
     moved = words.signed(summary["change"], 0)
     if summary["change_pct"] is None:
-        return words("none_before", change=moved)
+        return words("none_before", change=moved, before=before(figures, words))
     return words(
         "versus",
         change=moved,
@@ -95,12 +102,7 @@ def elsewhere_line(
     newest's day as `period_label` writes it."""
     day = local_day(from_stored(elsewhere["newest_mention_at"]), zone)
     newest = day.isoformat() if compact else words.day(day, "year")
-    count = elsewhere["mentions"]
-    line = (
-        words("elsewhere_one", newest=newest)
-        if count == 1
-        else words("elsewhere", count=words.number(count), newest=newest)
-    )
+    line = words.count("elsewhere", elsewhere["mentions"], newest=newest)
     return line + (words("elsewhere_try", hint=elsewhere["try"]) if elsewhere["try"] else "")
 
 

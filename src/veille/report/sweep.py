@@ -11,45 +11,59 @@ from rich.text import Text
 
 from veille.models import TONES, AlertOutcome, ScanSummary
 from veille.report.tables import Cell, Column, fitted_table, short_date, web_text
+from veille.wording import Wording
 
 
-def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
-    """Sources ok / unchanged / failed (each failure with its reason), items, new mentions."""
+def scan_summary(
+    summary: ScanSummary, width: int = 80, words: Wording | None = None
+) -> RenderableType:
+    """Sources ok / unchanged / failed (each failure with its reason), items, new mentions;
+    in English unless `words` says otherwise (`veille demo --lang`)."""
+    words = words or Wording("en")
     parts: list[RenderableType] = []
     headline = Text.assemble(
-        ("Sources: ", "bold"),
-        f"{summary.sources_ok} ok, {summary.sources_unchanged} unchanged, ",
-        (f"{summary.sources_failed} failed", "red" if summary.sources_failed else ""),
-        f" · items seen: {summary.items_seen} · new mentions: {summary.mentions_new}",
+        (words.label("scan_sources"), "bold"),
+        words.count("n_sources_ok", summary.sources_ok) + ", ",
+        words.count("n_unchanged", summary.sources_unchanged) + ", ",
+        (words.count("n_failed", summary.sources_failed), "red" if summary.sources_failed else ""),
+        words(
+            "scan_items",
+            items=words.number(summary.items_seen),
+            new=words.number(summary.mentions_new),
+        ),
     )
     if summary.interrupted:
-        headline.append(" · interrupted: what was fetched before is stored", style="yellow")
+        headline.append(words("scan_interrupted"), style="yellow")
     parts.append(headline)
     if summary.archive_by_brand_tone:
         found = ", ".join(
-            f"{sum(by_tone.values())} found in the archive for {brand}"
+            words.count("scan_archive_found", sum(by_tone.values()), brand=brand)
             for brand, by_tone in sorted(summary.archive_by_brand_tone.items())
         )
         parts.append(
             Text.assemble(
-                ("Archive: ", "bold"), web_text(f"{found} (rules changed; stored, not alerted)")
+                (words.label("scan_archive"), "bold"),
+                web_text(found + words("scan_archive_why")),
             )
         )
     if summary.new_by_brand_tone:
-        columns = [Column("Brand", 24), *(Column(t, justify="right") for t in TONES)]
+        columns = [
+            Column(words("brand"), 24),
+            *(Column(words.term(t), justify="right") for t in TONES),
+        ]
         new_rows: list[list[Cell]] = []
         for brand, by_tone in sorted(summary.new_by_brand_tone.items()):
             counts = [by_tone.get(tone, 0) for tone in TONES]
             new_rows.append([brand, *counts, sum(counts)])
-        columns.append(Column("total", justify="right"))
-        parts.append(fitted_table("New mentions", columns, new_rows, width))
+        columns.append(Column(words("total").lower(), justify="right"))
+        parts.append(fitted_table(words("new_mentions"), columns, new_rows, width))
     troubles = [o for o in summary.sources if o.error or o.warning]
     if troubles:
         rows: list[list[Cell]] = [
             [
                 outcome.name,
                 Text(
-                    "failed: " if outcome.error else "warning: ",
+                    words("failed" if outcome.error else "warning"),
                     style="red" if outcome.error else "yellow",
                 )
                 + web_text(outcome.error or outcome.warning),
@@ -57,7 +71,12 @@ def scan_summary(summary: ScanSummary, width: int = 80) -> RenderableType:
             for outcome in sorted(troubles, key=lambda o: (o.error is None, o.name))
         ]
         parts.append(
-            fitted_table("Source problems", [Column("Source", 28), Column("Problem")], rows, width)
+            fitted_table(
+                words("source_problems"),
+                [Column(words("source"), 28), Column(words("problem"))],
+                rows,
+                width,
+            )
         )
     if summary.alerts:
         parts.append(alerts_view(summary.alerts))

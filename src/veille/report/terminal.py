@@ -44,7 +44,7 @@ def _tone_columns() -> list[Column]:
 
 def _summary(figures: Mapping[str, Any], zone: tzinfo, words: Wording) -> Text:
     summary = figures["summary"]
-    versus = change(summary, words)
+    versus = change(figures, words)
     text = Text.assemble(
         (words.label("mentions_label"), "bold"), f"{words.number(summary['mentions'])} ({versus})"
     )
@@ -120,7 +120,7 @@ def _over_time(figures: Mapping[str, Any], width: int, words: Wording) -> Table:
     )
     columns = [
         Column(words("brand"), 16),
-        Column(words(f"per_{grouping}"), max(len(groups), 9)),
+        Column(words(f"per_{grouping}"), max(len(groups), 9, len(words(f"per_{grouping}")))),
         Column(words("total"), 7, "right"),
         Column(words("peak"), 5, "right"),
         Column(words("spikes")),
@@ -247,7 +247,7 @@ def report_view(
             )
         )
     else:
-        parts.append(Text(words("attention_none")))
+        parts.append(Text(words.label("attention") + words("attention_none")))
     triage = figures.get("triage")
     if triage:
         parts.append(_triage(triage, words))

@@ -61,11 +61,13 @@ class Listing:
             yield with_judged(dict(zip(names, row, strict=True)))
 
     def mention(self, mention_id: int) -> dict[str, Any] | None:
-        """One mention with its item's full text, the site it was credited to and its tone
-        correction (`label`, `judged`); None when no mention has this id."""
+        """One mention with its item's full text, the site it was credited to, when it was
+        marked and noted (`triaged_at`, `noted_at`) and its tone correction (`label`,
+        `judged`); None when no mention has this id."""
         columns = ", ".join(f"m.{column}" for column in MENTION_COLUMNS)
         rows = self._dicts(
-            f"SELECT {columns}, coalesce(i.site, '') AS site, {LABEL_COLUMNS} FROM mentions AS m "
+            f"SELECT {columns}, coalesce(i.site, '') AS site, r.triaged_at, r.noted_at, "
+            f"{LABEL_COLUMNS} FROM mentions AS m JOIN mention_rows AS r ON r.id = m.id "
             f"LEFT JOIN items AS i ON i.id = m.item_id {label_join('m')} WHERE m.id = ?",
             [mention_id],
         )
@@ -206,20 +208,33 @@ class Listing:
     def triaged(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 10
     ) -> list[dict[str, Any]]:
-        """The latest mentions marked handled or ignored in the period that carry a note:
-        what was done about them, in the words of whoever marked them, newest first.
+        """The latest notes written in the period (`noted_at`), whatever the mention's
+        status: what was done or said about them, in the words of whoever wrote them, newest
+        first. A note written before veille dated notes shows where it did then: on a
+        mention marked handled or ignored in the period.
 
-        Notes are looked for among the latest TRIAGED_READ triaged mentions of each kind
-        (dated, or marked before the date was kept), read in an index alone: a busy period's
-        thousands of handled mentions without a note are not read one by one."""
-        sql, params = _latest_triaged(filters)
-        sql = (
-            f"SELECT id, brand, source, url, title, author, {DATE_COLUMN} AS mentioned_at, "
-            f"triaged_at, tone, flags, status, note FROM mention_rows WHERE id IN ({sql}) "
-            f"AND coalesce(note, '') != '' "
-            f"ORDER BY coalesce(triaged_at, {DATE_COLUMN}) DESC, id DESC LIMIT ?"
+        Undated notes are looked for among the latest TRIAGED_READ triaged mentions of each
+        kind (dated, or marked before the date was kept), read in an index alone: a busy
+        period's thousands of handled mentions without a note are not read one by one."""
+        where, params = replace(filters, since=None, until=None).where()
+        bounds = [("noted_at >= ?", filters.since), ("noted_at < ?", filters.until)]
+        in_period = " AND ".join(["noted_at IS NOT NULL", *(c for c, v in bounds if v)])
+        period_params = [v for _, v in bounds if v]
+        noted = (
+            "SELECT id FROM mention_rows INDEXED BY idx_mention_rows_noted "
+            f"WHERE {where} AND {in_period} ORDER BY noted_at DESC LIMIT ?"
         )
-        return self._dicts(sql, [*params, limit])
+        triaged, triaged_params = _latest_triaged(filters)
+        sql = (
+            "SELECT id, brand, source, url, title, snippet, author, "
+            f"{DATE_COLUMN} AS mentioned_at, triaged_at, noted_at, tone, flags, status, note "
+            f"FROM mention_rows WHERE id IN (SELECT * FROM ({noted}) UNION ALL {triaged}) "
+            f"AND coalesce(note, '') != '' AND (noted_at IS NULL OR ({in_period})) "
+            f"ORDER BY coalesce(noted_at, triaged_at, {DATE_COLUMN}) DESC, id DESC LIMIT ?"
+        )
+        return self._dicts(
+            sql, [*params, *period_params, limit, *triaged_params, *period_params, limit]
+        )
 
     def inbox(
         self, filters: MentionFilter = MentionFilter(), *, limit: int = 50
@@ -256,7 +271,8 @@ class Listing:
         """Set the triage status and/or note of mentions, all or none; returns how many.
 
         Marking handled or ignored dates the triage (`triaged_at`, `now`); back to new
-        clears it.
+        clears it. Writing a note dates it (`noted_at`), so the report shows it in the period
+        it was written; an empty note is none, and has no date.
 
         Raises UsageError naming the ids that do not exist, without changing anything.
         """
@@ -280,8 +296,12 @@ class Listing:
                     f"no mention with id {', '.join(map(str, missing))}; nothing was changed "
                     "(see `veille inbox` or `veille mentions` for ids)"
                 )
+            moment = to_stored(now or utc_now())
             assignments = [f"{key} = ?" for key in changes]
             values: list[Any] = list(changes.values())
+            if note is not None:
+                assignments.append("noted_at = ?")
+                values.append(moment if note else None)
             if status == "new":
                 assignments.append("triaged_at = NULL")
             elif status is not None:
@@ -290,7 +310,7 @@ class Listing:
                     "triaged_at = CASE WHEN status = ? AND triaged_at IS NOT NULL "
                     "THEN triaged_at ELSE ? END"
                 )
-                values += [status, to_stored(now or utc_now())]
+                values += [status, moment]
             # `status` in the CASE is the row's before this update, as SQL reads it.
             self.db.execute(
                 f"UPDATE mention_rows SET {', '.join(assignments)} WHERE id IN ({placeholders})",
