@@ -402,3 +402,31 @@ def test_one_word_headings_stay_on_one_line(
     assert status in page.evaluate(
         "[...document.querySelectorAll('#attention thead th')].map(th => th.innerText)"
     )
+
+
+@pytest.mark.parametrize(("width", "cards"), [(390, True), (1280, False)])
+def test_mentions_to_answer_are_cards_on_a_phone(
+    page: Page, reports: dict[str, Path], width: int, cards: bool
+) -> None:
+    """On a phone a mention's title gets the screen's width, its other fields named after
+    it; on a wide screen the table keeps its columns."""
+    page.open(reports["fr"], width=width)
+    head = page.evaluate(
+        "getComputedStyle(document.querySelector('#attention table.mentions thead')).display"
+    )
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#attention td.title')]"
+        ".map(td => td.getBoundingClientRect().width)"
+    )
+    named = page.evaluate(
+        "getComputedStyle(document.querySelector('#attention td[data-label]'), '::before').content"
+    )
+    assert titles
+    if cards:
+        assert head == "none"
+        assert min(titles) > 0.8 * width
+        assert "Auteur" in named
+    else:
+        assert head == "table-header-group"
+        assert max(titles) < 0.6 * width
+        assert named in ("none", "normal")

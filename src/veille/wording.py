@@ -147,7 +147,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "Traitées et ignorées\u00a0: les mentions marquées ainsi pendant la période, quelle "
         "que soit leur date. Encore nouvelles\u00a0: les mentions de la période que personne "
         "n’a encore marquées. Notes\u00a0: celles écrites pendant la période, sur toute "
-        "mention\u00a0; seuls la dernière marque et la dernière note d’une mention sont gardées.",
+        "mention\u00a0; seules la dernière marque et la dernière note d’une mention sont gardées.",
     ),
     "triage_no_notes": (
         "No note was written in the period.",
