@@ -413,6 +413,28 @@ def test_the_demo_refuses_an_unknown_language_before_its_scan() -> None:
     result = run("demo", "--lang", "de", "--html", "x.html")
     assert result.exit_code == 2 and result.stdout == ""
     assert "--lang 'de'" in result.stderr
+    assert "--mention-lang" not in result.stderr  # the demo has no such filter
+
+
+def test_a_last_week_of_one_day_is_named_as_a_day(reports, tmp_path: Path) -> None:
+    """Weeks run Monday to Sunday: a period ending on a Monday ends with a one-day week,
+    named "Nov 23", not "Nov 23 → Nov 23"."""
+    out = tmp_path / "weeks.html"
+    period = ["--since", "2026-10-01", "--until", "2026-11-24"]
+    result = run("report", "-c", str(reports["config"]), *period, "--html", str(out))
+    assert result.exit_code == 0, result.output
+    page = lxml.html.fromstring(out.read_text(encoding="utf-8"))
+    rows = [th.text_content() for th in page.xpath("//figure[@data-chart='volume']//tbody/tr/th")]
+    assert len(rows) > 5 and "→" in rows[0]
+    assert rows[-1] == "Nov 23"
+    assert all(row.split(" → ")[0] != row.split(" → ")[-1] for row in rows[:-1])
+
+
+def test_nothing_to_answer_reads_on_after_its_label(reports) -> None:
+    result = run("report", "-c", str(reports["config"]), *PERIOD, "--tone", "positive",
+                 "--lang", "fr")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "À traiter : rien de nouveau" in " ".join(result.stdout.split())
 
 
 @pytest.mark.parametrize(
@@ -462,7 +484,9 @@ def test_mention_lang_filters_the_report(reports) -> None:
     assert figures["filters"] == {"langs": ["en"]}
 
 
-@pytest.mark.parametrize("target", ["database", "config", "config by another path"])
+@pytest.mark.parametrize(
+    "target", ["database", "config", "config by another path", "scan lock", "write-ahead log"]
+)
 def test_html_never_overwrites_the_database_or_the_config(reports, target: str) -> None:
     config = reports["config"]
     db_path = Path(yaml.safe_load(config.read_text(encoding="utf-8"))["database"])
@@ -470,14 +494,19 @@ def test_html_never_overwrites_the_database_or_the_config(reports, target: str) 
         "database": db_path,
         "config": config,
         "config by another path": config.parent / ".." / config.parent.name / config.name,
+        "scan lock": db_path.with_name(db_path.name + ".lock"),
+        "write-ahead log": db_path.with_name(db_path.name + "-wal"),
     }[target]
+    if not path.exists():
+        path.write_bytes(b"")  # a side file another veille may hold open
     before = path.read_bytes()
     result = run("report", "-c", str(config), *PERIOD, "--html", str(path))
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1 and "--html needs another file" in (
         result.stderr
     )
-    assert path.read_bytes() == before
+    # SQLite removes an empty write-ahead log when the database is closed: gone, or as it was
+    assert (not path.exists() and target == "write-ahead log") or path.read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -487,6 +516,7 @@ def test_html_never_overwrites_the_database_or_the_config(reports, target: str) 
         ("report", "{folder}", "a folder"),
         ("demo", "{folder}", "a folder"),
         ("demo", "{folder}/x.db", "that is the database"),
+        ("demo", "{folder}/new.db", "that is the database"),
     ],
 )
 def test_a_bad_html_target_is_refused_before_any_work(

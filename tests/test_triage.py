@@ -74,13 +74,17 @@ def test_mark_moves_mentions_out_of_the_inbox_and_back(runner, triage_db: Path) 
     done = runner.invoke(
         app, ["mark", "4", "3", "--handled", "--note", "répondu en MP", "--db", str(triage_db)]
     )
-    assert done.exit_code == 0 and "2 mentions marked handled" in done.stdout
+    assert done.exit_code == 0 and "2 mentions marked handled, noted." in done.stdout
     assert inbox_ids(runner, triage_db) == [5, 2, 1]
     ignored = runner.invoke(app, ["mark", "1", "--ignored", "--db", str(triage_db)])
     assert ignored.exit_code == 0
     assert inbox_ids(runner, triage_db) == [5, 2]
     back = runner.invoke(app, ["mark", "4", "--new", "--db", str(triage_db)])
-    assert back.exit_code == 0
+    assert back.exit_code == 0 and "1 mention marked new." in back.stdout
+    cleared = runner.invoke(app, ["mark", "3", "--note", "", "--db", str(triage_db)])
+    assert cleared.exit_code == 0 and "1 mention note cleared." in cleared.stdout
+    renoted = runner.invoke(app, ["mark", "3", "--note", "répondu en MP", "--db", str(triage_db)])
+    assert renoted.exit_code == 0 and "1 mention noted." in renoted.stdout
     assert inbox_ids(runner, triage_db) == [4, 5, 2]
     rows = {
         r["id"]: r

@@ -278,15 +278,17 @@ TERMS = frozenset(
 )
 
 
-def report_language(asked: str | None, environ: Mapping[str, str]) -> str:
+def report_language(asked: str | None, environ: Mapping[str, str], *, filters: bool = True) -> str:
     """The report's language: `asked` (`--lang`), else the locale variables as the C library
-    reads them (LC_ALL, then LC_MESSAGES, then LANG): French for `fr…`, English otherwise."""
+    reads them (LC_ALL, then LC_MESSAGES, then LANG): French for `fr…`, English otherwise.
+    `filters`: whether the command filters mentions, so that the error can point to
+    `--mention-lang` for someone who meant that."""
     if asked is not None:
         code = asked.strip().lower()
         if code not in LANGUAGES:
+            hint = " (to filter mentions by language, use --mention-lang)" if filters else ""
             raise UsageError(
-                f"--lang {asked!r}: the report is written in {' or '.join(LANGUAGES)} "
-                "(to filter mentions by language, use --mention-lang)"
+                f"--lang {asked!r}: the report is written in {' or '.join(LANGUAGES)}{hint}"
             )
         return code
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -305,12 +305,27 @@ def _listing_filter(
     )
 
 
+# A file beside the database that writing over would break it: (suffix, what it is).
+_SIDE_FILES = (
+    ("", ""),
+    ("-wal", "'s write-ahead log"),
+    ("-shm", "'s shared memory"),
+    ("-journal", "'s journal"),
+    (".lock", "'s scan lock"),
+)
+
+
 def check_html_target(
-    html: Path | None, as_json: bool = False, protected: Mapping[str, Path | None] | None = None
+    html: Path | None,
+    as_json: bool = False,
+    *,
+    database: Path | None = None,
+    config: Path | None = None,
 ) -> None:
     """Refuse, before any work, an --html that cannot be honoured: stdout, a folder or a
-    device, a missing folder, or one of the files veille works on (`protected`, by what they
-    are: the database, the config), which writing the report would destroy."""
+    device, a missing folder, or one of the files veille works on — the database (whether
+    it exists yet or not: `demo --db` makes it later) and its side files, the config —
+    which writing the report would destroy."""
     if html is None:
         return
     if str(html) == "-":
@@ -323,8 +338,13 @@ def check_html_target(
     if not html.parent.is_dir():
         raise UsageError(f"{html}: cannot write (no such folder {html.parent})")
     target = html.resolve()
-    for what, path in (protected or {}).items():
-        if path is not None and path.exists() and path.resolve() == target:
+    kept = [(config, "the config file")] + [
+        (database.with_name(database.name + suffix), f"the database{kind}")
+        for suffix, kind in _SIDE_FILES
+        if database is not None
+    ]
+    for path, what in kept:
+        if path is not None and path.resolve() == target:
             raise UsageError(f"{html}: that is {what}; --html needs another file")
 
 

@@ -208,13 +208,7 @@ def report(
         loaded,
         zone,
     ):
-        check_html_target(
-            html,
-            protected={
-                "the database": store.path,
-                "the config file": loaded.path if loaded else None,
-            },
-        )
+        check_html_target(html, database=store.path, config=loaded.path if loaded else None)
         # The default period is whole days of the zone, known once the config is read.
         filters = starting(filters, since or default_since(now, zone=zone), now, zone)
         competitors = {b.name for b in loaded.brands if b.competitor} if loaded else set()
@@ -335,8 +329,10 @@ def mark(
     _, db_path = load_for_command(config, db, require_config=False)
     with Store(db_path, create=False) as store:
         count = store.mark(numbers, chosen[0] if chosen else None, note)
-    what = f"marked {chosen[0]}" if chosen else "noted"
-    typer.echo(f"{count} mention{'s' if count > 1 else ''} {what}.")
+    done = [f"marked {chosen[0]}"] if chosen else []
+    if note is not None:
+        done.append("noted" if note else "note cleared")
+    typer.echo(f"{count} mention{'s' if count > 1 else ''} {', '.join(done)}.")
 
 
 @handles_errors

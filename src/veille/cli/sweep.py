@@ -286,8 +286,8 @@ def demo(
     from veille.times import utc_now
     from veille.wording import Wording, report_language
 
-    language = report_language(lang, os.environ)
-    check_html_target(html, protected={"the database": db})
+    language = report_language(lang, os.environ, filters=False)
+    check_html_target(html, database=db)
     with tempfile.TemporaryDirectory(prefix="veille-demo-") as scratch:
         db_path = db or Path(scratch) / "demo.db"
         summary = run_demo(db_path)

@@ -235,8 +235,10 @@ def _point_label(point: Mapping[str, Any], figures: Mapping[str, Any], words: Wo
     grouping = figures["grouping"]
     if grouping == "month":
         return words.day(point["date"], "month_long")
-    if grouping == "week":
+    if grouping == "week" and point["last"] != point["date"]:
         return f"{words.day(point['date'], 'short')} → {words.day(point['last'], 'short')}"
+    if grouping == "week":  # the period's last week can be a single day
+        return words.day(point["date"], "short")
     return words.day(point["date"], "long")
 
 

@@ -247,7 +247,9 @@ def report_view(
             )
         )
     else:
-        parts.append(Text(words.label("attention") + words("attention_none")))
+        # after the label's colon the sentence goes on in lower case: "À traiter : rien de…"
+        nothing = words("attention_none")
+        parts.append(Text(words.label("attention") + nothing[:1].lower() + nothing[1:]))
     triage = figures.get("triage")
     if triage:
         parts.append(_triage(triage, words))
