@@ -53,35 +53,28 @@ def _plain_metavars(params: Iterable[Any]) -> None:
                 param.metavar = "TEXT"
 
 
-class VeilleCommand(TyperCommand):
-    """A command whose help shows plain metavars (see `_plain_metavars`) and whose options
-    are converted without pydantic (see `values`)."""
+class _PlainOptions:
+    """Help that shows plain metavars (see `_plain_metavars`), and options converted
+    without pydantic (see `values`): mixed into Typer's command and group alike."""
 
     # `ctx` is Typer's own copy of click's Context, which Typer does not export.
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]  # Typer's class, next in the MRO
         convert_plainly(params)  # --help included
         return params
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         import_rich_help()
         _plain_metavars(self.get_params(ctx))
-        super().format_help(ctx, formatter)
+        super().format_help(ctx, formatter)  # type: ignore[misc]  # Typer's class, next in the MRO
 
 
-class VeilleGroup(TyperGroup):
-    """A group (`veille`, `veille sources`) whose help shows plain metavars and whose
-    options are converted without pydantic."""
+class VeilleCommand(_PlainOptions, TyperCommand):
+    """A command of veille's (see `_PlainOptions`)."""
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        convert_plainly(params)  # --help included
-        return params
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        import_rich_help()
-        _plain_metavars(self.get_params(ctx))
-        super().format_help(ctx, formatter)
+class VeilleGroup(_PlainOptions, TyperGroup):
+    """A group (`veille`, `veille sources`) of veille's (see `_PlainOptions`)."""
 
 
 # Shown under each command's help: what a user would type first.
